@@ -1,0 +1,35 @@
+//! dataprep: collect and prepare training data for generative AI, in Rust.
+//!
+//! This facade re-exports the dataprep crates, one Cargo feature per crate, so a project can depend
+//! on `dataprep` alone and enable what it needs, or depend on the individual crates directly:
+//!
+//! | module | crate | feature |
+//! |---|---|---|
+//! | [`core`] | `dataprep-core`: records, datasets, stages, pipeline | always |
+//! | `storage` | `dataprep-storage`: JSONL and Parquet readers and writers | `storage` (default) |
+//!
+//! ```
+//! use dataprep::prelude::*;
+//! let ds = VecDataset::new(vec![Record::new().with("text", "hello")]);
+//! let summary = Pipeline::new(&ds).run()?;
+//! assert_eq!(summary.written, 1);
+//! # Ok::<(), Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use dataprep_core as core;
+#[cfg(feature = "storage")]
+pub use dataprep_storage as storage;
+
+/// The types most programs use, in one import.
+pub mod prelude {
+    pub use dataprep_core::{
+        Action, Context, DataType, Dataset, DatasetExt, Decision, Error, ErrorBudget, ErrorPolicy,
+        Field, FilterStage, FlatMapStage, IterableDataset, IterableDatasetExt, MapStage, Pipeline,
+        Record, RecordError, Result, Schema, Shard, Sink, Stage, StatefulStage, Summary, Value,
+        VecDataset, VecSink,
+    };
+    #[cfg(feature = "storage")]
+    pub use dataprep_storage::{JsonlReader, JsonlWriter, ParquetReader, ParquetWriter};
+}
