@@ -7,7 +7,7 @@
 //! ```
 //! use dataprep_core::{IterableDataset, IterableDatasetExt, Record, Shard, VecDataset};
 //! let ds = VecDataset::new((0..10).map(|i| Record::new().with("i", i as i64)).collect());
-//! let evens = ds.filter(|r| r.i64("i").unwrap_or(1) % 2 == 0).take(3);
+//! let evens = (&ds).filter(|r| r.i64("i").unwrap_or(1) % 2 == 0).take(3);
 //! let got: Vec<i64> = evens.iter()?.map(|r| r.unwrap().i64("i").unwrap()).collect();
 //! assert_eq!(got, vec![0, 2, 4]);
 //! // Shards partition the records.
