@@ -69,7 +69,10 @@ pub fn to_arrow_schema(schema: &Schema) -> arrow_schema::Schema {
 pub fn to_arrow_field(f: &Field) -> AField {
     let field = AField::new(&f.name, to_arrow_type(&f.data_type), f.nullable);
     if matches!(f.data_type, DataType::Tensor(_)) {
-        field.with_metadata(HashMap::from([(EXT_KEY.to_owned(), TENSOR_EXTENSION.to_owned())]))
+        field.with_metadata(HashMap::from([(
+            EXT_KEY.to_owned(),
+            TENSOR_EXTENSION.to_owned(),
+        )]))
     } else {
         field
     }
@@ -96,7 +99,11 @@ fn tensor_fields(e: TensorElem) -> Fields {
         TensorElem::U8 => ADT::Binary,
     };
     Fields::from(vec![
-        AField::new("shape", ADT::List(Arc::new(AField::new("item", ADT::UInt64, true))), false),
+        AField::new(
+            "shape",
+            ADT::List(Arc::new(AField::new("item", ADT::UInt64, true))),
+            false,
+        ),
         AField::new("data", data, false),
     ])
 }
@@ -118,11 +125,13 @@ pub fn to_arrow_type(t: &DataType) -> ADT {
         DataType::Float64 => ADT::Float64,
         DataType::Utf8 => ADT::Utf8,
         DataType::Binary => ADT::Binary,
-        DataType::Timestamp(u, tz) => ADT::Timestamp(to_arrow_unit(*u), tz.as_deref().map(Arc::from)),
-        DataType::List(item) => ADT::List(item_field(item)),
-        DataType::Struct(fields) => {
-            ADT::Struct(Fields::from(fields.iter().map(to_arrow_field).collect::<Vec<_>>()))
+        DataType::Timestamp(u, tz) => {
+            ADT::Timestamp(to_arrow_unit(*u), tz.as_deref().map(Arc::from))
         }
+        DataType::List(item) => ADT::List(item_field(item)),
+        DataType::Struct(fields) => ADT::Struct(Fields::from(
+            fields.iter().map(to_arrow_field).collect::<Vec<_>>(),
+        )),
         DataType::Map(k, v) => ADT::Map(map_entries(k, v), false),
         DataType::Tensor(e) => ADT::Struct(tensor_fields(*e)),
     }
@@ -164,12 +173,19 @@ pub fn from_arrow_schema(schema: &arrow_schema::Schema, opts: &ArrowOptions) -> 
 /// Converts an Arrow field.
 pub fn from_arrow_field(f: &AField) -> Result<Field> {
     let t = if f.metadata().get(EXT_KEY).map(String::as_str) == Some(TENSOR_EXTENSION) {
-        tensor_elem_of(f.data_type()).map(DataType::Tensor).ok_or_else(|| {
-            Error::Schema(format!("field `{}`: malformed tensor column {}", f.name(), f.data_type()))
-        })?
+        tensor_elem_of(f.data_type())
+            .map(DataType::Tensor)
+            .ok_or_else(|| {
+                Error::Schema(format!(
+                    "field `{}`: malformed tensor column {}",
+                    f.name(),
+                    f.data_type()
+                ))
+            })?
     } else {
-        from_arrow_type(f.data_type())
-            .map_err(|t| Error::Schema(format!("field `{}`: unsupported Arrow type {t}", f.name())))?
+        from_arrow_type(f.data_type()).map_err(|t| {
+            Error::Schema(format!("field `{}`: unsupported Arrow type {t}", f.name()))
+        })?
     };
     Ok(Field::new(f.name(), t, f.is_nullable()))
 }
@@ -203,10 +219,12 @@ fn from_arrow_type(t: &ADT) -> std::result::Result<DataType, ADT> {
         ADT::Binary | ADT::LargeBinary | ADT::BinaryView | ADT::FixedSizeBinary(_) => {
             DataType::Binary
         }
-        ADT::Timestamp(u, tz) => DataType::Timestamp(from_arrow_unit(u), tz.as_deref().map(String::from)),
-        ADT::List(f) | ADT::LargeList(f) | ADT::FixedSizeList(f, _) => {
-            DataType::List(Box::new(from_arrow_field(f).map_err(|_| t.clone())?.data_type))
+        ADT::Timestamp(u, tz) => {
+            DataType::Timestamp(from_arrow_unit(u), tz.as_deref().map(String::from))
         }
+        ADT::List(f) | ADT::LargeList(f) | ADT::FixedSizeList(f, _) => DataType::List(Box::new(
+            from_arrow_field(f).map_err(|_| t.clone())?.data_type,
+        )),
         ADT::Struct(fields) => DataType::Struct(
             fields
                 .iter()
@@ -215,7 +233,9 @@ fn from_arrow_type(t: &ADT) -> std::result::Result<DataType, ADT> {
                 .map_err(|_| t.clone())?,
         ),
         ADT::Map(entries, _) => {
-            let ADT::Struct(kv) = entries.data_type() else { return Err(t.clone()) };
+            let ADT::Struct(kv) = entries.data_type() else {
+                return Err(t.clone());
+            };
             if kv.len() != 2 {
                 return Err(t.clone());
             }
@@ -237,7 +257,11 @@ static NULL: Value = Value::Null;
 ///
 /// # Errors
 /// [`Error::Record`] (kind `Schema`) naming the record key and field when a record does not fit.
-pub fn to_record_batch(records: &[Record], schema: &Schema, opts: &ArrowOptions) -> Result<RecordBatch> {
+pub fn to_record_batch(
+    records: &[Record],
+    schema: &Schema,
+    opts: &ArrowOptions,
+) -> Result<RecordBatch> {
     let mut fields: Vec<AField> = Vec::with_capacity(schema.fields.len() + 1);
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields.len() + 1);
     if let Some(k) = &opts.key_column {
@@ -249,8 +273,11 @@ pub fn to_record_batch(records: &[Record], schema: &Schema, opts: &ArrowOptions)
         columns.push(Arc::new(b.finish()));
     }
     // Fast path: most records list their fields in schema order.
-    let mut col_values: Vec<Vec<&Value>> =
-        schema.fields.iter().map(|_| Vec::with_capacity(records.len())).collect();
+    let mut col_values: Vec<Vec<&Value>> = schema
+        .fields
+        .iter()
+        .map(|_| Vec::with_capacity(records.len()))
+        .collect();
     for r in records {
         let fs = r.fields();
         let mut matched = 0;
@@ -265,7 +292,10 @@ pub fn to_record_batch(records: &[Record], schema: &Schema, opts: &ArrowOptions)
             col_values[i].push(v);
         }
         if matched != fs.len() {
-            let extra = fs.iter().find(|(n, _)| schema.field(n).is_none()).map(|(n, _)| n.as_str());
+            let extra = fs
+                .iter()
+                .find(|(n, _)| schema.field(n).is_none())
+                .map(|(n, _)| n.as_str());
             return Err(schema_err(r, extra.unwrap_or("?"), "is not in the schema"));
         }
     }
@@ -277,20 +307,29 @@ pub fn to_record_batch(records: &[Record], schema: &Schema, opts: &ArrowOptions)
         })?;
         if !f.nullable && arr.null_count() > 0 {
             let i = (0..arr.len()).find(|&i| arr.is_null(i)).unwrap_or(0);
-            return Err(schema_err(&records[i], &f.name, "is null or missing but not nullable"));
+            return Err(schema_err(
+                &records[i],
+                &f.name,
+                "is null or missing but not nullable",
+            ));
         }
         fields.push(to_arrow_field(f));
         columns.push(arr);
     }
     let aschema = Arc::new(arrow_schema::Schema::new(fields));
     let options = RecordBatchOptions::new().with_row_count(Some(records.len()));
-    Ok(RecordBatch::try_new_with_options(aschema, columns, &options)?)
+    Ok(RecordBatch::try_new_with_options(
+        aschema, columns, &options,
+    )?)
 }
 
 fn schema_err(r: &Record, field: &str, msg: &str) -> Error {
-    crate::RecordError::new(crate::RecordErrorKind::Schema, format!("field `{field}` {msg}"))
-        .with_key(r.key())
-        .into()
+    crate::RecordError::new(
+        crate::RecordErrorKind::Schema,
+        format!("field `{field}` {msg}"),
+    )
+    .with_key(r.key())
+    .into()
 }
 
 type BuildResult = std::result::Result<ArrayRef, String>;
@@ -301,7 +340,9 @@ fn mismatch(t: &DataType, v: &Value) -> String {
 
 fn nulls_of(values: &[&Value]) -> Option<NullBuffer> {
     if values.iter().any(|v| v.is_null()) {
-        Some(NullBuffer::from(values.iter().map(|v| !v.is_null()).collect::<Vec<bool>>()))
+        Some(NullBuffer::from(
+            values.iter().map(|v| !v.is_null()).collect::<Vec<bool>>(),
+        ))
     } else {
         None
     }
@@ -316,8 +357,12 @@ where
     for v in values {
         out.push(match v {
             Value::Null => None,
-            Value::Int(i) => Some(T::Native::try_from(*i).map_err(|_| format!("value {i} does not fit {t}"))?),
-            Value::UInt(u) => Some(T::Native::try_from(*u).map_err(|_| format!("value {u} does not fit {t}"))?),
+            Value::Int(i) => {
+                Some(T::Native::try_from(*i).map_err(|_| format!("value {i} does not fit {t}"))?)
+            }
+            Value::UInt(u) => {
+                Some(T::Native::try_from(*u).map_err(|_| format!("value {u} does not fit {t}"))?)
+            }
             other => return Err(mismatch(t, other)),
         });
     }
@@ -356,11 +401,16 @@ fn build_ts<T: ArrowTimestampType>(
             other => return Err(mismatch(t, other)),
         });
     }
-    Ok(Arc::new(PrimitiveArray::<T>::from_iter(out).with_timezone_opt(tz.clone())))
+    Ok(Arc::new(
+        PrimitiveArray::<T>::from_iter(out).with_timezone_opt(tz.clone()),
+    ))
 }
 
 /// Builds the child array of a list-like column from the concatenated items, with offsets.
-fn build_offsets<'a, I>(values: &[&'a Value], mut items: I) -> std::result::Result<(OffsetBuffer<i32>, Vec<&'a Value>), String>
+fn build_offsets<'a, I>(
+    values: &[&'a Value],
+    mut items: I,
+) -> std::result::Result<(OffsetBuffer<i32>, Vec<&'a Value>), String>
 where
     I: FnMut(&'a Value) -> std::result::Result<Option<&'a [Value]>, String>,
 {
@@ -421,7 +471,10 @@ fn build_array(t: &DataType, values: &[&Value]) -> BuildResult {
             Ok(Arc::new(b.finish()))
         }
         DataType::Binary => {
-            let bytes: usize = values.iter().map(|v| v.as_bytes().map_or(0, <[u8]>::len)).sum();
+            let bytes: usize = values
+                .iter()
+                .map(|v| v.as_bytes().map_or(0, <[u8]>::len))
+                .sum();
             let mut b = BinaryBuilder::with_capacity(values.len(), bytes);
             for v in values {
                 match v {
@@ -450,7 +503,10 @@ fn build_array(t: &DataType, values: &[&Value]) -> BuildResult {
             Ok(Arc::new(arr))
         }
         DataType::Struct(fields) => {
-            let mut cols: Vec<Vec<&Value>> = fields.iter().map(|_| Vec::with_capacity(values.len())).collect();
+            let mut cols: Vec<Vec<&Value>> = fields
+                .iter()
+                .map(|_| Vec::with_capacity(values.len()))
+                .collect();
             for v in values {
                 match v {
                     Value::Null => cols.iter_mut().for_each(|c| c.push(&NULL)),
@@ -458,11 +514,17 @@ fn build_array(t: &DataType, values: &[&Value]) -> BuildResult {
                         for (i, f) in fields.iter().enumerate() {
                             let x = match kv.get(i) {
                                 Some((n, x)) if *n == f.name => x,
-                                _ => kv.iter().find(|(n, _)| *n == f.name).map_or(&NULL, |(_, x)| x),
+                                _ => kv
+                                    .iter()
+                                    .find(|(n, _)| *n == f.name)
+                                    .map_or(&NULL, |(_, x)| x),
                             };
                             cols[i].push(x);
                         }
-                        if let Some((n, _)) = kv.iter().find(|(n, _)| !fields.iter().any(|f| &f.name == n)) {
+                        if let Some((n, _)) = kv
+                            .iter()
+                            .find(|(n, _)| !fields.iter().any(|f| &f.name == n))
+                        {
                             return Err(format!("has struct field `{n}` which is not in {t}"));
                         }
                     }
@@ -503,7 +565,9 @@ fn build_array(t: &DataType, values: &[&Value]) -> BuildResult {
                 }
             }
             let entries_field = map_entries(kt, vt);
-            let ADT::Struct(kv_fields) = entries_field.data_type().clone() else { unreachable!() };
+            let ADT::Struct(kv_fields) = entries_field.data_type().clone() else {
+                unreachable!()
+            };
             let entries = StructArray::try_new(
                 kv_fields,
                 vec![build_array(kt, &keys)?, build_array(vt, &vals)?],
@@ -525,8 +589,9 @@ fn build_array(t: &DataType, values: &[&Value]) -> BuildResult {
             for v in values {
                 match v {
                     Value::Null => shapes.push(Value::Null),
-                    Value::Tensor(x) if x.elem() == *elem => shapes
-                        .push(Value::List(x.shape().iter().map(|&d| Value::UInt(d as u64)).collect())),
+                    Value::Tensor(x) if x.elem() == *elem => shapes.push(Value::List(
+                        x.shape().iter().map(|&d| Value::UInt(d as u64)).collect(),
+                    )),
                     other => return Err(mismatch(t, other)),
                 }
             }
@@ -563,8 +628,9 @@ fn build_array(t: &DataType, values: &[&Value]) -> BuildResult {
                     )
                 }
             };
-            let arr = StructArray::try_new(tensor_fields(*elem), vec![shape, data], nulls_of(values))
-                .map_err(|e| e.to_string())?;
+            let arr =
+                StructArray::try_new(tensor_fields(*elem), vec![shape, data], nulls_of(values))
+                    .map_err(|e| e.to_string())?;
             Ok(Arc::new(arr))
         }
     }
@@ -613,10 +679,21 @@ pub fn from_record_batch(batch: &RecordBatch, opts: &ArrowOptions) -> Result<Vec
 
 fn prim<T: ArrowPrimitiveType>(a: &dyn Array, f: impl Fn(T::Native) -> Value) -> Vec<Value> {
     let arr = a.as_primitive::<T>();
-    (0..arr.len()).map(|i| if arr.is_null(i) { Value::Null } else { f(arr.value(i)) }).collect()
+    (0..arr.len())
+        .map(|i| {
+            if arr.is_null(i) {
+                Value::Null
+            } else {
+                f(arr.value(i))
+            }
+        })
+        .collect()
 }
 
-fn list_values<O: arrow_array::OffsetSizeTrait>(a: &dyn Array, item: &AField) -> Result<Vec<Value>> {
+fn list_values<O: arrow_array::OffsetSizeTrait>(
+    a: &dyn Array,
+    item: &AField,
+) -> Result<Vec<Value>> {
     let arr = a.as_list::<O>();
     let child = array_values(arr.values().as_ref(), item)?;
     let offs = arr.value_offsets();
@@ -636,13 +713,27 @@ pub fn array_values(a: &dyn Array, field: &AField) -> Result<Vec<Value>> {
     if field.metadata().get(EXT_KEY).map(String::as_str) == Some(TENSOR_EXTENSION) {
         return tensor_values(a, field);
     }
-    let unsupported = || Error::Schema(format!("field `{}`: unsupported Arrow type {}", field.name(), a.data_type()));
+    let unsupported = || {
+        Error::Schema(format!(
+            "field `{}`: unsupported Arrow type {}",
+            field.name(),
+            a.data_type()
+        ))
+    };
     let n = a.len();
     Ok(match a.data_type() {
         ADT::Null => vec![Value::Null; n],
         ADT::Boolean => {
             let arr = a.as_boolean();
-            (0..n).map(|i| if arr.is_null(i) { Value::Null } else { Value::Bool(arr.value(i)) }).collect()
+            (0..n)
+                .map(|i| {
+                    if arr.is_null(i) {
+                        Value::Null
+                    } else {
+                        Value::Bool(arr.value(i))
+                    }
+                })
+                .collect()
         }
         ADT::Int8 => prim::<Int8Type>(a, |x| Value::Int(x.into())),
         ADT::Int16 => prim::<Int16Type>(a, |x| Value::Int(x.into())),
@@ -701,7 +792,11 @@ pub fn array_values(a: &dyn Array, field: &AField) -> Result<Vec<Value>> {
                         Value::Null
                     } else {
                         Value::Struct(
-                            fields.iter().zip(&cols).map(|(f, c)| (f.name().clone(), c[i].clone())).collect(),
+                            fields
+                                .iter()
+                                .zip(&cols)
+                                .map(|(f, c)| (f.name().clone(), c[i].clone()))
+                                .collect(),
                         )
                     }
                 })
@@ -709,7 +804,9 @@ pub fn array_values(a: &dyn Array, field: &AField) -> Result<Vec<Value>> {
         }
         ADT::Map(entries, _) => {
             let arr: &MapArray = a.as_map();
-            let ADT::Struct(kv) = entries.data_type() else { return Err(unsupported()) };
+            let ADT::Struct(kv) = entries.data_type() else {
+                return Err(unsupported());
+            };
             let keys = array_values(arr.keys().as_ref(), &kv[0])?;
             let vals = array_values(arr.values().as_ref(), &kv[1])?;
             let offs = arr.value_offsets();
@@ -719,17 +816,32 @@ pub fn array_values(a: &dyn Array, field: &AField) -> Result<Vec<Value>> {
                         Value::Null
                     } else {
                         let (s, e) = (offs[i] as usize, offs[i + 1] as usize);
-                        Value::Map(keys[s..e].iter().cloned().zip(vals[s..e].iter().cloned()).collect())
+                        Value::Map(
+                            keys[s..e]
+                                .iter()
+                                .cloned()
+                                .zip(vals[s..e].iter().cloned())
+                                .collect(),
+                        )
                     }
                 })
                 .collect()
         }
         ADT::Dictionary(_, vt) => {
             let dict = a.as_any_dictionary();
-            let values = array_values(dict.values().as_ref(), &AField::new(field.name(), (**vt).clone(), true))?;
+            let values = array_values(
+                dict.values().as_ref(),
+                &AField::new(field.name(), (**vt).clone(), true),
+            )?;
             let keys = dict.normalized_keys();
             (0..n)
-                .map(|i| if a.is_null(i) { Value::Null } else { values.get(keys[i]).cloned().unwrap_or_default() })
+                .map(|i| {
+                    if a.is_null(i) {
+                        Value::Null
+                    } else {
+                        values.get(keys[i]).cloned().unwrap_or_default()
+                    }
+                })
                 .collect()
         }
         _ => return Err(unsupported()),
@@ -737,21 +849,36 @@ pub fn array_values(a: &dyn Array, field: &AField) -> Result<Vec<Value>> {
 }
 
 fn str_values<'a>(it: impl Iterator<Item = Option<&'a str>>) -> Vec<Value> {
-    it.map(|s| s.map_or(Value::Null, |s| Value::Str(s.to_owned()))).collect()
+    it.map(|s| s.map_or(Value::Null, |s| Value::Str(s.to_owned())))
+        .collect()
 }
 
 fn bin_values<'a>(it: impl Iterator<Item = Option<&'a [u8]>>) -> Vec<Value> {
-    it.map(|s| s.map_or(Value::Null, |s| Value::Bytes(s.to_vec()))).collect()
+    it.map(|s| s.map_or(Value::Null, |s| Value::Bytes(s.to_vec())))
+        .collect()
 }
 
 fn tensor_values(a: &dyn Array, field: &AField) -> Result<Vec<Value>> {
-    let bad = |m: &str| Error::Schema(format!("field `{}`: malformed tensor column: {m}", field.name()));
-    let ADT::Struct(fields) = a.data_type() else { return Err(bad("not a struct")) };
+    let bad = |m: &str| {
+        Error::Schema(format!(
+            "field `{}`: malformed tensor column: {m}",
+            field.name()
+        ))
+    };
+    let ADT::Struct(fields) = a.data_type() else {
+        return Err(bad("not a struct"));
+    };
     let arr = a.as_struct();
     let plain = |name: &str| -> Result<Vec<Value>> {
-        let i = fields.iter().position(|f| f.name() == name).ok_or_else(|| bad(name))?;
+        let i = fields
+            .iter()
+            .position(|f| f.name() == name)
+            .ok_or_else(|| bad(name))?;
         // Without the extension marker: plain values.
-        array_values(arr.column(i).as_ref(), &AField::new(name, fields[i].data_type().clone(), true))
+        array_values(
+            arr.column(i).as_ref(),
+            &AField::new(name, fields[i].data_type().clone(), true),
+        )
     };
     let shapes = plain("shape")?;
     let data = plain("data")?;
@@ -764,13 +891,23 @@ fn tensor_values(a: &dyn Array, field: &AField) -> Result<Vec<Value>> {
                 .as_list()
                 .ok_or_else(|| bad("null shape"))?
                 .iter()
-                .map(|d| d.as_u64().map(|d| d as usize).ok_or_else(|| bad("bad dimension")))
+                .map(|d| {
+                    d.as_u64()
+                        .map(|d| d as usize)
+                        .ok_or_else(|| bad("bad dimension"))
+                })
                 .collect::<Result<Vec<_>>>()?;
             let t = match &data[i] {
                 Value::Bytes(b) => Tensor::u8(shape, b.clone())?,
                 Value::List(xs) => Tensor::f32(
                     shape,
-                    xs.iter().map(|x| x.as_f64().map(|x| x as f32).ok_or_else(|| bad("null element"))).collect::<Result<_>>()?,
+                    xs.iter()
+                        .map(|x| {
+                            x.as_f64()
+                                .map(|x| x as f32)
+                                .ok_or_else(|| bad("null element"))
+                        })
+                        .collect::<Result<_>>()?,
                 )?,
                 _ => return Err(bad("null data")),
             };

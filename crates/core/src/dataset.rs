@@ -47,7 +47,10 @@ impl Default for Shard {
 
 impl Shard {
     /// The whole dataset.
-    pub const ALL: Shard = Shard { rank: 0, world_size: 1 };
+    pub const ALL: Shard = Shard {
+        rank: 0,
+        world_size: 1,
+    };
 
     /// Part `rank` of `world_size`.
     ///
@@ -55,7 +58,9 @@ impl Shard {
     /// [`Error::Config`] when `world_size == 0` or `rank >= world_size`.
     pub fn new(rank: usize, world_size: usize) -> Result<Self> {
         if world_size == 0 || rank >= world_size {
-            return Err(Error::Config(format!("invalid shard {rank} of {world_size}")));
+            return Err(Error::Config(format!(
+                "invalid shard {rank} of {world_size}"
+            )));
         }
         Ok(Shard { rank, world_size })
     }
@@ -208,7 +213,10 @@ impl Dataset for VecDataset {
         self.records.len()
     }
     fn get(&self, index: usize) -> Result<Record> {
-        self.records.get(index).cloned().ok_or(Error::OutOfRange { index, len: self.records.len() })
+        self.records.get(index).cloned().ok_or(Error::OutOfRange {
+            index,
+            len: self.records.len(),
+        })
     }
 }
 
@@ -265,12 +273,20 @@ pub trait IterableDatasetExt: IterableDataset + Sized {
 
     /// The first `n` records of the whole dataset (then sharded by position).
     fn take(self, n: usize) -> TakeDataset<Self> {
-        TakeDataset { inner: self, skip: 0, take: Some(n) }
+        TakeDataset {
+            inner: self,
+            skip: 0,
+            take: Some(n),
+        }
     }
 
     /// All but the first `n` records of the whole dataset (then sharded by position).
     fn skip(self, n: usize) -> TakeDataset<Self> {
-        TakeDataset { inner: self, skip: n, take: None }
+        TakeDataset {
+            inner: self,
+            skip: n,
+            take: None,
+        }
     }
 
     /// This dataset followed by `other` (each sharded on its own).
@@ -281,7 +297,11 @@ pub trait IterableDatasetExt: IterableDataset + Sized {
     /// Shuffles through a buffer of `buffer` records, seeded (and mixed with the shard rank), as
     /// streaming loaders do: the same seed gives the same order.
     fn shuffle(self, seed: u64, buffer: usize) -> ShuffleDataset<Self> {
-        ShuffleDataset { inner: self, seed, buffer: buffer.max(1) }
+        ShuffleDataset {
+            inner: self,
+            seed,
+            buffer: buffer.max(1),
+        }
     }
 
     /// Fixes a shard: the result is this part only, and can be sharded further.
@@ -299,10 +319,14 @@ pub struct MapDataset<D, F> {
     f: F,
 }
 
-impl<D: IterableDataset, F: Fn(Record) -> Result<Record> + Send + Sync> IterableDataset for MapDataset<D, F> {
+impl<D: IterableDataset, F: Fn(Record) -> Result<Record> + Send + Sync> IterableDataset
+    for MapDataset<D, F>
+{
     fn open(&self, shard: Shard) -> Result<Records<'_>> {
         let f = &self.f;
-        Ok(Box::new(self.inner.open(shard)?.map(move |r| r.and_then(f))))
+        Ok(Box::new(
+            self.inner.open(shard)?.map(move |r| r.and_then(f)),
+        ))
     }
     fn len_hint(&self) -> Option<u64> {
         self.inner.len_hint()
@@ -316,10 +340,16 @@ pub struct FilterDataset<D, F> {
     f: F,
 }
 
-impl<D: IterableDataset, F: Fn(&Record) -> bool + Send + Sync> IterableDataset for FilterDataset<D, F> {
+impl<D: IterableDataset, F: Fn(&Record) -> bool + Send + Sync> IterableDataset
+    for FilterDataset<D, F>
+{
     fn open(&self, shard: Shard) -> Result<Records<'_>> {
         let f = &self.f;
-        Ok(Box::new(self.inner.open(shard)?.filter(move |r| r.as_ref().map_or(true, f))))
+        Ok(Box::new(
+            self.inner
+                .open(shard)?
+                .filter(move |r| r.as_ref().map_or(true, f)),
+        ))
     }
     fn schema(&self) -> Option<Schema> {
         self.inner.schema()
@@ -446,14 +476,20 @@ pub trait DatasetExt: Dataset + Sized {
     /// order on every platform and thread count).
     fn shuffled(self, seed: u64) -> ShuffledDataset<Self> {
         let mut order: Vec<usize> = (0..self.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::from_seed(crate::rng::derive_seed(seed, "shuffled", "")));
+        order.shuffle(&mut ChaCha8Rng::from_seed(crate::rng::derive_seed(
+            seed, "shuffled", "",
+        )));
         ShuffledDataset { inner: self, order }
     }
 
     /// Records `range` only.
     fn slice(self, range: std::ops::Range<usize>) -> SliceDataset<Self> {
         let end = range.end.min(self.len());
-        SliceDataset { inner: self, start: range.start.min(end), end }
+        SliceDataset {
+            inner: self,
+            start: range.start.min(end),
+            end,
+        }
     }
 
     /// Applies `f` to every record read.
@@ -493,7 +529,10 @@ impl<D: Dataset> Dataset for ShuffledDataset<D> {
         self.order.len()
     }
     fn get(&self, index: usize) -> Result<Record> {
-        let i = *self.order.get(index).ok_or(Error::OutOfRange { index, len: self.order.len() })?;
+        let i = *self.order.get(index).ok_or(Error::OutOfRange {
+            index,
+            len: self.order.len(),
+        })?;
         self.inner.get(i)
     }
     fn schema(&self) -> Option<Schema> {
@@ -515,7 +554,10 @@ impl<D: Dataset> Dataset for SliceDataset<D> {
     }
     fn get(&self, index: usize) -> Result<Record> {
         if index >= self.len() {
-            return Err(Error::OutOfRange { index, len: self.len() });
+            return Err(Error::OutOfRange {
+                index,
+                len: self.len(),
+            });
         }
         self.inner.get(self.start + index)
     }
@@ -533,7 +575,11 @@ pub struct AsIterable<D> {
 impl<D: Dataset> IterableDataset for AsIterable<D> {
     fn open(&self, shard: Shard) -> Result<Records<'_>> {
         let n = self.inner.len();
-        Ok(Box::new((shard.rank..n).step_by(shard.world_size).map(move |i| self.inner.get(i))))
+        Ok(Box::new(
+            (shard.rank..n)
+                .step_by(shard.world_size)
+                .map(move |i| self.inner.get(i)),
+        ))
     }
     fn len_hint(&self) -> Option<u64> {
         Some(self.inner.len() as u64)

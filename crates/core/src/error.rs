@@ -26,7 +26,10 @@ pub struct Location {
 impl Location {
     /// A location naming only a file.
     pub fn file(path: impl Into<PathBuf>) -> Self {
-        Location { path: Some(path.into()), ..Default::default() }
+        Location {
+            path: Some(path.into()),
+            ..Default::default()
+        }
     }
 
     /// Sets the 1-based line number.
@@ -117,8 +120,8 @@ pub struct RecordError {
     pub stage: Option<String>,
     /// The record key, when known.
     pub key: Option<String>,
-    /// Where the record came from, when known.
-    pub location: Option<Location>,
+    /// Where the record came from, when known (boxed to keep the error small on the hot path).
+    pub location: Option<Box<Location>>,
     /// The underlying error, if any.
     #[source]
     pub source: Option<BoxError>,
@@ -166,7 +169,7 @@ impl RecordError {
 
     /// Sets the input location.
     pub fn with_location(mut self, location: Location) -> Self {
-        self.location = Some(location);
+        self.location = Some(Box::new(location));
         self
     }
 
@@ -284,12 +287,18 @@ pub enum Error {
 impl Error {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: Some(path.into()), source }
+        Error::Io {
+            path: Some(path.into()),
+            source,
+        }
     }
 
     /// Any error with a context message.
     pub fn other(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Error::Other { context: context.into(), source: source.into() }
+        Error::Other {
+            context: context.into(),
+            source: source.into(),
+        }
     }
 
     /// True when the error concerns one record only (the job may go on).
@@ -327,5 +336,35 @@ impl From<std::io::Error> for Error {
 impl From<arrow_schema::ArrowError> for Error {
     fn from(e: arrow_schema::ArrowError) -> Self {
         Error::Arrow(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_error_display_names_location_stage_and_kind() {
+        let e = RecordError::parse("expected value")
+            .with_location(Location::file("a/b.jsonl").with_line(7))
+            .with_stage("source");
+        assert_eq!(
+            e.to_string(),
+            "a/b.jsonl:line 7: [source] parse error: expected value"
+        );
+        let e = RecordError::limit("too big")
+            .with_location(Location::default().with_row(3).with_offset(9));
+        assert_eq!(e.to_string(), "row 3:offset 9: limit exceeded: too big");
+    }
+
+    #[test]
+    fn errors_are_small_send_sync_and_static() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<Error>();
+        check::<RecordError>();
+        // Returned on every stage call: keep it small.
+        assert!(std::mem::size_of::<RecordError>() <= 128);
+        assert!(Error::from(RecordError::process("x")).is_record());
+        assert!(!Error::Config("x".into()).is_record());
     }
 }

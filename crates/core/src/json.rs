@@ -172,7 +172,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::List(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out: Vec<(String, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
+        let mut out: Vec<(String, Value)> =
+            Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
         while let Some(k) = map.next_key::<String>()? {
             let v = map.next_value_seed(ValueSeed)?;
             // Duplicate keys: the last one wins, as in most JSON parsers.
@@ -192,8 +193,11 @@ impl<'de> Visitor<'de> for ValueVisitor {
 pub fn value_from_json(text: &str) -> Result<Value, RecordError> {
     let mut de = serde_json::Deserializer::from_str(text);
     // Documents can be deeply nested; serde_json's recursion limit (128) guards the stack.
-    let v = ValueSeed.deserialize(&mut de).map_err(|e| RecordError::parse(format!("invalid JSON: {e}")))?;
-    de.end().map_err(|e| RecordError::parse(format!("invalid JSON: {e}")))?;
+    let v = ValueSeed
+        .deserialize(&mut de)
+        .map_err(|e| RecordError::parse(format!("invalid JSON: {e}")))?;
+    de.end()
+        .map_err(|e| RecordError::parse(format!("invalid JSON: {e}")))?;
     Ok(v)
 }
 
@@ -204,7 +208,10 @@ pub fn value_from_json(text: &str) -> Result<Value, RecordError> {
 pub fn record_from_json(text: &str) -> Result<Record, RecordError> {
     match value_from_json(text)? {
         Value::Struct(fields) => Ok(Record::from_parts(String::new(), fields)),
-        other => Err(RecordError::parse(format!("expected a JSON object, found {}", other.type_name()))),
+        other => Err(RecordError::parse(format!(
+            "expected a JSON object, found {}",
+            other.type_name()
+        ))),
     }
 }
 

@@ -72,6 +72,7 @@ pub use pipeline::{ErrorBudget, ErrorPolicy, NullSink, Pipeline, Sink, VecSink};
 pub use record::{Record, SCORES_FIELD};
 pub use schema::{DataType, Field, Schema};
 pub use stage::{
-    Action, Context, Decision, FilterStage, Fingerprint, FlatMapStage, MapStage, Stage, StatefulStage,
+    Action, Context, Decision, FilterStage, Fingerprint, FlatMapStage, MapStage, Stage,
+    StatefulStage,
 };
 pub use value::{Tensor, TensorData, TensorElem, TimeUnit, Value};

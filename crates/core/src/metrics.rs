@@ -33,15 +33,21 @@ pub struct StageMetrics {
     pub failed: u64,
     /// Failed records by error kind.
     pub failed_by_kind: BTreeMap<String, u64>,
-    /// Approximate bytes of the records that entered.
+    /// Approximate bytes of the records that entered (exact for `source` and `sink`; for stages,
+    /// estimated from a sample of one record in eight).
     pub bytes_in: u64,
-    /// Busy time summed over threads, in seconds.
+    /// Busy time summed over threads, in seconds (for stages, estimated from a sample of one
+    /// record in eight).
     pub seconds: f64,
 }
 
 impl StageMetrics {
     /// Empty counters for a stage.
-    pub fn new(name: impl Into<String>, kind: impl Into<String>, fingerprint: impl Into<String>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        kind: impl Into<String>,
+        fingerprint: impl Into<String>,
+    ) -> Self {
         StageMetrics {
             name: name.into(),
             kind: kind.into(),
@@ -74,7 +80,11 @@ impl StageMetrics {
 
     /// Records throughput (`records_in / seconds`), 0 when no time was measured.
     pub fn records_per_second(&self) -> f64 {
-        if self.seconds > 0.0 { self.records_in as f64 / self.seconds } else { 0.0 }
+        if self.seconds > 0.0 {
+            self.records_in as f64 / self.seconds
+        } else {
+            0.0
+        }
     }
 }
 
@@ -150,8 +160,14 @@ impl Summary {
 /// [`Error::Io`] naming the path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write as _;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let io = |e| Error::io(path, e);
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
@@ -177,7 +193,11 @@ impl fmt::Display for Summary {
                 .dropped_by_reason
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
-                .chain(s.failed_by_kind.iter().map(|(k, v)| format!("failed:{k}={v}")))
+                .chain(
+                    s.failed_by_kind
+                        .iter()
+                        .map(|(k, v)| format!("failed:{k}={v}")),
+                )
                 .collect();
             writeln!(
                 f,
@@ -198,7 +218,11 @@ impl fmt::Display for Summary {
             self.written,
             self.dropped,
             self.failed,
-            if self.created > 0 { format!(" - created {}", self.created) } else { String::new() },
+            if self.created > 0 {
+                format!(" - created {}", self.created)
+            } else {
+                String::new()
+            },
             self.wall_seconds
         )
     }

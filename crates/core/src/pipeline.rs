@@ -127,12 +127,18 @@ impl ErrorBudget {
 
     /// At most `n` failed records.
     pub fn count(n: u64) -> Self {
-        ErrorBudget { max_failed: Some(n), max_fraction: None }
+        ErrorBudget {
+            max_failed: Some(n),
+            max_fraction: None,
+        }
     }
 
     /// At most this fraction of the records read.
     pub fn fraction(f: f64) -> Self {
-        ErrorBudget { max_failed: None, max_fraction: Some(f) }
+        ErrorBudget {
+            max_failed: None,
+            max_fraction: Some(f),
+        }
     }
 
     fn describe(&self) -> String {
@@ -227,7 +233,10 @@ impl std::fmt::Debug for Pipeline<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pipeline")
             .field("name", &self.name)
-            .field("stages", &self.steps.iter().map(Step::name).collect::<Vec<_>>())
+            .field(
+                "stages",
+                &self.steps.iter().map(Step::name).collect::<Vec<_>>(),
+            )
             .field("threads", &self.threads)
             .field("batch_size", &self.batch_size)
             .field("seed", &self.seed)
@@ -377,26 +386,68 @@ struct Counters {
     created: u64,
     dropped: u64,
     failed: u64,
+    sampled: u64,
     bytes_in: u64,
     busy: Duration,
     dropped_by_reason: BTreeMap<Cow<'static, str>, u64>,
     failed_by_kind: BTreeMap<String, u64>,
 }
 
-enum Event {
-    Dropped { stage: usize, reason: Cow<'static, str>, record: Option<Record> },
-    Failed { stage: usize, error: RecordError, record: Option<Record> },
+/// Sampled bytes and busy time of one stage.
+#[derive(Default, Clone, Copy)]
+struct Sample {
+    records: u64,
+    bytes: u64,
+    busy: Duration,
 }
 
+enum Event {
+    Dropped {
+        stage: usize,
+        reason: Cow<'static, str>,
+        record: Option<Record>,
+    },
+    Failed {
+        stage: usize,
+        error: RecordError,
+        record: Option<Record>,
+    },
+}
+
+/// About one record in eight (2^(64 - `SAMPLE_SHIFT`)) is timed and sized; busy time and bytes are scaled up from the
+/// sample. Reading the clock and walking a record cost about as much as a trivial stage, so
+/// measuring every call would make the metrics the main cost of cheap stages.
+const SAMPLE_SHIFT: u32 = 61;
+
 impl Counters {
-    fn add_to(&self, m: &mut StageMetrics) {
+    /// Counts a record entering the stage and runs `f` on it, timing and sizing about one record in
+    /// eight. The choice hangs on the record's position in the batch (`pos`), not on the
+    /// chunking, so the byte estimate is the same for every thread count.
+    #[inline]
+    fn timed<T>(&mut self, rec: &mut Record, pos: u64, f: impl FnOnce(&mut Record) -> T) -> T {
+        let sample = pos.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> SAMPLE_SHIFT == 0;
+        self.records_in += 1;
+        if !sample {
+            return f(rec);
+        }
+        self.sampled += 1;
+        self.bytes_in += rec.approx_size() as u64;
+        let t = Instant::now();
+        let out = f(rec);
+        self.busy += t.elapsed();
+        out
+    }
+
+    /// Adds the exact counters to `m` and the samples to `sample` (scaled up once, at the end).
+    fn add_to(&self, m: &mut StageMetrics, sample: &mut Sample) {
+        sample.records += self.sampled;
+        sample.bytes += self.bytes_in;
+        sample.busy += self.busy;
         m.records_in += self.records_in;
         m.records_out += self.records_out;
         m.created += self.created;
         m.dropped += self.dropped;
         m.failed += self.failed;
-        m.bytes_in += self.bytes_in;
-        m.seconds += self.busy.as_secs_f64();
         for (k, v) in &self.dropped_by_reason {
             *m.dropped_by_reason.entry(k.to_string()).or_default() += v;
         }
@@ -413,6 +464,7 @@ struct Runner<'a> {
     keep_dropped: bool,
     keep_failed: bool,
     last_error: Option<RecordError>,
+    samples: Vec<Sample>,
 }
 
 const SOURCE: usize = usize::MAX;
@@ -420,10 +472,18 @@ const SINK: usize = usize::MAX - 1;
 
 impl<'a> Runner<'a> {
     fn new(p: Pipeline<'a>) -> Self {
-        let contexts = p.steps.iter().map(|s| Context::new(s.name(), p.seed)).collect();
+        let contexts = p
+            .steps
+            .iter()
+            .map(|s| Context::new(s.name(), p.seed))
+            .collect();
         let mut stages = vec![StageMetrics::new("source", "source", "")];
         for s in &p.steps {
-            let kind = if matches!(s, Step::Parallel(_)) { "parallel" } else { "stateful" };
+            let kind = if matches!(s, Step::Parallel(_)) {
+                "parallel"
+            } else {
+                "stateful"
+            };
             stages.push(StageMetrics::new(s.name(), kind, s.fingerprint().to_hex()));
         }
         stages.push(StageMetrics::new("sink", "sink", ""));
@@ -439,8 +499,17 @@ impl<'a> Runner<'a> {
             ..Default::default()
         };
         let keep_dropped = p.dropped.is_some();
+        let n_steps = p.steps.len();
         let keep_failed = p.rejects.is_some() && matches!(p.policy, ErrorPolicy::Quarantine(_));
-        Runner { p, contexts, summary, keep_dropped, keep_failed, last_error: None }
+        Runner {
+            p,
+            contexts,
+            summary,
+            keep_dropped,
+            keep_failed,
+            last_error: None,
+            samples: vec![Sample::default(); n_steps],
+        }
     }
 
     fn metrics(&mut self, stage: usize) -> &mut StageMetrics {
@@ -465,7 +534,10 @@ impl<'a> Runner<'a> {
         let span = tracing::info_span!("pipeline", name = %self.p.name);
         let _enter = span.enter();
         let bar = self.progress_bar();
-        let source = std::mem::replace(&mut self.p.source, Box::new(crate::dataset::VecDataset::default()));
+        let source = std::mem::replace(
+            &mut self.p.source,
+            Box::new(crate::dataset::VecDataset::default()),
+        );
         let mut stream = source.open(self.p.shard)?;
         let mut ordinal: u64 = 0;
         let mut done = false;
@@ -518,11 +590,21 @@ impl<'a> Runner<'a> {
             let out = self.process(emitted, i + 1)?;
             self.write_out(out)?;
         }
-        for sink in [&mut self.p.sink, &mut self.p.rejects, &mut self.p.dropped].into_iter().flatten() {
+        for sink in [&mut self.p.sink, &mut self.p.rejects, &mut self.p.dropped]
+            .into_iter()
+            .flatten()
+        {
             sink.finish()?;
         }
         self.check_fraction(true)?;
         bar.finish_and_clear();
+        for (m, sample) in self.summary.stages[1..].iter_mut().zip(&self.samples) {
+            if sample.records > 0 {
+                let scale = m.records_in as f64 / sample.records as f64;
+                m.bytes_in = (sample.bytes as f64 * scale).round() as u64;
+                m.seconds = sample.busy.as_secs_f64() * scale;
+            }
+        }
         self.summary.created = self.summary.stages.iter().map(|s| s.created).sum();
         self.summary.wall_seconds = start.elapsed().as_secs_f64();
         for s in &self.summary.stages {
@@ -569,7 +651,11 @@ impl<'a> Runner<'a> {
         Ok(batch)
     }
 
-    fn run_parallel(&mut self, range: std::ops::Range<usize>, batch: Vec<Record>) -> Result<Vec<Record>> {
+    fn run_parallel(
+        &mut self,
+        range: std::ops::Range<usize>,
+        batch: Vec<Record>,
+    ) -> Result<Vec<Record>> {
         let stages: Vec<(&dyn Stage, &Context)> = range
             .clone()
             .map(|i| match &self.p.steps[i] {
@@ -581,21 +667,35 @@ impl<'a> Runner<'a> {
         let chunk = batch.len().div_ceil(threads * 4).max(1);
         let (keep_dropped, keep_failed) = (self.keep_dropped, self.keep_failed);
         let first = range.start;
-        let mut chunks: Vec<Vec<Record>> = Vec::with_capacity(batch.len() / chunk + 1);
+        let mut chunks: Vec<(u64, Vec<Record>)> = Vec::with_capacity(batch.len() / chunk + 1);
         let mut it = batch.into_iter().peekable();
+        let mut start = 0u64;
         while it.peek().is_some() {
-            chunks.push(it.by_ref().take(chunk).collect());
+            let recs: Vec<Record> = it.by_ref().take(chunk).collect();
+            let n = recs.len() as u64;
+            chunks.push((start, recs));
+            start += n;
         }
         let results: Vec<Acc> = chunks
             .into_par_iter()
-            .map(|recs| {
+            .map(|(start, recs)| {
                 let mut acc = Acc {
                     out: Vec::with_capacity(recs.len()),
                     metrics: stages.iter().map(|_| Counters::default()).collect(),
                     events: Vec::new(),
                 };
-                for r in recs {
-                    run_chain(&stages, 0, first, r, &mut acc, keep_dropped, keep_failed);
+                for (i, r) in recs.into_iter().enumerate() {
+                    let pos = start + i as u64;
+                    run_chain(
+                        &stages,
+                        0,
+                        first,
+                        pos,
+                        r,
+                        &mut acc,
+                        keep_dropped,
+                        keep_failed,
+                    );
                 }
                 acc
             })
@@ -603,7 +703,10 @@ impl<'a> Runner<'a> {
         let mut out = Vec::new();
         for acc in results {
             for (j, c) in acc.metrics.iter().enumerate() {
-                c.add_to(self.metrics(first + j));
+                c.add_to(
+                    &mut self.summary.stages[first + j + 1],
+                    &mut self.samples[first + j],
+                );
             }
             out.extend(acc.out);
             for ev in acc.events {
@@ -617,14 +720,12 @@ impl<'a> Runner<'a> {
         let mut out = Vec::with_capacity(batch.len());
         let mut c = Counters::default();
         let mut events = Vec::new();
-        let Step::Stateful(stage) = &mut self.p.steps[i] else { unreachable!() };
+        let Step::Stateful(stage) = &mut self.p.steps[i] else {
+            unreachable!()
+        };
         let cx = &self.contexts[i];
-        for mut rec in batch {
-            c.records_in += 1;
-            c.bytes_in += rec.approx_size() as u64;
-            let t = Instant::now();
-            let res = stage.process(&mut rec, cx);
-            c.busy += t.elapsed();
+        for (pos, mut rec) in batch.into_iter().enumerate() {
+            let res = c.timed(&mut rec, pos as u64, |r| stage.process(r, cx));
             match res {
                 Ok(Action::Keep) => {
                     c.records_out += 1;
@@ -636,7 +737,13 @@ impl<'a> Runner<'a> {
                     out.extend(keyed_children(rec.key(), recs));
                 }
                 Ok(Action::Replace(_)) => {
-                    events.push(drop_event(&mut c, i, Cow::Borrowed("empty"), rec, self.keep_dropped));
+                    events.push(drop_event(
+                        &mut c,
+                        i,
+                        Cow::Borrowed("empty"),
+                        rec,
+                        self.keep_dropped,
+                    ));
                 }
                 Ok(Action::Drop(reason)) => {
                     events.push(drop_event(&mut c, i, reason, rec, self.keep_dropped));
@@ -644,7 +751,7 @@ impl<'a> Runner<'a> {
                 Err(e) => events.push(fail_event(&mut c, i, e, rec, self.keep_failed)),
             }
         }
-        c.add_to(self.metrics(i));
+        c.add_to(&mut self.summary.stages[i + 1], &mut self.samples[i]);
         for ev in events {
             self.handle(ev)?;
         }
@@ -653,7 +760,11 @@ impl<'a> Runner<'a> {
 
     fn handle(&mut self, ev: Event) -> Result<()> {
         match ev {
-            Event::Dropped { stage, reason, record } => {
+            Event::Dropped {
+                stage,
+                reason,
+                record,
+            } => {
                 self.summary.dropped += 1;
                 if let (Some(sink), Some(mut rec)) = (self.p.dropped.as_mut(), record) {
                     let name = match stage {
@@ -665,7 +776,11 @@ impl<'a> Runner<'a> {
                 }
                 Ok(())
             }
-            Event::Failed { stage, error, record } => self.fail_counted(stage, error, record),
+            Event::Failed {
+                stage,
+                error,
+                record,
+            } => self.fail_counted(stage, error, record),
         }
     }
 
@@ -677,7 +792,12 @@ impl<'a> Runner<'a> {
         self.fail_counted(stage, error, record)
     }
 
-    fn fail_counted(&mut self, stage: usize, mut error: RecordError, record: Option<Record>) -> Result<()> {
+    fn fail_counted(
+        &mut self,
+        stage: usize,
+        mut error: RecordError,
+        record: Option<Record>,
+    ) -> Result<()> {
         self.summary.failed += 1;
         let name = self.stage_name(stage);
         if error.stage.is_none() {
@@ -692,7 +812,10 @@ impl<'a> Runner<'a> {
             tracing::debug!(stage = %name, "record failed: {error}");
         }
         let budget = self.p.policy.budget();
-        if budget.max_failed.is_some_and(|max| self.summary.failed > max) {
+        if budget
+            .max_failed
+            .is_some_and(|max| self.summary.failed > max)
+        {
             if matches!(self.p.policy, ErrorPolicy::FailFast) {
                 return Err(error.into());
             }
@@ -702,7 +825,10 @@ impl<'a> Runner<'a> {
                 last: Box::new(error),
             });
         }
-        if let (true, Some(sink)) = (matches!(self.p.policy, ErrorPolicy::Quarantine(_)), self.p.rejects.as_mut()) {
+        if let (true, Some(sink)) = (
+            matches!(self.p.policy, ErrorPolicy::Quarantine(_)),
+            self.p.rejects.as_mut(),
+        ) {
             let mut rec = record.unwrap_or_default();
             if rec.key().is_empty() {
                 rec.set_key(error.key.clone().unwrap_or_default());
@@ -719,10 +845,15 @@ impl<'a> Runner<'a> {
 
     fn check_fraction(&mut self, at_end: bool) -> Result<()> {
         let budget = self.p.policy.budget();
-        let Some(max) = budget.max_fraction else { return Ok(()) };
+        let Some(max) = budget.max_fraction else {
+            return Ok(());
+        };
         let read = self.summary.read;
         if (at_end || read >= 1000) && read > 0 && self.summary.failed as f64 > max * read as f64 {
-            let last = self.last_error.take().unwrap_or_else(|| RecordError::process("(no detail)"));
+            let last = self
+                .last_error
+                .take()
+                .unwrap_or_else(|| RecordError::process("(no detail)"));
             return Err(Error::BudgetExceeded {
                 failed: self.summary.failed,
                 budget: budget.describe(),
@@ -735,7 +866,6 @@ impl<'a> Runner<'a> {
     fn write_out(&mut self, out: Vec<Record>) -> Result<()> {
         for rec in out {
             let size = rec.approx_size() as u64;
-            let key = rec.key().to_owned();
             let m = self.metrics(SINK);
             m.records_in += 1;
             m.bytes_in += size;
@@ -749,7 +879,12 @@ impl<'a> Runner<'a> {
                     self.summary.written += 1;
                     self.summary.bytes_written += size;
                 }
-                Err(Error::Record(e)) => self.fail(SINK, *e, Some(Record::new().with_key(key)))?,
+                // Sinks name the record in the error (`RecordError::key`); the record itself was
+                // handed over, so the rejects file gets the key and the reason.
+                Err(Error::Record(e)) => {
+                    let key = e.key.clone().unwrap_or_default();
+                    self.fail(SINK, *e, Some(Record::new().with_key(key)))?
+                }
                 Err(fatal) => return Err(fatal),
             }
         }
@@ -775,25 +910,51 @@ fn annotate(rec: &mut Record, stage: &str, kind: &str, reason: &str) {
     rec.set(reject_fields::KEY, Value::Str(key));
 }
 
-fn drop_event(c: &mut Counters, stage: usize, reason: Cow<'static, str>, rec: Record, keep: bool) -> Event {
+fn drop_event(
+    c: &mut Counters,
+    stage: usize,
+    reason: Cow<'static, str>,
+    rec: Record,
+    keep: bool,
+) -> Event {
     c.dropped += 1;
     *c.dropped_by_reason.entry(reason.clone()).or_default() += 1;
-    Event::Dropped { stage, reason, record: keep.then_some(rec) }
+    Event::Dropped {
+        stage,
+        reason,
+        record: keep.then_some(rec),
+    }
 }
 
-fn fail_event(c: &mut Counters, stage: usize, error: RecordError, rec: Record, keep: bool) -> Event {
+fn fail_event(
+    c: &mut Counters,
+    stage: usize,
+    error: RecordError,
+    rec: Record,
+    keep: bool,
+) -> Event {
     c.failed += 1;
     *c.failed_by_kind.entry(error.kind.to_string()).or_default() += 1;
     let key = rec.key().to_owned();
-    let error = if error.key.is_none() { error.with_key(key) } else { error };
-    Event::Failed { stage, error, record: keep.then_some(rec) }
+    let error = if error.key.is_none() {
+        error.with_key(key)
+    } else {
+        error
+    };
+    Event::Failed {
+        stage,
+        error,
+        record: keep.then_some(rec),
+    }
 }
 
 /// Runs one record through `stages[j..]` (global index of `stages[0]` is `first`).
+#[allow(clippy::too_many_arguments)]
 fn run_chain(
     stages: &[(&dyn Stage, &Context)],
     j: usize,
     first: usize,
+    pos: u64,
     mut rec: Record,
     acc: &mut Acc,
     keep_dropped: bool,
@@ -802,11 +963,7 @@ fn run_chain(
     for k in j..stages.len() {
         let (stage, cx) = stages[k];
         let c = &mut acc.metrics[k];
-        c.records_in += 1;
-        c.bytes_in += rec.approx_size() as u64;
-        let t = Instant::now();
-        let res = stage.process(&mut rec, cx);
-        c.busy += t.elapsed();
+        let res = c.timed(&mut rec, pos, |r| stage.process(r, cx));
         match res {
             Ok(Action::Keep) => c.records_out += 1,
             Ok(Action::Drop(reason)) => {
@@ -823,7 +980,7 @@ fn run_chain(
                 c.records_out += recs.len() as u64;
                 c.created += recs.len() as u64 - 1;
                 for r in keyed_children(rec.key(), recs) {
-                    run_chain(stages, k + 1, first, r, acc, keep_dropped, keep_failed);
+                    run_chain(stages, k + 1, first, pos, r, acc, keep_dropped, keep_failed);
                 }
                 return;
             }

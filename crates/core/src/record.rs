@@ -57,7 +57,10 @@ impl Record {
     ) -> Self {
         Record {
             key: String::new(),
-            fields: fields.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
         }
     }
 
@@ -125,7 +128,10 @@ impl Record {
 
     /// A mutable reference to a field's value, if present.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
-        self.fields.iter_mut().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.fields
+            .iter_mut()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// True when the field is present.
@@ -156,7 +162,9 @@ impl Record {
 
     /// The value of a field, or [`FieldError::Missing`].
     pub fn require(&self, field: &str) -> Result<&Value, FieldError> {
-        self.get(field).ok_or_else(|| FieldError::Missing { field: field.to_owned() })
+        self.get(field).ok_or_else(|| FieldError::Missing {
+            field: field.to_owned(),
+        })
     }
 
     typed_getter!(
@@ -205,7 +213,9 @@ impl Record {
         if !matches!(self.get(SCORES_FIELD), Some(Value::Struct(_))) {
             self.set(SCORES_FIELD, Value::Struct(Vec::new()));
         }
-        let Some(Value::Struct(stages)) = self.get_mut(SCORES_FIELD) else { unreachable!() };
+        let Some(Value::Struct(stages)) = self.get_mut(SCORES_FIELD) else {
+            unreachable!()
+        };
         let pos = match stages.iter().position(|(k, _)| k == stage) {
             Some(p) => p,
             None => {
@@ -216,7 +226,9 @@ impl Record {
         if !matches!(stages[pos].1, Value::Struct(_)) {
             stages[pos].1 = Value::Struct(Vec::new());
         }
-        let Value::Struct(names) = &mut stages[pos].1 else { unreachable!() };
+        let Value::Struct(names) = &mut stages[pos].1 else {
+            unreachable!()
+        };
         match names.iter_mut().find(|(k, _)| k == name) {
             Some((_, v)) => *v = Value::Float(value),
             None => names.push((name.to_owned(), Value::Float(value))),
@@ -230,7 +242,12 @@ impl Record {
 
     /// Approximate size in bytes of the key and all fields.
     pub fn approx_size(&self) -> usize {
-        self.key.len() + self.fields.iter().map(|(k, v)| k.len() + v.approx_size()).sum::<usize>()
+        self.key.len()
+            + self
+                .fields
+                .iter()
+                .map(|(k, v)| k.len() + v.approx_size())
+                .sum::<usize>()
     }
 }
 

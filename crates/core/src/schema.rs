@@ -123,9 +123,9 @@ impl DataType {
             (DataType::Binary, Value::Bytes(_)) => true,
             (DataType::Timestamp(u, _), Value::Timestamp { unit, .. }) => u == unit,
             (DataType::List(item), Value::List(items)) => items.iter().all(|v| item.accepts(v)),
-            (DataType::Struct(fields), Value::Struct(vals)) => {
-                vals.iter().all(|(k, v)| fields.iter().any(|f| &f.name == k && f.accepts(v)))
-            }
+            (DataType::Struct(fields), Value::Struct(vals)) => vals
+                .iter()
+                .all(|(k, v)| fields.iter().any(|f| &f.name == k && f.accepts(v))),
             (DataType::Map(kt, vt), Value::Map(entries)) => entries
                 .iter()
                 .all(|(k, v)| !k.is_null() && kt.accepts(k) && vt.accepts(v)),
@@ -166,7 +166,11 @@ impl fmt::Display for DataType {
                 }
                 f.write_str(">")
             }
-            DataType::Timestamp(u, tz) => write!(f, "timestamp[{u:?}{}]", tz.as_deref().map(|z| format!(", {z}")).unwrap_or_default()),
+            DataType::Timestamp(u, tz) => write!(
+                f,
+                "timestamp[{u:?}{}]",
+                tz.as_deref().map(|z| format!(", {z}")).unwrap_or_default()
+            ),
             DataType::Tensor(e) => write!(f, "tensor<{e:?}>"),
             other => write!(f, "{}", format!("{other:?}").to_lowercase()),
         }
@@ -187,7 +191,11 @@ pub fn unify(a: &DataType, b: &DataType) -> Option<DataType> {
         (x, y) if y.is_float() && x.is_integer() => T::Float64,
         (x, y) if x.is_integer() && y.is_integer() => {
             let signed = |t: &T| matches!(t, T::Int8 | T::Int16 | T::Int32 | T::Int64);
-            if signed(x) || signed(y) { T::Int64 } else { T::UInt64 }
+            if signed(x) || signed(y) {
+                T::Int64
+            } else {
+                T::UInt64
+            }
         }
         (T::List(x), T::List(y)) => T::List(Box::new(unify(x, y)?)),
         (T::Map(k1, v1), T::Map(k2, v2)) => {
@@ -206,7 +214,10 @@ fn merge_fields(f1: &[Field], f2: &[Field]) -> Option<Vec<Field>> {
                 o.data_type = unify(&o.data_type, &f.data_type)?;
                 o.nullable |= f.nullable;
             }
-            None => out.push(Field { nullable: true, ..f.clone() }),
+            None => out.push(Field {
+                nullable: true,
+                ..f.clone()
+            }),
         }
     }
     // A field absent from the second side is missing (null) there.
@@ -232,7 +243,11 @@ pub struct Field {
 impl Field {
     /// A field.
     pub fn new(name: impl Into<String>, data_type: DataType, nullable: bool) -> Self {
-        Field { name: name.into(), data_type, nullable }
+        Field {
+            name: name.into(),
+            data_type,
+            nullable,
+        }
     }
 
     fn accepts(&self, v: &Value) -> bool {
@@ -304,7 +319,9 @@ impl Schema {
                     })?;
                     f.nullable |= value.is_null();
                 }
-                None => self.fields.push(Field::new(name, t, !first || value.is_null())),
+                None => self
+                    .fields
+                    .push(Field::new(name, t, !first || value.is_null())),
             }
         }
         for f in self.fields.iter_mut() {
@@ -337,7 +354,11 @@ impl Schema {
                 )));
             }
         }
-        if let Some(f) = self.fields.iter().find(|f| !f.nullable && !record.contains(&f.name)) {
+        if let Some(f) = self
+            .fields
+            .iter()
+            .find(|f| !f.nullable && !record.contains(&f.name))
+        {
             return Err(err(format!("non-nullable field `{}` is missing", f.name)));
         }
         Ok(())
@@ -350,8 +371,64 @@ impl fmt::Display for Schema {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "{}: {}{}", fd.name, fd.data_type, if fd.nullable { "?" } else { "" })?;
+            write!(
+                f,
+                "{}: {}{}",
+                fd.name,
+                fd.data_type,
+                if fd.nullable { "?" } else { "" }
+            )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unify_rules() {
+        use DataType as T;
+        assert_eq!(unify(&T::Null, &T::Utf8), Some(T::Utf8));
+        assert_eq!(unify(&T::Int32, &T::UInt64), Some(T::Int64));
+        assert_eq!(unify(&T::UInt8, &T::UInt32), Some(T::UInt64));
+        assert_eq!(unify(&T::Int64, &T::Float32), Some(T::Float64));
+        assert_eq!(unify(&T::Utf8, &T::Binary), None);
+        assert_eq!(
+            unify(&T::List(Box::new(T::Null)), &T::List(Box::new(T::Bool))),
+            Some(T::List(Box::new(T::Bool)))
+        );
+        assert_eq!(
+            unify(&T::List(Box::new(T::Utf8)), &T::List(Box::new(T::Bool))),
+            None
+        );
+    }
+
+    #[test]
+    fn accepts_checks_integer_width() {
+        assert!(DataType::Int8.accepts(&Value::Int(127)));
+        assert!(!DataType::Int8.accepts(&Value::Int(128)));
+        assert!(!DataType::UInt16.accepts(&Value::Int(-1)));
+        assert!(DataType::UInt64.accepts(&Value::UInt(u64::MAX)));
+        assert!(!DataType::Int64.accepts(&Value::UInt(u64::MAX)));
+        assert!(DataType::Float32.accepts(&Value::Int(3)));
+        assert!(!DataType::Utf8.accepts(&Value::Int(3)));
+    }
+
+    #[test]
+    fn display_is_readable() {
+        let t = DataType::Struct(vec![
+            Field::new("a", DataType::List(Box::new(DataType::Int32)), true),
+            Field::new(
+                "m",
+                DataType::Map(Box::new(DataType::Utf8), Box::new(DataType::Float64)),
+                false,
+            ),
+        ]);
+        assert_eq!(
+            t.to_string(),
+            "struct<a: list<int32>, m: map<utf8, float64>>"
+        );
     }
 }

@@ -100,7 +100,10 @@ pub struct Context {
 impl Context {
     /// A context for `stage` with root seed `seed`.
     pub fn new(stage: impl Into<String>, seed: u64) -> Self {
-        Context { stage: stage.into(), seed }
+        Context {
+            stage: stage.into(),
+            seed,
+        }
     }
 
     /// The stage name.

@@ -34,7 +34,10 @@ pub struct Distinct {
 impl Distinct {
     /// Distinct on `field`.
     pub fn new(field: impl Into<String>) -> Self {
-        Distinct { field: field.into(), seen: HashSet::new() }
+        Distinct {
+            field: field.into(),
+            seen: HashSet::new(),
+        }
     }
 
     /// Number of distinct values seen so far.
@@ -66,6 +69,10 @@ impl StatefulStage for Distinct {
 
     fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let h = value_hash(record.require(&self.field)?);
-        Ok(if self.seen.insert(h) { Action::Keep } else { Action::drop("duplicate") })
+        Ok(if self.seen.insert(h) {
+            Action::Keep
+        } else {
+            Action::drop("duplicate")
+        })
     }
 }

@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// Unit of a [`Value::Timestamp`], as in Arrow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
     /// Seconds since the Unix epoch.
@@ -247,7 +249,10 @@ impl Value {
 
     /// A field of a struct value by name.
     pub fn field(&self, name: &str) -> Option<&Value> {
-        self.as_struct()?.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.as_struct()?
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// The tensor, if this is one.
@@ -267,7 +272,10 @@ impl Value {
             Value::Bytes(b) => b.len(),
             Value::List(v) => v.iter().map(Value::approx_size).sum(),
             Value::Struct(v) => v.iter().map(|(k, v)| k.len() + v.approx_size()).sum(),
-            Value::Map(v) => v.iter().map(|(k, v)| k.approx_size() + v.approx_size()).sum(),
+            Value::Map(v) => v
+                .iter()
+                .map(|(k, v)| k.approx_size() + v.approx_size())
+                .sum(),
             Value::Tensor(t) => {
                 8 * t.shape().len()
                     + match t.data() {
