@@ -113,9 +113,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
 
     let field = args.text_field.clone();
+    let config = serde_json::json!({ "field": field });
     let normalize = MapStage::new(
         "normalize_whitespace",
-        &field,
+        config,
         move |r: &mut Record, _: &Context| {
             let text = normalize_whitespace(r.str(&field)?);
             r.set(field.as_str(), text);

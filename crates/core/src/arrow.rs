@@ -781,10 +781,20 @@ pub fn array_values(a: &dyn Array, field: &AField) -> Result<Vec<Value>> {
         }
         ADT::Struct(fields) => {
             let arr = a.as_struct();
+            // A child of a null row holds filler (Parquet readers give non-nullable children no
+            // nulls there), which may not decode (an empty tensor): mask it with the row's null.
+            let parent = arr.nulls().filter(|n| n.null_count() > 0);
             let cols = fields
                 .iter()
                 .zip(arr.columns())
-                .map(|(f, c)| array_values(c.as_ref(), f))
+                .map(|(f, c)| match parent {
+                    Some(parent) if c.data_type() != &ADT::Null => {
+                        let nulls = NullBuffer::union(Some(parent), c.nulls());
+                        let data = c.to_data().into_builder().nulls(nulls).build()?;
+                        array_values(arrow_array::make_array(data).as_ref(), f)
+                    }
+                    _ => array_values(c.as_ref(), f),
+                })
                 .collect::<Result<Vec<_>>>()?;
             (0..n)
                 .map(|i| {

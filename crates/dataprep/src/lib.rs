@@ -33,3 +33,8 @@ pub mod prelude {
     #[cfg(feature = "storage")]
     pub use dataprep_storage::{JsonlReader, JsonlWriter, ParquetReader, ParquetWriter};
 }
+
+/// The README's code examples, compiled as doctests so they stay true.
+#[cfg(all(doctest, feature = "storage"))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,196 @@
+//! Benchmarks of dataprep-storage: JSONL parse throughput and JSONL → Parquet conversion.
+//!
+//! ```text
+//! cargo bench -p dataprep-storage --bench storage                  # full run
+//! cargo bench -p dataprep-storage --bench storage -- --quick       # a quick look
+//! python3 benches/jsonl_to_parquet.py target/bench-data/docs.jsonl  # pyarrow on the same file
+//! ```
+//!
+//! The input is ~20 MB of web-like documents (id, url, text of 200–5000 characters, a few numbers),
+//! generated deterministically into `target/bench-data/docs.jsonl` on first run (or into
+//! `$DATAPREP_BENCH_DATA/docs.jsonl`), so the Python script compares on the very same bytes.
+
+use std::hint::black_box;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dataprep_core::{IterableDataset, Pipeline};
+use dataprep_storage::{Compression, JsonlReader, ParquetReader, ParquetWriter};
+
+const TARGET_BYTES: u64 = 20_000_000;
+
+fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("DATAPREP_BENCH_DATA") {
+        return PathBuf::from(d);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("bench-data")
+}
+
+/// Deterministic xorshift64*.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const WORDS: &[&str] = &[
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "data",
+    "model",
+    "training",
+    "language",
+    "quality",
+    "filter",
+    "document",
+    "web",
+    "page",
+    "crawl",
+    "token",
+    "about",
+    "which",
+    "their",
+    "would",
+    "people",
+    "information",
+    "research",
+    "between",
+    "however",
+    "système",
+    "über",
+    "naïve",
+    "café",
+    "日本語",
+    "données",
+    "\"quoted\"",
+    "back\\slash",
+    "tab\there",
+    "emoji😀",
+    "price:",
+    "$12.50",
+    "2024",
+];
+
+/// Reads every record, failing on any error; returns the count.
+fn read_all(ds: &dyn IterableDataset) -> usize {
+    ds.iter().expect("open").fold(0, |n, r| {
+        black_box(r.expect("record"));
+        n + 1
+    })
+}
+
+/// Writes the benchmark input if it is missing; returns its path.
+fn ensure_docs() -> PathBuf {
+    let dir = data_dir();
+    let path = dir.join("docs.jsonl");
+    if path.exists() {
+        return path;
+    }
+    std::fs::create_dir_all(&dir).expect("create bench-data dir");
+    let tmp = dir.join("docs.jsonl.partial");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).expect("create input"));
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let mut written = 0u64;
+    let mut id = 0u64;
+    while written < TARGET_BYTES {
+        let chars = 200 + rng.below(4801) as usize;
+        let mut text = String::with_capacity(chars + 16);
+        while text.chars().count() < chars {
+            if !text.is_empty() {
+                text.push(if rng.below(40) == 0 { '\n' } else { ' ' });
+            }
+            text.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
+        }
+        let doc = serde_json::json!({
+            "id": id,
+            "url": format!("https://www.example{}.com/articles/{}/{}.html", rng.below(500), rng.below(10_000), id),
+            "text": text,
+            "length": text.chars().count(),
+            "score": rng.below(1_000_000) as f64 / 1_000_000.0,
+            "lang_score": 0.5 + rng.below(500_000) as f64 / 1_000_000.0,
+            "timestamp": 1_600_000_000 + rng.below(100_000_000),
+        });
+        let line = serde_json::to_string(&doc).expect("serialise");
+        writeln!(out, "{line}").expect("write input");
+        written += line.len() as u64 + 1;
+        id += 1;
+    }
+    out.flush().expect("flush input");
+    drop(out);
+    std::fs::rename(&tmp, &path).expect("rename input");
+    path
+}
+
+fn storage(c: &mut Criterion) {
+    let input = ensure_docs();
+    let bytes = std::fs::metadata(&input).expect("input").len();
+    let out_dir = data_dir();
+    let parquet = out_dir.join("docs.bench.parquet");
+
+    let mut g = c.benchmark_group("jsonl");
+    g.throughput(Throughput::Bytes(bytes));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(10));
+    let reader = JsonlReader::new(&input).build().expect("reader");
+    g.bench_function("parse", |b| b.iter(|| read_all(&reader)));
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    g.bench_function("parse_threads_1", |b| {
+        b.iter(|| one.install(|| read_all(&reader)))
+    });
+    g.bench_function("to_parquet", |b| {
+        b.iter(|| {
+            let summary = Pipeline::new(&reader)
+                .sink(ParquetWriter::new(&parquet).build().expect("writer"))
+                .with_progress(false)
+                .run()
+                .expect("runs");
+            black_box(summary.written)
+        })
+    });
+    // zstd level 1 is what pyarrow's `write_table(compression="zstd")` uses.
+    g.bench_function("to_parquet_zstd1", |b| {
+        b.iter(|| {
+            let sink = ParquetWriter::new(&parquet)
+                .with_compression(Compression::Zstd { level: 1 })
+                .build()
+                .expect("writer");
+            let summary = Pipeline::new(&reader)
+                .sink(sink)
+                .with_progress(false)
+                .run()
+                .expect("runs");
+            black_box(summary.written)
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("parquet");
+    g.throughput(Throughput::Bytes(bytes));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(10));
+    let reader = ParquetReader::new(&parquet).build().expect("reader");
+    g.bench_function("read", |b| b.iter(|| read_all(&reader)));
+    g.finish();
+}
+
+criterion_group!(benches, storage);
+criterion_main!(benches);
