@@ -61,6 +61,8 @@ pub mod rng;
 pub mod schema;
 pub mod stage;
 pub mod stages;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod value;
 
 pub use dataset::{
