@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | [`core`] | `dataprep-core`: records, datasets, stages, pipeline | always |
 //! | `storage` | `dataprep-storage`: JSONL and Parquet readers and writers | `storage` (default) |
+//! | `split` | `dataprep-split`: splits, cross-validation, hash splits, leakage, balanced sampling | `split` (default) |
 //!
 //! ```
 //! use dataprep::prelude::*;
@@ -19,6 +20,8 @@
 #![deny(missing_docs)]
 
 pub use dataprep_core as core;
+#[cfg(feature = "split")]
+pub use dataprep_split as split;
 #[cfg(feature = "storage")]
 pub use dataprep_storage as storage;
 
