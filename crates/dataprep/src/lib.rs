@@ -6,7 +6,7 @@
 //! | module | crate | feature |
 //! |---|---|---|
 //! | [`core`] | `dataprep-core`: records, datasets, stages, pipeline | always |
-//! | `storage` | `dataprep-storage`: JSONL and Parquet readers and writers | `storage` (default) |
+//! | `storage` | `dataprep-storage`: JSONL, Parquet, Arrow IPC, CSV, WebDataset, HF layout, sharded writers | `storage` (default) |
 //! | `split` | `dataprep-split`: splits, cross-validation, hash splits, leakage, balanced sampling | `split` (default) |
 //!
 //! ```

@@ -192,5 +192,58 @@ fn storage(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, storage);
+/// 4,000 samples of an 8 KiB pseudo-random "image", a caption and a label (~33 MB of tar).
+fn wds_samples() -> Vec<dataprep_core::Record> {
+    let mut rng = Rng(0x5eed);
+    (0..4000)
+        .map(|i| {
+            let img: Vec<u8> = (0..8192).map(|_| rng.next() as u8).collect();
+            dataprep_core::Record::new()
+                .with_key(format!("s{i:06}"))
+                .with("jpg", img)
+                .with("caption", format!("caption number {i}"))
+                .with("label", (i % 10) as i64)
+        })
+        .collect()
+}
+
+fn webdataset(c: &mut Criterion) {
+    use dataprep_core::Sink as _;
+    use dataprep_storage::{ShardedWriter, WdsMapping, WebDatasetReader, WebDatasetShards};
+    let recs = wds_samples();
+    let dir = data_dir().join("wds");
+    let mapping = WdsMapping::default().with_member("caption", "txt");
+    let write = |dir: &Path| {
+        let _ = std::fs::remove_dir_all(dir);
+        let mut w = ShardedWriter::new(
+            dir,
+            WebDatasetShards {
+                mapping: mapping.clone(),
+            },
+        )
+        .with_max_records(Some(1000))
+        .build()
+        .unwrap();
+        for r in &recs {
+            w.write(r.clone()).unwrap();
+        }
+        w.finish().unwrap();
+        w.manifest().clone()
+    };
+    let manifest = write(&dir);
+    let bytes = manifest.total_bytes;
+    let mut g = c.benchmark_group("webdataset");
+    g.throughput(Throughput::Bytes(bytes));
+    g.sample_size(10);
+    g.bench_function("write_shards", |b| b.iter(|| write(&dir)));
+    let manifest = write(&dir);
+    let reader = WebDatasetReader::from_paths(manifest.shard_paths(&dir))
+        .with_mapping(mapping.clone())
+        .build()
+        .unwrap();
+    g.bench_function("read", |b| b.iter(|| read_all(&reader)));
+    g.finish();
+}
+
+criterion_group!(benches, storage, webdataset);
 criterion_main!(benches);

@@ -1,8 +1,22 @@
-//! Readers and writers for dataprep records: JSON Lines (plain, gzip, zstd) and Parquet.
+//! Readers and writers for dataprep records: JSON Lines (plain, gzip, zstd), Parquet, Arrow IPC,
+//! CSV, WebDataset tar shards, folders of media files and the Hugging Face `datasets` layout; a
+//! sharded, resumable writer with a manifest; and object storage behind URLs.
 //!
 //! - [`JsonlReader`] and [`ParquetReader`] are [`IterableDataset`]s over one or more files,
 //!   shardable by rank and world size.
 //! - [`JsonlWriter`] and [`ParquetWriter`] are [`Sink`](dataprep_core::Sink)s that write crash-safely.
+//! - [`ShardedWriter`] splits output into numbered crash-safe shards of any [`ShardFormat`]
+//!   (JSONL, Parquet, WebDataset) with a `manifest.json` (counts, bytes, BLAKE3, schema), and
+//!   resumes after a crash without gaps or truncated shards (see [`sharded`]).
+//! - [`WebDatasetWriter`], [`WebDatasetReader`] and [`WebDatasetIndex`] write, stream and
+//!   randomly access WebDataset tar shards (see [`webdataset`]).
+//! - [`ArrowIpcReader`] and [`ArrowIpcWriter`] read and write Arrow IPC files.
+//! - [`CsvReader`] and [`CsvWriter`] read and write CSV.
+//! - [`HfDatasetWriter`] and [`HfDataset`] write and read the Hugging Face `datasets` layout
+//!   (Parquet shards per split and a `README.md` dataset card).
+//! - `object::ObjectStorage` (feature `object-store`) reads, writes, lists and uploads objects
+//!   on S3, GCS, Azure, HTTP and local storage behind one URL-based, blocking API.
+//! - [`MediaFolder`] reads a folder of media files (path, bytes, size), sorted, sharded by file.
 //! - [`read_jsonl`], [`write_jsonl`], [`read_parquet`] and [`write_parquet`] do a whole file in one
 //!   call, for tests and small data.
 //!
@@ -52,12 +66,31 @@ use dataprep_core::{IterableDataset, Record, Result, Schema};
 
 mod atomic;
 pub mod compression;
+pub mod csv;
+pub mod folder;
+pub mod hf;
+pub mod ipc;
 pub mod jsonl;
+#[cfg(feature = "object-store")]
+pub mod object;
 pub mod parquet;
+pub mod sharded;
+pub mod webdataset;
 
 pub use compression::Compression;
+pub use csv::{CsvReader, CsvReaderBuilder, CsvWriter, CsvWriterBuilder};
+pub use folder::{MediaFolder, MediaFolderBuilder};
+pub use hf::{HfDataset, HfDatasetWriter, HfDatasetWriterBuilder};
+pub use ipc::{ArrowIpcReader, ArrowIpcReaderBuilder, ArrowIpcWriter, ArrowIpcWriterBuilder};
 pub use jsonl::{JsonlReader, JsonlReaderBuilder, JsonlWriter, JsonlWriterBuilder};
 pub use parquet::{ParquetReader, ParquetReaderBuilder, ParquetWriter, ParquetWriterBuilder};
+pub use sharded::{
+    JsonlShards, Manifest, ParquetShards, ShardFormat, ShardInfo, ShardedWriter,
+    ShardedWriterBuilder,
+};
+pub use webdataset::{
+    WdsMapping, WebDatasetIndex, WebDatasetReader, WebDatasetShards, WebDatasetWriter,
+};
 
 /// Reads every record of a JSONL file (codec by extension), stopping at the first bad line.
 ///

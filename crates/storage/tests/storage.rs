@@ -8,6 +8,11 @@ use dataprep_core::*;
 use dataprep_storage::*;
 use proptest::prelude::*;
 
+mod formats;
+#[cfg(feature = "object-store")]
+mod object;
+mod sharding;
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 

@@ -1,0 +1,697 @@
+//! [`ShardedWriter`]: a sink that splits its input into numbered, crash-safe shards of one format
+//! and keeps a `manifest.json` of the completed ones, so that a rerun resumes where a crash left off.
+//!
+//! ## Layout
+//!
+//! `{dir}/{prefix}-{i:06}.{ext}` for `i = 0, 1, …` (for example `train-000000.tar`) and
+//! `{dir}/manifest.json`. A shard closes when it holds [`ShardedWriterBuilder::with_max_records`]
+//! records or when the records' in-memory size ([`Value::approx_size`](dataprep_core::Value::approx_size) summed over the fields,
+//! a deterministic estimate of the uncompressed payload) reaches
+//! [`ShardedWriterBuilder::with_max_bytes`], whichever comes first. Each shard is written by the
+//! format's own crash-safe writer (temporary file, fsync, rename), then hashed with BLAKE3 and
+//! added to the manifest, which is itself replaced atomically after every shard.
+//!
+//! ## Resume protocol
+//!
+//! 1. Shard boundaries are a deterministic function of the input records, in order, and of the
+//!    configuration (format, prefix, limits). The manifest stores that configuration.
+//! 2. `build()` reads an existing manifest. If its configuration differs, `build()` fails with
+//!    [`Error::Config`] (two configurations never mix in one directory). Otherwise every listed
+//!    shard is verified — it exists, has the recorded size and the recorded BLAKE3 — and the
+//!    longest valid prefix `0..k` is kept; the manifest is cut to it.
+//! 3. [`ShardedWriter::records_to_skip`] is the number of records in the kept shards. The writer
+//!    discards that many first records given to [`Sink::write`] (so a rerun simply feeds the
+//!    same input again), or the caller skips them from the input itself (for example with
+//!    `dataset.skip(n)`) and calls [`ShardedWriter::input_skipped`].
+//! 4. Writing continues with shard `k`. A shard file already at that path (a crash between the
+//!    rename and the manifest update, or a stale shard of an older run) is replaced whole.
+//! 5. `finish()` closes the last shard, deletes shards of this prefix and extension numbered past
+//!    the last one (left by an older run), and writes the manifest with `complete: true`.
+//!
+//! So after any crash the directory holds complete shards only (a partial one stays a hidden
+//! temporary file, never at its final path), and after a successful rerun the shards are numbered
+//! `0..n` with no gap and are byte-identical to an uninterrupted run's (the formats write no time
+//! stamps).
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use dataprep_core::{Error, Record, RecordError, RecordErrorKind, Result, Schema, Sink};
+use serde::{Deserialize, Serialize};
+
+use crate::atomic::TempFile;
+use crate::compression::Compression;
+use crate::jsonl::JsonlWriter;
+use crate::parquet::ParquetWriter;
+
+/// The manifest's file name inside the output directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// A per-shard output format for [`ShardedWriter`]: how to open one shard's writer.
+pub trait ShardFormat: Send + fmt::Debug {
+    /// The writer of one shard: a crash-safe [`Sink`] whose `finish()` puts the file in place.
+    type Writer: Sink;
+
+    /// A short stable name written to the manifest (`jsonl`, `parquet`, `webdataset`).
+    fn name(&self) -> &str;
+
+    /// The file extension without the dot (`jsonl.zst`, `parquet`, `tar`).
+    fn extension(&self) -> String;
+
+    /// Opens the writer of the shard at `path`. `schema` is the schema fixed by earlier shards
+    /// or given to the sharded writer, if any.
+    ///
+    /// # Errors
+    /// An error of the writer's `build()`.
+    fn create(&self, path: &Path, schema: Option<&Schema>) -> Result<Self::Writer>;
+
+    /// The schema a finished shard writer used, if the format fixes one (Parquet); later shards
+    /// are written with it so that every shard has the same schema.
+    fn schema_of(&self, _writer: &Self::Writer) -> Option<Schema> {
+        None
+    }
+
+    /// Files written next to a shard (for example a sidecar index), as extensions appended to the
+    /// shard's path; they are deleted with stale shards.
+    fn sidecar_suffixes(&self) -> &[&str] {
+        &[]
+    }
+
+    /// True when the format fixes one schema for a file (Parquet): a resumed run then passes
+    /// the manifest's schema to its shards.
+    fn fixes_schema(&self) -> bool {
+        false
+    }
+}
+
+/// JSON Lines shards (see [`JsonlWriter`]), compressed with zstd by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonlShards {
+    /// The codec of each file: none, gzip or zstd.
+    pub compression: Compression,
+}
+
+impl Default for JsonlShards {
+    fn default() -> Self {
+        JsonlShards {
+            compression: Compression::zstd(),
+        }
+    }
+}
+
+impl ShardFormat for JsonlShards {
+    type Writer = JsonlWriter;
+
+    fn name(&self) -> &str {
+        "jsonl"
+    }
+
+    fn extension(&self) -> String {
+        match self.compression {
+            Compression::Gzip { .. } => "jsonl.gz".into(),
+            Compression::Zstd { .. } => "jsonl.zst".into(),
+            _ => "jsonl".into(),
+        }
+    }
+
+    fn create(&self, path: &Path, _schema: Option<&Schema>) -> Result<JsonlWriter> {
+        JsonlWriter::new(path)
+            .with_compression(self.compression)
+            .build()
+    }
+}
+
+/// Parquet shards (see [`ParquetWriter`]); every shard has the schema of the first (or the one
+/// given to the sharded writer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParquetShards {
+    /// The page codec (default zstd level 3).
+    pub compression: Compression,
+    /// At most this many rows per row group.
+    pub max_row_group_size: usize,
+}
+
+impl Default for ParquetShards {
+    fn default() -> Self {
+        ParquetShards {
+            compression: Compression::zstd(),
+            max_row_group_size: crate::parquet::DEFAULT_MAX_ROW_GROUP_SIZE,
+        }
+    }
+}
+
+impl ShardFormat for ParquetShards {
+    type Writer = ParquetWriter;
+
+    fn name(&self) -> &str {
+        "parquet"
+    }
+
+    fn extension(&self) -> String {
+        "parquet".into()
+    }
+
+    fn create(&self, path: &Path, schema: Option<&Schema>) -> Result<ParquetWriter> {
+        let mut b = ParquetWriter::new(path)
+            .with_compression(self.compression)
+            .with_max_row_group_size(self.max_row_group_size);
+        if let Some(s) = schema {
+            b = b.with_schema(s.clone());
+        }
+        b.build()
+    }
+
+    fn schema_of(&self, writer: &ParquetWriter) -> Option<Schema> {
+        Some(writer.schema().clone())
+    }
+
+    fn fixes_schema(&self) -> bool {
+        true
+    }
+}
+
+/// One completed shard in the [`Manifest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ShardInfo {
+    /// File name, relative to the manifest's directory.
+    pub file: String,
+    /// Records in the shard.
+    pub records: u64,
+    /// Size of the file in bytes.
+    pub bytes: u64,
+    /// BLAKE3 of the file, lowercase hex.
+    pub blake3: String,
+}
+
+/// The configuration a manifest was written with; a rerun must match it to resume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ShardingConfig {
+    /// [`ShardFormat::name`].
+    pub format: String,
+    /// The file name prefix.
+    pub prefix: String,
+    /// The file extension.
+    pub extension: String,
+    /// Records per shard at most.
+    pub max_records: Option<u64>,
+    /// Estimated payload bytes per shard at most.
+    pub max_bytes: Option<u64>,
+}
+
+/// `manifest.json`: the completed shards of a [`ShardedWriter`], in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Manifest {
+    /// Always `dataprep.shards/1`.
+    pub version: String,
+    /// How the shards were cut.
+    pub config: ShardingConfig,
+    /// True once the writer finished; false while a job runs (or after it crashed).
+    pub complete: bool,
+    /// Sum of the shards' records.
+    pub total_records: u64,
+    /// Sum of the shards' bytes.
+    pub total_bytes: u64,
+    /// The schema of the records, when known (given, fixed by the format, or inferred).
+    pub schema: Option<Schema>,
+    /// The shards in order: shard `i` is `shards[i]`.
+    pub shards: Vec<ShardInfo>,
+}
+
+const MANIFEST_VERSION: &str = "dataprep.shards/1";
+
+impl Manifest {
+    /// Reads a manifest file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when it cannot be read; [`Error::Other`] when it is not a manifest.
+    pub fn read(path: impl AsRef<Path>) -> Result<Manifest> {
+        let path = path.as_ref();
+        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_slice(&text)
+            .map_err(|e| Error::other(format!("reading manifest {}", path.display()), e))
+    }
+
+    /// Writes the manifest crash-safely (temporary file, fsync, rename).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the path.
+    pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::other("serialising the manifest", e))?;
+        bytes.push(b'\n');
+        let (tmp, mut file) = TempFile::create(path)?;
+        std::io::Write::write_all(&mut file, &bytes).map_err(|e| Error::io(path, e))?;
+        tmp.commit(file)
+    }
+
+    /// The paths of the shards, under `dir`.
+    pub fn shard_paths(&self, dir: impl AsRef<Path>) -> Vec<PathBuf> {
+        self.shards
+            .iter()
+            .map(|s| dir.as_ref().join(&s.file))
+            .collect()
+    }
+
+    /// Re-hashes every shard under `dir` and returns the indices of those that are missing or
+    /// differ from the manifest (size or BLAKE3).
+    pub fn verify(&self, dir: impl AsRef<Path>) -> Vec<usize> {
+        self.shards
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !shard_is_valid(&dir.as_ref().join(&s.file), s))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+impl fmt::Display for Manifest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} shards ({}, {}), {} records, {} bytes{}",
+            self.shards.len(),
+            self.config.format,
+            self.config.extension,
+            self.total_records,
+            self.total_bytes,
+            if self.complete { "" } else { " (incomplete)" }
+        )?;
+        for s in &self.shards {
+            writeln!(
+                f,
+                "  {}  {:>10} records  {:>12} bytes  blake3 {}",
+                s.file,
+                s.records,
+                s.bytes,
+                &s.blake3[..16.min(s.blake3.len())]
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// BLAKE3 and size of a file.
+fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+    Ok((h.finalize().to_hex().to_string(), n))
+}
+
+fn shard_is_valid(path: &Path, s: &ShardInfo) -> bool {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() == s.bytes => {}
+        _ => return false,
+    }
+    hash_file(path).is_ok_and(|(h, n)| n == s.bytes && h == s.blake3)
+}
+
+/// Writes records into numbered shards of one [`ShardFormat`] with a manifest; see the
+/// [module documentation](self) for the layout and the resume protocol.
+///
+/// ```
+/// use dataprep_core::{Record, Sink};
+/// use dataprep_storage::sharded::{JsonlShards, Manifest, ShardedWriter};
+/// # let dir = tempfile::tempdir()?;
+/// let mut w = ShardedWriter::new(dir.path(), JsonlShards::default())
+///     .with_prefix("docs")
+///     .with_max_records(Some(2))
+///     .build()?;
+/// for i in 0..5_i64 {
+///     w.write(Record::new().with("i", i))?;
+/// }
+/// w.finish()?;
+/// let m = Manifest::read(dir.path().join("manifest.json"))?;
+/// assert_eq!(m.shards.len(), 3);
+/// assert_eq!(m.shards[2].file, "docs-000002.jsonl.zst");
+/// assert_eq!(m.total_records, 5);
+/// assert!(m.complete && m.verify(dir.path()).is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct ShardedWriter<F: ShardFormat> {
+    dir: PathBuf,
+    format: F,
+    manifest: Manifest,
+    /// The schema for the next shards (given, or fixed by the first shard); while `None`,
+    /// `manifest.schema` is inferred from the records.
+    schema: Option<Schema>,
+    current: Option<Current<F::Writer>>,
+    to_skip: u64,
+    finished: bool,
+}
+
+#[derive(Debug)]
+struct Current<W> {
+    writer: W,
+    path: PathBuf,
+    records: u64,
+    bytes: u64,
+}
+
+/// Configures a [`ShardedWriter`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ShardedWriterBuilder<F: ShardFormat> {
+    dir: PathBuf,
+    format: F,
+    prefix: String,
+    max_records: Option<u64>,
+    max_bytes: Option<u64>,
+    schema: Option<Schema>,
+    resume: bool,
+}
+
+impl<F: ShardFormat> ShardedWriter<F> {
+    /// Starts configuring a writer of shards of `format` into the directory `dir` (created if
+    /// missing). Defaults: prefix `shard`, at most 10,000 records per shard, no byte limit, resume on.
+    #[allow(clippy::new_ret_no_self)] // by-value builder
+    pub fn new(dir: impl Into<PathBuf>, format: F) -> ShardedWriterBuilder<F> {
+        ShardedWriterBuilder {
+            dir: dir.into(),
+            format,
+            prefix: "shard".into(),
+            max_records: Some(10_000),
+            max_bytes: None,
+            schema: None,
+            resume: true,
+        }
+    }
+
+    /// Records in the shards kept from an earlier run, that this run must not write again.
+    pub fn records_to_skip(&self) -> u64 {
+        self.to_skip
+    }
+
+    /// Tells the writer that the caller skipped [`records_to_skip`](Self::records_to_skip)
+    /// records from the input itself: the next record written goes into the next shard.
+    pub fn input_skipped(&mut self) {
+        self.to_skip = 0;
+    }
+
+    /// The manifest so far (the completed shards).
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The output directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn shard_name(&self, i: usize) -> String {
+        format!(
+            "{}-{i:06}.{}",
+            self.manifest.config.prefix, self.manifest.config.extension
+        )
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.dir.join(MANIFEST_FILE)
+    }
+
+    fn open_shard(&mut self) -> Result<&mut Current<F::Writer>> {
+        if self.current.is_none() {
+            let path = self.dir.join(self.shard_name(self.manifest.shards.len()));
+            let writer = self.format.create(&path, self.schema.as_ref())?;
+            self.current = Some(Current {
+                writer,
+                path,
+                records: 0,
+                bytes: 0,
+            });
+        }
+        Ok(self.current.as_mut().expect("just opened"))
+    }
+
+    /// Finishes the open shard (if any), hashes it and records it in the manifest.
+    fn close_shard(&mut self) -> Result<()> {
+        let Some(mut cur) = self.current.take() else {
+            return Ok(());
+        };
+        cur.writer.finish()?;
+        if self.schema.is_none() {
+            self.schema = self.format.schema_of(&cur.writer);
+            if self.schema.is_some() {
+                self.manifest.schema.clone_from(&self.schema);
+            }
+        }
+        let (blake3, bytes) = hash_file(&cur.path).map_err(|e| Error::io(&cur.path, e))?;
+        let file = self.shard_name(self.manifest.shards.len());
+        self.manifest.shards.push(ShardInfo {
+            file,
+            records: cur.records,
+            bytes,
+            blake3,
+        });
+        self.manifest.total_records += cur.records;
+        self.manifest.total_bytes += bytes;
+        self.manifest.write(self.manifest_path())
+    }
+
+    /// Deletes shard files of this prefix and extension numbered `n` and above.
+    fn remove_stale(&self, n: usize) -> Result<()> {
+        let head = format!("{}-", self.manifest.config.prefix);
+        let tail = format!(".{}", self.manifest.config.extension);
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name.strip_prefix(&head) else {
+                continue;
+            };
+            let mut num = None;
+            for suffix in std::iter::once("").chain(self.format.sidecar_suffixes().iter().copied())
+            {
+                let full = format!("{tail}{suffix}");
+                if let Some(digits) = rest.strip_suffix(&full)
+                    && digits.len() == 6
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    num = digits.parse::<usize>().ok();
+                }
+            }
+            if num.is_some_and(|i| i >= n) {
+                let p = entry.path();
+                std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<F: ShardFormat> ShardedWriterBuilder<F> {
+    /// Shard file names start with `{prefix}-` (default `shard`).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Closes a shard after this many records (`None`: no count limit).
+    pub fn with_max_records(mut self, n: Option<u64>) -> Self {
+        self.max_records = n;
+        self
+    }
+
+    /// Closes a shard once its records' estimated size reaches this many bytes (`None`: no
+    /// byte limit). The estimate is [`Value::approx_size`](dataprep_core::Value::approx_size) summed over fields, so the cut does
+    /// not depend on the codec.
+    pub fn with_max_bytes(mut self, n: Option<u64>) -> Self {
+        self.max_bytes = n;
+        self
+    }
+
+    /// The schema of the records: passed to every shard (Parquet) and written to the manifest.
+    /// Without it, Parquet shards take the first shard's schema, and the manifest's schema is
+    /// inferred from the records.
+    pub fn with_schema(mut self, schema: Schema) -> Self {
+        self.schema = Some(schema);
+        self
+    }
+
+    /// Resume from an existing manifest (default on). Off: an existing manifest is ignored and
+    /// every shard is written again.
+    pub fn with_resume(mut self, on: bool) -> Self {
+        self.resume = on;
+        self
+    }
+
+    /// Creates the directory, reads and verifies an existing manifest (see the resume protocol).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for zero limits, a prefix containing `/`, or an existing manifest
+    /// written with another configuration; [`Error::Io`] when the directory cannot be created.
+    pub fn build(self) -> Result<ShardedWriter<F>> {
+        if self.max_records == Some(0) || self.max_bytes == Some(0) {
+            return Err(Error::Config(
+                "ShardedWriter: limits must be positive".into(),
+            ));
+        }
+        if self.prefix.is_empty() || self.prefix.contains(['/', '\\']) {
+            return Err(Error::Config(format!(
+                "ShardedWriter: invalid prefix `{}`",
+                self.prefix
+            )));
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        let config = ShardingConfig {
+            format: self.format.name().to_owned(),
+            prefix: self.prefix,
+            extension: self.format.extension(),
+            max_records: self.max_records,
+            max_bytes: self.max_bytes,
+        };
+        let fresh = Manifest {
+            version: MANIFEST_VERSION.into(),
+            config: config.clone(),
+            complete: false,
+            total_records: 0,
+            total_bytes: 0,
+            schema: self.schema.clone(),
+            shards: Vec::new(),
+        };
+        let manifest_path = self.dir.join(MANIFEST_FILE);
+        let mut manifest = fresh.clone();
+        let mut schema = self.schema.clone();
+        if self.resume && manifest_path.exists() {
+            let old = Manifest::read(&manifest_path)?;
+            if old.config != config {
+                return Err(Error::Config(format!(
+                    "{} was written with another configuration ({:?}); remove it or write elsewhere",
+                    manifest_path.display(),
+                    old.config
+                )));
+            }
+            let bad = old.verify(&self.dir);
+            let keep = bad.first().copied().unwrap_or(old.shards.len());
+            if keep > 0 {
+                manifest.shards = old.shards[..keep].to_vec();
+                manifest.total_records = manifest.shards.iter().map(|s| s.records).sum();
+                manifest.total_bytes = manifest.shards.iter().map(|s| s.bytes).sum();
+                if schema.is_none() {
+                    manifest.schema.clone_from(&old.schema);
+                    if self.format.fixes_schema() {
+                        schema.clone_from(&old.schema);
+                    }
+                }
+            }
+            if keep < old.shards.len() {
+                tracing::warn!(
+                    kept = keep,
+                    listed = old.shards.len(),
+                    "shard {keep} of the manifest is missing or corrupt; rewriting from there"
+                );
+            }
+        }
+        // The directory says from the start which configuration it belongs to, and after a
+        // crash which shards are complete (none yet, or those kept).
+        manifest.write(&manifest_path)?;
+        let to_skip = manifest.total_records;
+        Ok(ShardedWriter {
+            dir: self.dir,
+            format: self.format,
+            manifest,
+            schema,
+            current: None,
+            to_skip,
+            finished: false,
+        })
+    }
+}
+
+impl<F: ShardFormat> Sink for ShardedWriter<F> {
+    /// Writes a record to the open shard (opening one if needed) and closes the shard when it is
+    /// full. The first [`records_to_skip`](ShardedWriter::records_to_skip) records are discarded.
+    ///
+    /// # Errors
+    /// A record error of the shard's writer rejects this record only (it does not count towards
+    /// the shard's limits); other errors are fatal.
+    fn write(&mut self, record: Record) -> Result<()> {
+        if self.finished {
+            return Err(Error::io(
+                &self.dir,
+                std::io::Error::other("write after finish"),
+            ));
+        }
+        if self.to_skip > 0 {
+            self.to_skip -= 1;
+            return Ok(());
+        }
+        if self.schema.is_none() {
+            let mut s = self.manifest.schema.take().unwrap_or_default();
+            let res = s.extend_with(&record);
+            self.manifest.schema = Some(s);
+            if let Err(e) = res {
+                return Err(RecordError::new(RecordErrorKind::Schema, e.to_string())
+                    .with_key(record.key())
+                    .into());
+            }
+        }
+        let size: u64 = record
+            .iter()
+            .map(|(k, v)| (k.len() + v.approx_size()) as u64)
+            .sum();
+        let (max_records, max_bytes) = (
+            self.manifest.config.max_records,
+            self.manifest.config.max_bytes,
+        );
+        let cur = self.open_shard()?;
+        cur.writer.write(record)?;
+        cur.records += 1;
+        cur.bytes += size;
+        let full = max_records.is_some_and(|m| cur.records >= m)
+            || max_bytes.is_some_and(|m| cur.bytes >= m);
+        if full {
+            self.close_shard()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the last shard, removes stale higher-numbered shards of an older run and writes
+    /// the manifest with `complete: true`. Calling it again does nothing.
+    fn finish(&mut self) -> Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.close_shard()?;
+        self.remove_stale(self.manifest.shards.len())?;
+        self.manifest.complete = true;
+        self.finished = true;
+        self.manifest.write(self.manifest_path())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_limits_and_bad_prefixes_are_config_errors() {
+        let d = std::env::temp_dir();
+        assert!(
+            ShardedWriter::new(&d, JsonlShards::default())
+                .with_max_records(Some(0))
+                .build()
+                .is_err()
+        );
+        assert!(
+            ShardedWriter::new(&d, JsonlShards::default())
+                .with_prefix("a/b")
+                .build()
+                .is_err()
+        );
+    }
+}
