@@ -7,11 +7,13 @@
 //!     [--threads N] [--batch-size N]
 //! ```
 //!
-//! Stages: normalise whitespace → drop documents with fewer than `--min-words` words (the word count
-//! is kept as a score) → drop exact duplicates of the normalised text (first one wins).
+//! Stages: Unicode/mojibake normalisation (NFC, ftfy-style repair, control characters) → whitespace
+//! normalisation (paragraphs kept) → language identification (`language` field, confidence as the
+//! score `scores.langid.confidence`) → drop documents with fewer than `--min-words` words (the word
+//! count is kept as a score) → drop exact duplicates of the normalised text (first one wins).
 //!
 //! Output layout in `--output` (default `target/quickstart`):
-//! - `data.parquet`    kept documents (zstd), all input fields plus `scores`
+//! - `data.parquet`    kept documents (zstd), all input fields plus `language` and `scores`
 //! - `dropped.jsonl`   dropped documents with `_reject_stage`, `_reject_reason`, `_reject_key`
 //! - `rejected.jsonl`  records that failed (bad JSON, missing field) with the stage and the reason
 //! - `summary.json`    per-stage counters (in, out, dropped by reason, failed, bytes, seconds)
@@ -23,6 +25,8 @@ use std::path::PathBuf;
 
 use dataprep::prelude::*;
 use dataprep::storage::{JsonlReader, JsonlWriter, ParquetReader, ParquetWriter};
+use dataprep::text::langid::{LanguageIdConfig, LanguageIdStage};
+use dataprep::text::normalize::{NormalizeConfig, NormalizeStage};
 
 const SAMPLE: &str = include_str!("data/quickstart.jsonl");
 
@@ -139,9 +143,17 @@ fn main() -> Result<(), Box<dyn Error>> {
         },
     );
 
+    let unicode =
+        NormalizeStage::new(NormalizeConfig::default()).with_field(args.text_field.clone());
+    let mut langid_config = LanguageIdConfig::default();
+    langid_config.field = args.text_field.clone();
+    let langid = LanguageIdStage::new(langid_config);
+
     let mut pipeline = Pipeline::new(source)
         .with_name("quickstart")
+        .stage(unicode)
         .stage(normalize)
+        .stage(langid)
         .stage(short)
         .stateful(dataprep::core::stages::Distinct::new(
             args.text_field.clone(),

@@ -8,6 +8,7 @@
 //! | [`core`] | `dataprep-core`: records, datasets, stages, pipeline | always |
 //! | `storage` | `dataprep-storage`: JSONL, Parquet, Arrow IPC, CSV, WebDataset, HF layout, sharded writers | `storage` (default) |
 //! | `split` | `dataprep-split`: splits, cross-validation, hash splits, leakage, balanced sampling | `split` (default) |
+//! | `text` | `dataprep-text`: normalisation, mojibake repair, segmentation, tokenization, token shards | `text` (default) |
 //!
 //! ```
 //! use dataprep::prelude::*;
@@ -24,6 +25,8 @@ pub use dataprep_core as core;
 pub use dataprep_split as split;
 #[cfg(feature = "storage")]
 pub use dataprep_storage as storage;
+#[cfg(feature = "text")]
+pub use dataprep_text as text;
 
 /// The types most programs use, in one import.
 pub mod prelude {

@@ -1,0 +1,176 @@
+//! dataprep-text throughput (plain timing, `harness = false`; see docs/performance.md).
+//!
+//! `cargo bench -p dataprep-text --bench text`
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use dataprep_core::{Pipeline, Record, VecDataset};
+use dataprep_text::html::{HtmlConfig, extract};
+use dataprep_text::langid;
+use dataprep_text::normalize::{self, NormalizeConfig, UnicodeForm};
+use dataprep_text::tokenize::{EncodeStage, ModelKind, TextTokenizer, TrainConfig};
+
+const LABELLED: &str = include_str!("../tests/data/langid_labelled.tsv");
+
+fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> f64 {
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(f());
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let rows: Vec<(&str, &str)> = LABELLED
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .collect();
+    let lines: Vec<String> = (0..100_000)
+        .map(|i| {
+            format!(
+                "{} ｆｕｌｌｗｉｄｔｈ ﬁ ① café {i}\n",
+                rows[i % rows.len()].1
+            )
+        })
+        .collect();
+    let corpus: String = lines.concat();
+    let mb = corpus.len() as f64 / 1e6;
+
+    let s = best_of(5, || normalize::unicode(&corpus, UnicodeForm::Nfkc).len());
+    println!(
+        "NFKC whole text: {mb:.1} MB in {:.1} ms = {:.0} MB/s",
+        s * 1e3,
+        mb / s
+    );
+    let s = best_of(3, || {
+        lines
+            .iter()
+            .map(|l| normalize::unicode(l, UnicodeForm::Nfkc).len())
+            .sum::<usize>()
+    });
+    println!("NFKC per line: {:.0} MB/s", mb / s);
+    let clean: String = rows
+        .iter()
+        .map(|r| r.1)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .repeat(2000);
+    let cmb = clean.len() as f64 / 1e6;
+    let s = best_of(3, || {
+        normalize::normalize(&clean, &NormalizeConfig::default()).len()
+    });
+    println!("normalize(default) on clean text: {:.0} MB/s", cmb / s);
+    let s = best_of(3, || {
+        normalize::normalize(&corpus, &NormalizeConfig::ftfy()).len()
+    });
+    println!(
+        "normalize(ftfy preset) on the NFKC corpus: {:.0} MB/s",
+        mb / s
+    );
+
+    let reps = 200;
+    let mut ok = 0;
+    let s = best_of(1, || {
+        for _ in 0..reps {
+            ok = rows
+                .iter()
+                .filter(|(lab, text)| langid::detect(text).is_some_and(|d| d.language == *lab))
+                .count();
+        }
+    });
+    println!(
+        "langid (whatlang): accuracy {ok}/{}, {:.0} docs/s",
+        rows.len(),
+        (reps * rows.len()) as f64 / s
+    );
+
+    let docs: Vec<&str> = lines.iter().map(String::as_str).take(20_000).collect();
+    let tok = TextTokenizer::train(
+        &TrainConfig::new(ModelKind::Bpe, 2000),
+        docs.iter().copied(),
+    )
+    .unwrap();
+    let ours = best_of(3, || tok.encode_batch(&docs).unwrap().len());
+    let direct = best_of(3, || {
+        tok.inner()
+            .encode_batch_fast(docs.clone(), false)
+            .unwrap()
+            .len()
+    });
+    println!(
+        "batch encoding 20k docs: ours {:.1} ms, tokenizers direct {:.1} ms, overhead {:+.1}%",
+        ours * 1e3,
+        direct * 1e3,
+        (ours / direct - 1.0) * 100.0
+    );
+
+    // The same job as HF `datasets.map(batched=True)` with a fast tokenizer: records in, a
+    // `tokens` list field out (tools/text_bench_hf.py runs the Python side on the same lines).
+    tok.save("target/text_bench_tokenizer.json").unwrap();
+    std::fs::write("target/text_bench_lines.txt", docs.concat()).unwrap();
+    let ds = VecDataset::new(
+        docs.iter()
+            .map(|d| Record::new().with("text", *d))
+            .collect(),
+    );
+    let s = best_of(3, || {
+        Pipeline::new(&ds)
+            .stage(EncodeStage::new(tok.clone()))
+            .run()
+            .unwrap()
+            .written
+    });
+    println!(
+        "pipeline VecDataset -> EncodeStage, 20k records: {:.1} ms, {:.0} records/s",
+        s * 1e3,
+        20_000.0 / s
+    );
+
+    // HTML extraction over real pages: the first 300 `*.html` files over 4 KiB under
+    // /usr/share (Debian package documentation), sorted by path.
+    let mut pages = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from("/usr/share")];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.is_symlink() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "html")
+                && e.metadata().is_ok_and(|m| m.len() > 4096)
+            {
+                pages.push(p);
+            }
+        }
+    }
+    pages.sort();
+    pages.truncate(300);
+    let html: Vec<String> = pages
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    if !html.is_empty() {
+        let hmb = html.iter().map(String::len).sum::<usize>() as f64 / 1e6;
+        let s = best_of(3, || {
+            html.iter()
+                .map(|h| extract(h, &HtmlConfig::default()).text.len())
+                .sum::<usize>()
+        });
+        let chars: usize = html
+            .iter()
+            .map(|h| extract(h, &HtmlConfig::default()).text.chars().count())
+            .sum();
+        println!(
+            "html extract: {} pages, {hmb:.1} MB, {:.0} docs/s, {:.1} MB/s, {chars} text chars",
+            html.len(),
+            html.len() as f64 / s,
+            hmb / s
+        );
+    }
+}

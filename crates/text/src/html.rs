@@ -1,0 +1,377 @@
+//! HTML → main-content text.
+//!
+//! Parsing is html5ever's (through `scraper`), the HTML5 algorithm browsers use, so broken,
+//! unclosed and deeply nested markup is handled as a browser would; the tree is walked
+//! iteratively (no recursion), so nesting depth cannot overflow the stack.
+//!
+//! Extraction keeps headings (`# `…), paragraphs (separated by blank lines), list items (`- `)
+//! and preformatted text; it drops scripts, styles, navigation, headers, footers, asides, forms and
+//! elements whose class or id names boilerplate (menu, sidebar, cookie, banner, breadcrumb,
+//! share, comment, advert…). When the page has `<main>` or `<article>`, only that is kept. The
+//! title, `<html lang>` and meta description are returned alongside.
+//!
+//! ```
+//! use dataprep_text::html::{extract, HtmlConfig};
+//! let page = r#"<html lang="en"><head><title>T</title>
+//!   <meta name="description" content="About T"><script>var x;</script></head>
+//!   <body><nav><a href="/">Home</a></nav><main><h1>Heading</h1><p>First <b>para</b>.</p>
+//!   <ul><li>one</li><li>two</li></ul></main><footer>© 2026</footer></body></html>"#;
+//! let doc = extract(page, &HtmlConfig::default());
+//! assert_eq!(doc.text, "# Heading\n\nFirst para.\n\n- one\n- two");
+//! assert_eq!((doc.title.as_deref(), doc.language.as_deref()), (Some("T"), Some("en")));
+//! assert_eq!(doc.description.as_deref(), Some("About T"));
+//! ```
+
+use dataprep_core::stage::config_json;
+use dataprep_core::{Action, Context, Record, RecordError, Stage, Value};
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node, Selector};
+use serde::{Deserialize, Serialize};
+
+/// Extraction options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct HtmlConfig {
+    /// Prefix headings with `#` marks (default true); otherwise they are plain paragraphs.
+    pub markdown_headings: bool,
+    /// Prefix list items with `- ` (default true).
+    pub list_markers: bool,
+    /// Restrict to `<main>`/`<article>` when present (default true).
+    pub main_only: bool,
+    /// Inputs longer than this many bytes are cut (at a character boundary) before parsing.
+    pub max_bytes: usize,
+}
+
+impl Default for HtmlConfig {
+    fn default() -> Self {
+        Self {
+            markdown_headings: true,
+            list_markers: true,
+            main_only: true,
+            max_bytes: 16 << 20,
+        }
+    }
+}
+
+/// The result of [`extract`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HtmlDocument {
+    /// The main-content text.
+    pub text: String,
+    /// `<title>`.
+    pub title: Option<String>,
+    /// `<html lang>` (or `xml:lang`).
+    pub language: Option<String>,
+    /// `<meta name="description">` (or `og:description`).
+    pub description: Option<String>,
+}
+
+const SKIP_TAGS: &[&str] = &[
+    "script", "style", "noscript", "nav", "footer", "header", "aside", "form", "iframe", "svg",
+    "template", "button", "select", "textarea", "head", "object", "embed", "canvas", "menu",
+];
+const BOILERPLATE: &[&str] = &[
+    "nav",
+    "menu",
+    "footer",
+    "sidebar",
+    "cookie",
+    "banner",
+    "breadcrumb",
+    "share",
+    "social",
+    "comment",
+    "advert",
+    "promo",
+    "newsletter",
+    "related",
+    "popup",
+    "subscribe",
+];
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "address",
+    "hr",
+    "body",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "td",
+    "th",
+];
+
+fn is_boilerplate(el: &scraper::node::Element) -> bool {
+    if SKIP_TAGS.contains(&el.name()) {
+        return true;
+    }
+    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    if matches!(
+        el.attr("role"),
+        Some("navigation" | "banner" | "contentinfo" | "complementary")
+    ) {
+        return true;
+    }
+    let names = el.id().into_iter().chain(el.classes());
+    for n in names {
+        let n = n.to_ascii_lowercase();
+        if BOILERPLATE.iter().any(|b| n.contains(b)) {
+            return true;
+        }
+    }
+    false
+}
+
+fn clean_inline(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[derive(Debug, Default)]
+struct Builder {
+    blocks: Vec<String>,
+    current: String,
+    prefix: String,
+    list_run: bool,
+}
+
+impl Builder {
+    fn flush(&mut self) {
+        let text = clean_inline(&self.current);
+        self.current.clear();
+        if !text.is_empty() {
+            let is_item = self.prefix == "- ";
+            let block = format!("{}{}", self.prefix, text);
+            if is_item && self.list_run {
+                if let Some(last) = self.blocks.last_mut() {
+                    last.push('\n');
+                    last.push_str(&block);
+                }
+            } else {
+                self.blocks.push(block);
+            }
+            self.list_run = is_item;
+        } else if !self.prefix.is_empty() && self.prefix != "- " {
+            self.list_run = false;
+        }
+        self.prefix.clear();
+    }
+}
+
+fn walk(root: ElementRef<'_>, config: &HtmlConfig) -> String {
+    let mut b = Builder::default();
+    let mut skip: Option<ego_tree::NodeId> = None;
+    let mut pre_depth = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skip.is_some() {
+                    continue;
+                }
+                match node.value() {
+                    Node::Element(el) => {
+                        if is_boilerplate(el) {
+                            skip = Some(node.id());
+                            continue;
+                        }
+                        let name = el.name();
+                        if name == "br" {
+                            b.current.push('\n');
+                            if pre_depth == 0 {
+                                b.flush();
+                            }
+                        } else if BLOCK_TAGS.contains(&name) {
+                            b.flush();
+                            if name == "li" && config.list_markers {
+                                b.prefix = "- ".into();
+                            } else if let Some(level) = name
+                                .strip_prefix('h')
+                                .and_then(|l| l.parse::<usize>().ok())
+                                .filter(|l| (1..=6).contains(l))
+                            {
+                                b.list_run = false;
+                                if config.markdown_headings {
+                                    b.prefix = format!("{} ", "#".repeat(level));
+                                }
+                            } else if name != "li" {
+                                b.list_run = b.list_run && matches!(name, "ul" | "ol");
+                            }
+                            if name == "pre" {
+                                pre_depth += 1;
+                            }
+                        } else if matches!(name, "td" | "th") {
+                            b.current.push(' ');
+                        }
+                    }
+                    Node::Text(t) => {
+                        if pre_depth > 0 {
+                            // Keep preformatted lines: one block per line.
+                            let mut lines = t.split('\n').peekable();
+                            while let Some(line) = lines.next() {
+                                b.current.push_str(line);
+                                if lines.peek().is_some() {
+                                    b.flush();
+                                }
+                            }
+                        } else {
+                            b.current.push_str(t);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Edge::Close(node) => {
+                if skip == Some(node.id()) {
+                    skip = None;
+                    b.current.push(' ');
+                    continue;
+                }
+                if skip.is_some() {
+                    continue;
+                }
+                if let Node::Element(el) = node.value() {
+                    if BLOCK_TAGS.contains(&el.name()) {
+                        b.flush();
+                        if el.name() == "pre" {
+                            pre_depth = pre_depth.saturating_sub(1);
+                        }
+                    } else {
+                        b.current.push_str(if el.name() == "td" { " " } else { "" });
+                    }
+                }
+            }
+        }
+    }
+    b.flush();
+    b.blocks.join("\n\n")
+}
+
+fn first_text(doc: &Html, selector: &str) -> Option<String> {
+    let sel = Selector::parse(selector).ok()?;
+    let el = doc.select(&sel).next()?;
+    Some(clean_inline(&el.text().collect::<String>())).filter(|s| !s.is_empty())
+}
+
+fn meta(doc: &Html, selector: &str) -> Option<String> {
+    let sel = Selector::parse(selector).ok()?;
+    doc.select(&sel)
+        .find_map(|e| e.value().attr("content"))
+        .map(clean_inline)
+        .filter(|s| !s.is_empty())
+}
+
+/// Extracts the main-content text, title, language and description of an HTML page. Total:
+/// any input, however broken, gives a (possibly empty) result.
+pub fn extract(html: &str, config: &HtmlConfig) -> HtmlDocument {
+    let mut end = html.len().min(config.max_bytes);
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let doc = Html::parse_document(&html[..end]);
+    let root = doc.root_element();
+    let language = root
+        .value()
+        .attr("lang")
+        .or_else(|| root.value().attr("xml:lang"))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    let title = first_text(&doc, "title");
+    let description = meta(&doc, r#"meta[name="description" i]"#)
+        .or_else(|| meta(&doc, r#"meta[property="og:description"]"#));
+    let main = if config.main_only {
+        ["main", "article", "[role=main]"].iter().find_map(|s| {
+            let sel = Selector::parse(s).ok()?;
+            doc.select(&sel)
+                .max_by_key(|e| e.text().map(str::len).sum::<usize>())
+        })
+    } else {
+        None
+    };
+    let body = Selector::parse("body")
+        .ok()
+        .and_then(|s| doc.select(&s).next());
+    let text = walk(main.or(body).unwrap_or(root), config);
+    HtmlDocument {
+        text,
+        title,
+        language,
+        description,
+    }
+}
+
+/// A stage that replaces an HTML field by its main-content text and adds `title`, `html_lang`
+/// and `description` fields (null when absent).
+///
+/// ```
+/// use dataprep_core::{Context, Record, Stage};
+/// use dataprep_text::html::HtmlStage;
+/// let mut rec = Record::new().with("text", "<p>Hello <i>world</i></p><script>x()</script>");
+/// HtmlStage::default().process(&mut rec, &Context::new("html", 0))?;
+/// assert_eq!(rec.str("text")?, "Hello world");
+/// # Ok::<(), dataprep_core::RecordError>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct HtmlStage {
+    /// The HTML field (default `text`); a bytes field is decoded as UTF-8 with replacement.
+    pub field: String,
+    /// The output text field (default: the same field).
+    pub output: Option<String>,
+    /// Extraction options.
+    pub config: HtmlConfig,
+}
+
+impl Default for HtmlStage {
+    fn default() -> Self {
+        Self {
+            field: "text".into(),
+            output: None,
+            config: HtmlConfig::default(),
+        }
+    }
+}
+
+impl Stage for HtmlStage {
+    fn name(&self) -> &str {
+        "html"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        config_json(self)
+    }
+
+    fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
+        let doc = match record.require(&self.field)? {
+            Value::Bytes(b) => extract(&String::from_utf8_lossy(b), &self.config),
+            _ => extract(record.str(&self.field)?, &self.config),
+        };
+        let opt = |s: Option<String>| s.map_or(Value::Null, Value::Str);
+        record.set(self.output.as_deref().unwrap_or(&self.field), doc.text);
+        record.set("title", opt(doc.title));
+        record.set("html_lang", opt(doc.language));
+        record.set("description", opt(doc.description));
+        Ok(Action::Keep)
+    }
+}

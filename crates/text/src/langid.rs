@@ -1,0 +1,284 @@
+//! Language identification with an embedded model (nothing is downloaded).
+//!
+//! The detector is [`whatlang`] (69 languages, trigram profiles compiled into the binary, no
+//! allocation-heavy model): see `docs/text.md` for the measured comparison with `lingua` that
+//! motivated the choice. Languages are ISO 639-3 codes (`eng`, `deu`, `cmn`, …).
+//!
+//! ```
+//! use dataprep_text::langid::detect;
+//! let d = detect("Le renard brun rapide saute par-dessus le chien paresseux.").unwrap();
+//! assert_eq!(d.language, "fra");
+//! assert!(d.confidence > 0.65);
+//! ```
+
+use dataprep_core::stage::config_json;
+use dataprep_core::{Action, Context, Decision, Record, RecordError, Stage, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::segment::paragraphs;
+
+/// The default keep threshold of [`LanguageFilter`] (as datatrove's `LanguageFilter`).
+pub const DEFAULT_THRESHOLD: f64 = 0.65;
+
+/// A detected language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Detection {
+    /// ISO 639-3 code.
+    pub language: String,
+    /// Confidence in `0.0..=1.0`.
+    pub confidence: f64,
+    /// The writing system (`Latin`, `Cyrillic`, …).
+    pub script: String,
+}
+
+/// Detects the language of a text; `None` when the text has no letters to judge by.
+///
+/// Never panics, whatever the input.
+pub fn detect(text: &str) -> Option<Detection> {
+    let info = whatlang::detect(text)?;
+    Some(Detection {
+        language: info.lang().code().to_owned(),
+        confidence: info.confidence(),
+        script: info.script().name().to_owned(),
+    })
+}
+
+/// Detects the language of a text among candidate languages (ISO 639-3 codes; unknown codes are
+/// ignored, an empty list means all 69). Restricting the candidates to the languages a corpus
+/// can contain is both more accurate and faster (see `docs/text.md`).
+///
+/// ```
+/// use dataprep_text::langid::detect_among;
+/// let d = detect_among("Het regent weer.", &["nld", "eng", "deu"]).unwrap();
+/// assert_eq!(d.language, "nld");
+/// ```
+pub fn detect_among<S: AsRef<str>>(text: &str, candidates: &[S]) -> Option<Detection> {
+    let langs: Vec<whatlang::Lang> = candidates
+        .iter()
+        .filter_map(|c| whatlang::Lang::from_code(c.as_ref()))
+        .collect();
+    if langs.is_empty() {
+        return detect(text);
+    }
+    let info = whatlang::Detector::with_allowlist(langs).detect(text)?;
+    Some(Detection {
+        language: info.lang().code().to_owned(),
+        confidence: info.confidence(),
+        script: info.script().name().to_owned(),
+    })
+}
+
+/// Detects the language of each paragraph (see [`paragraphs`]), for mixed-language documents.
+///
+/// ```
+/// use dataprep_text::langid::detect_paragraphs;
+/// let text = "This first paragraph of the document is written in English, and it is long \
+///             enough for the detector to be sure about the language it was written in.\n\n\
+///             Dieser zweite Absatz ist dagegen auf Deutsch geschrieben worden, und das erkennt \
+///             die Spracherkennung ohne Schwierigkeiten.";
+/// let langs: Vec<_> = detect_paragraphs(text).into_iter().map(|(_, d)| d.unwrap().language).collect();
+/// assert_eq!(langs, ["eng", "deu"]);
+/// ```
+pub fn detect_paragraphs(text: &str) -> Vec<(&str, Option<Detection>)> {
+    paragraphs(text).map(|p| (p, detect(p))).collect()
+}
+
+/// Configuration of [`LanguageIdStage`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct LanguageIdConfig {
+    /// The text field (default `text`).
+    pub field: String,
+    /// The output field for the language code (default `language`); null when undetermined.
+    pub output: String,
+    /// Also write a list of `{language, confidence}` per paragraph to `<output>_paragraphs`.
+    pub per_paragraph: bool,
+    /// Candidate languages (ISO 639-3); empty means all 69 (see [`detect_among`]).
+    pub candidates: Vec<String>,
+}
+
+impl Default for LanguageIdConfig {
+    fn default() -> Self {
+        Self {
+            field: "text".into(),
+            output: "language".into(),
+            per_paragraph: false,
+            candidates: Vec::new(),
+        }
+    }
+}
+
+/// A stage that writes the detected language to a field and the confidence as the score
+/// `scores.langid.confidence`.
+///
+/// ```
+/// use dataprep_core::{Context, Record, Stage};
+/// use dataprep_text::langid::LanguageIdStage;
+/// let mut rec = Record::new().with("text", "El rápido zorro marrón salta sobre el perro perezoso.");
+/// LanguageIdStage::default().process(&mut rec, &Context::new("langid", 0))?;
+/// assert_eq!(rec.str("language")?, "spa");
+/// assert!(rec.score("langid", "confidence").unwrap() > 0.5);
+/// # Ok::<(), dataprep_core::RecordError>(())
+/// ```
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LanguageIdStage {
+    /// The configuration.
+    pub config: LanguageIdConfig,
+}
+
+impl LanguageIdStage {
+    /// A stage with a configuration.
+    pub fn new(config: LanguageIdConfig) -> Self {
+        Self { config }
+    }
+}
+
+fn detection_value(d: Option<&Detection>) -> Value {
+    match d {
+        None => Value::Null,
+        Some(d) => Value::Struct(vec![
+            ("language".into(), Value::Str(d.language.clone())),
+            ("confidence".into(), Value::Float(d.confidence)),
+        ]),
+    }
+}
+
+impl Stage for LanguageIdStage {
+    fn name(&self) -> &str {
+        "langid"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        config_json(&self.config)
+    }
+
+    fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
+        let text = record.str(&self.config.field)?;
+        let cands = &self.config.candidates;
+        let d = detect_among(text, cands);
+        let paras = self.config.per_paragraph.then(|| {
+            Value::List(
+                paragraphs(text)
+                    .map(|p| detection_value(detect_among(p, cands).as_ref()))
+                    .collect(),
+            )
+        });
+        record.set_score(
+            "langid",
+            "confidence",
+            d.as_ref().map_or(0.0, |d| d.confidence),
+        );
+        record.set(
+            self.config.output.as_str(),
+            d.map_or(Value::Null, |d| Value::Str(d.language)),
+        );
+        if let Some(p) = paras {
+            record.set(format!("{}_paragraphs", self.config.output), p);
+        }
+        Ok(Action::Keep)
+    }
+}
+
+/// Keeps documents whose detected language is in a set, with a confidence at or above a
+/// threshold (default [`DEFAULT_THRESHOLD`] = 0.65, as datatrove). Drop reasons: `language`
+/// (another language) and `low_confidence` (or no language detected). The language and the
+/// confidence are attached as scores `scores.language_filter.confidence` and the field
+/// `language`.
+///
+/// ```
+/// use dataprep_core::{Action, Context, Record, Stage};
+/// use dataprep_text::langid::LanguageFilter;
+/// let filter = LanguageFilter::new(["eng"]);
+/// let mut en = Record::new().with("text", "The quick brown fox jumps over the lazy dog again and again.");
+/// let mut de = Record::new().with("text", "Der schnelle braune Fuchs springt über den faulen Hund.");
+/// let cx = Context::new("language_filter", 0);
+/// assert!(matches!(filter.process(&mut en, &cx)?, Action::Keep));
+/// assert!(matches!(filter.process(&mut de, &cx)?, Action::Drop(_)));
+/// # Ok::<(), dataprep_core::RecordError>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct LanguageFilter {
+    /// The text field (default `text`).
+    pub field: String,
+    /// ISO 639-3 codes to keep; empty keeps every language above the threshold.
+    pub languages: Vec<String>,
+    /// Minimum confidence.
+    pub threshold: f64,
+}
+
+impl Default for LanguageFilter {
+    fn default() -> Self {
+        Self {
+            field: "text".into(),
+            languages: Vec::new(),
+            threshold: DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+impl LanguageFilter {
+    /// Keeps the given languages (ISO 639-3) at the default threshold.
+    pub fn new<S: Into<String>>(languages: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            languages: languages.into_iter().map(Into::into).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the threshold.
+    #[must_use]
+    pub fn with_threshold(mut self, threshold: f64) -> Self {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Uses another text field.
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = field.into();
+        self
+    }
+
+    /// The decision for one text, with the detection it is based on.
+    pub fn decide(&self, text: &str) -> (Decision, Option<Detection>) {
+        let d = detect(text);
+        let decision = match &d {
+            None => Decision::drop("low_confidence"),
+            Some(d) if !self.languages.is_empty() && !self.languages.contains(&d.language) => {
+                Decision::drop("language")
+            }
+            Some(d) if d.confidence < self.threshold => Decision::drop("low_confidence"),
+            Some(_) => Decision::Keep,
+        };
+        (decision, d)
+    }
+}
+
+impl Stage for LanguageFilter {
+    fn name(&self) -> &str {
+        "language_filter"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        config_json(self)
+    }
+
+    fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
+        let text = record.str(&self.field)?;
+        let (decision, d) = self.decide(text);
+        record.set_score(
+            "language_filter",
+            "confidence",
+            d.as_ref().map_or(0.0, |d| d.confidence),
+        );
+        record.set(
+            "language",
+            d.map_or(Value::Null, |d| Value::Str(d.language)),
+        );
+        Ok(decision.into())
+    }
+}

@@ -1,0 +1,1038 @@
+//! Tokenization with the `tokenizers` library (offline): load a `tokenizer.json`, train BPE,
+//! WordPiece and Unigram tokenizers from records, encode records in parallel, count tokens,
+//! pack sequences to a fixed length, and write flat token shards readable by `numpy.memmap`.
+//!
+//! ```
+//! use dataprep_text::tokenize::{TextTokenizer, TrainConfig, ModelKind};
+//! let texts = ["the cat sat on the mat", "the dog sat on the log"];
+//! let tok = TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 300), texts.iter().copied())?;
+//! let ids = tok.encode("the cat")?;
+//! assert_eq!(tok.decode(&ids)?, "the cat");
+//! # Ok::<(), dataprep_text::Error>(())
+//! ```
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use dataprep_core::stage::config_json;
+use dataprep_core::{Action, Context, IterableDataset, Record, RecordError, Shard, Stage, Value};
+use serde::{Deserialize, Serialize};
+use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
+use tokenizers::decoders::metaspace::Metaspace as MetaspaceDecoder;
+use tokenizers::decoders::wordpiece::WordPiece as WordPieceDecoder;
+use tokenizers::models::TrainerWrapper;
+use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+use tokenizers::models::unigram::{Unigram, UnigramTrainer};
+use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainer};
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
+use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::pre_tokenizers::metaspace::Metaspace;
+use tokenizers::{AddedToken, Tokenizer};
+
+use crate::error::{Error, Result};
+
+/// The model family to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ModelKind {
+    /// Byte-level BPE (GPT-2 style): byte-level pre-tokenizer and decoder, no unknown token.
+    Bpe,
+    /// WordPiece (BERT style): BERT pre-tokenizer, `##` continuation prefix, `[UNK]`.
+    WordPiece,
+    /// Unigram (SentencePiece style): Metaspace pre-tokenizer, `<unk>`.
+    Unigram,
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "bpe" => Ok(ModelKind::Bpe),
+            "wordpiece" => Ok(ModelKind::WordPiece),
+            "unigram" => Ok(ModelKind::Unigram),
+            other => Err(Error::Config(format!(
+                "unknown model {other:?} (expected bpe, wordpiece or unigram)"
+            ))),
+        }
+    }
+}
+
+/// Training parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TrainConfig {
+    /// The model family.
+    pub model: ModelKind,
+    /// Target vocabulary size, special tokens included.
+    pub vocab_size: usize,
+    /// Minimum pair/word frequency (BPE, WordPiece).
+    pub min_frequency: u64,
+    /// Special tokens, added first (ids 0, 1, …). Defaults: BPE `<|endoftext|>`; WordPiece
+    /// `[PAD] [UNK] [CLS] [SEP] [MASK]`; Unigram `<unk> <s> </s>`.
+    pub special_tokens: Vec<String>,
+}
+
+impl TrainConfig {
+    /// The defaults of a model family with a vocabulary size.
+    pub fn new(model: ModelKind, vocab_size: usize) -> Self {
+        let special: &[&str] = match model {
+            ModelKind::Bpe => &["<|endoftext|>"],
+            ModelKind::WordPiece => &["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
+            ModelKind::Unigram => &["<unk>", "<s>", "</s>"],
+        };
+        Self {
+            model,
+            vocab_size,
+            min_frequency: 2,
+            special_tokens: special.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// Sets the minimum frequency.
+    #[must_use]
+    pub fn with_min_frequency(mut self, min_frequency: u64) -> Self {
+        self.min_frequency = min_frequency;
+        self
+    }
+
+    /// Replaces the special tokens.
+    #[must_use]
+    pub fn with_special_tokens<S: Into<String>>(
+        mut self,
+        tokens: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.special_tokens = tokens.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// A tokenizer (a `tokenizers::Tokenizer`, shared cheaply between threads and stages).
+#[derive(Debug, Clone)]
+pub struct TextTokenizer {
+    inner: Arc<Tokenizer>,
+}
+
+impl TextTokenizer {
+    /// Wraps a `tokenizers::Tokenizer`.
+    pub fn new(tokenizer: Tokenizer) -> Self {
+        Self {
+            inner: Arc::new(tokenizer),
+        }
+    }
+
+    /// Loads any Hugging Face `tokenizer.json`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read, [`Error::Tokenizer`] when it is not a valid
+    /// tokenizer.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::from_json(&text)
+            .map_err(|e| Error::tokenizer(format!("loading {}", path.display()), e.into()))
+    }
+
+    /// Parses the JSON of a `tokenizer.json`.
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] when the JSON is not a valid tokenizer.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let tok: Tokenizer = json
+            .parse()
+            .map_err(|e| Error::tokenizer("parsing tokenizer.json", e))?;
+        Ok(Self::new(tok))
+    }
+
+    /// Trains a tokenizer on texts.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a vocabulary size of 0, [`Error::Tokenizer`] when training fails
+    /// (for example a Unigram vocabulary too small for the alphabet).
+    pub fn train<I, S>(config: &TrainConfig, texts: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
+        S: AsRef<str> + Send,
+    {
+        if config.vocab_size == 0 {
+            return Err(Error::Config("vocab_size must be > 0".into()));
+        }
+        let special: Vec<AddedToken> = config
+            .special_tokens
+            .iter()
+            .map(|t| AddedToken::from(t.clone(), true))
+            .collect();
+        let (mut tok, mut trainer) = match config.model {
+            ModelKind::Bpe => {
+                let mut tok = Tokenizer::new(BPE::default());
+                tok.with_pre_tokenizer(Some(ByteLevel::default().add_prefix_space(false)));
+                tok.with_decoder(Some(ByteLevelDecoder::default().add_prefix_space(false)));
+                let alphabet: HashSet<char> = ByteLevel::alphabet().into_iter().collect();
+                let trainer = BpeTrainerBuilder::new()
+                    .vocab_size(config.vocab_size)
+                    .min_frequency(config.min_frequency)
+                    .special_tokens(special)
+                    .initial_alphabet(alphabet)
+                    .show_progress(false)
+                    .build();
+                (tok, TrainerWrapper::BpeTrainer(trainer))
+            }
+            ModelKind::WordPiece => {
+                let unk = config
+                    .special_tokens
+                    .iter()
+                    .find(|t| t.contains("UNK") || t.contains("unk"))
+                    .cloned()
+                    .unwrap_or_else(|| "[UNK]".to_owned());
+                let model = WordPiece::builder()
+                    .unk_token(unk)
+                    .build()
+                    .map_err(|e| Error::tokenizer("building WordPiece", e))?;
+                let mut tok = Tokenizer::new(model);
+                tok.with_pre_tokenizer(Some(BertPreTokenizer));
+                tok.with_decoder(Some(WordPieceDecoder::default()));
+                let trainer = WordPieceTrainer::builder()
+                    .vocab_size(config.vocab_size)
+                    .min_frequency(config.min_frequency)
+                    .special_tokens(special)
+                    .show_progress(false)
+                    .build();
+                (tok, TrainerWrapper::WordPieceTrainer(trainer))
+            }
+            ModelKind::Unigram => {
+                let mut tok = Tokenizer::new(Unigram::default());
+                tok.with_pre_tokenizer(Some(Metaspace::default()));
+                tok.with_decoder(Some(MetaspaceDecoder::default()));
+                let unk = config
+                    .special_tokens
+                    .iter()
+                    .find(|t| t.contains("unk") || t.contains("UNK"))
+                    .cloned();
+                let trainer = UnigramTrainer::builder()
+                    .vocab_size(u32::try_from(config.vocab_size).unwrap_or(u32::MAX))
+                    .special_tokens(special)
+                    .unk_token(unk)
+                    .show_progress(false)
+                    .build()
+                    .map_err(|e| Error::tokenizer("building the Unigram trainer", e.into()))?;
+                (tok, TrainerWrapper::UnigramTrainer(trainer))
+            }
+        };
+        tok.train(&mut trainer, texts.into_iter())
+            .map_err(|e| Error::tokenizer("training", e))?;
+        Ok(Self::new(tok))
+    }
+
+    /// Trains a tokenizer on the string field `field` of a dataset (all shards), streaming.
+    /// Records without the field (or with null) are skipped.
+    ///
+    /// # Errors
+    /// The first dataset error (a record that cannot be read, or a field that is not a string),
+    /// or a training error as in [`TextTokenizer::train`].
+    pub fn train_from_dataset(
+        config: &TrainConfig,
+        dataset: impl IterableDataset,
+        field: &str,
+    ) -> Result<Self> {
+        let first_error: Mutex<Option<Error>> = Mutex::new(None);
+        let records = dataset.open(Shard::ALL).map_err(Error::Core)?;
+        let texts = records.map_while(|r| {
+            let text = r
+                .map_err(Error::Core)
+                .and_then(|rec| match rec.opt_str(field) {
+                    Ok(t) => Ok(t.map(str::to_owned)),
+                    Err(e) => Err(Error::Core(RecordError::from(e).with_key(rec.key()).into())),
+                });
+            match text {
+                Ok(t) => Some(t.unwrap_or_default()),
+                Err(e) => {
+                    *first_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    None
+                }
+            }
+        });
+        let tok = Self::train(config, texts)?;
+        match first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(tok),
+        }
+    }
+
+    /// The wrapped `tokenizers::Tokenizer`.
+    pub fn inner(&self) -> &Tokenizer {
+        &self.inner
+    }
+
+    /// Saves as `tokenizer.json` (pretty-printed).
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] when serialising or writing fails.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        self.inner
+            .save(path, true)
+            .map_err(|e| Error::tokenizer(format!("saving {}", path.display()), e))
+    }
+
+    /// Vocabulary size, added tokens included.
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
+    }
+
+    /// The id of a token (for example `<|endoftext|>`).
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    /// Encodes one text as it is (the tokenizer's own normaliser applies; no special tokens are
+    /// added).
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if the tokenizer fails (for example a WordPiece model without an
+    /// unknown token meeting an unknown character).
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        self.inner
+            .encode_fast(text, false)
+            .map(|e| e.get_ids().to_vec())
+            .map_err(|e| Error::tokenizer("encoding", e))
+    }
+
+    /// Encodes many texts in parallel (rayon, through `tokenizers`' batch API), in order.
+    ///
+    /// # Errors
+    /// As [`TextTokenizer::encode`].
+    pub fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>> {
+        self.inner
+            .encode_batch_fast(texts.to_vec(), false)
+            .map(|v| v.into_iter().map(|e| e.get_ids().to_vec()).collect())
+            .map_err(|e| Error::tokenizer("encoding a batch", e))
+    }
+
+    /// Decodes ids to text (special tokens skipped).
+    ///
+    /// # Errors
+    /// [`Error::Tokenizer`] if the decoder fails.
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        self.inner
+            .decode(ids, true)
+            .map_err(|e| Error::tokenizer("decoding", e))
+    }
+}
+
+/// A stage that encodes a text field into a list of token ids (`UInt` values) and records the
+/// count as the score `scores.tokenize.tokens`.
+///
+/// The pipeline runs stages on all cores, so a pipeline with this stage is parallel batch
+/// encoding over records, in input order. A text the tokenizer cannot encode is a record error.
+///
+/// ```
+/// use dataprep_core::{Context, Record, Stage};
+/// use dataprep_text::tokenize::{EncodeStage, ModelKind, TextTokenizer, TrainConfig};
+/// let tok = TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 280), ["a b c", "a b"])?;
+/// let stage = EncodeStage::new(tok);
+/// let mut rec = Record::new().with("text", "a b");
+/// stage.process(&mut rec, &Context::new("tokenize", 0))?;
+/// assert_eq!(rec.score("tokenize", "tokens"), Some(rec.list("tokens")?.len() as f64));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct EncodeStage {
+    tokenizer: TextTokenizer,
+    config: EncodeConfig,
+}
+
+/// The serde configuration of [`EncodeStage`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct EncodeConfig {
+    /// The text field (default `text`).
+    pub field: String,
+    /// The output field (default `tokens`).
+    pub output: String,
+    /// Keep the text field (default true).
+    pub keep_text: bool,
+}
+
+impl Default for EncodeConfig {
+    fn default() -> Self {
+        Self {
+            field: "text".into(),
+            output: "tokens".into(),
+            keep_text: true,
+        }
+    }
+}
+
+impl EncodeStage {
+    /// Encodes `text` into `tokens`.
+    pub fn new(tokenizer: TextTokenizer) -> Self {
+        Self {
+            tokenizer,
+            config: EncodeConfig::default(),
+        }
+    }
+
+    /// Sets the configuration.
+    #[must_use]
+    pub fn with_config(mut self, config: EncodeConfig) -> Self {
+        self.config = config;
+        self
+    }
+}
+
+impl Stage for EncodeStage {
+    fn name(&self) -> &str {
+        "tokenize"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        // The tokenizer is part of the fingerprint through a hash of its JSON.
+        let json = self.tokenizer.inner.to_string(false).unwrap_or_default();
+        serde_json::json!({
+            "config": config_json(&self.config),
+            "tokenizer_fnv1a": fnv1a_hex(json.as_bytes()),
+        })
+    }
+
+    fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
+        let text = record.str(&self.config.field)?;
+        let ids = self
+            .tokenizer
+            .encode(text)
+            .map_err(|e| RecordError::process(e.to_string()))?;
+        record.set_score("tokenize", "tokens", ids.len() as f64);
+        if !self.config.keep_text {
+            record.remove(&self.config.field);
+        }
+        record.set(
+            self.config.output.as_str(),
+            Value::List(ids.into_iter().map(|i| Value::UInt(u64::from(i))).collect()),
+        );
+        Ok(Action::Keep)
+    }
+}
+
+fn fnv1a_hex(bytes: &[u8]) -> String {
+    // FNV-1a of the tokenizer JSON tells tokenizers apart; the core fingerprint then hashes the
+    // whole config with BLAKE3.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Token-count statistics over documents.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TokenStats {
+    /// Documents counted.
+    pub documents: u64,
+    /// Total tokens.
+    pub tokens: u64,
+    /// Fewest tokens in a document (0 when no document).
+    pub min: u64,
+    /// Most tokens in a document.
+    pub max: u64,
+}
+
+impl TokenStats {
+    /// Adds one document of `n` tokens.
+    pub fn add(&mut self, n: usize) {
+        let n = n as u64;
+        self.min = if self.documents == 0 {
+            n
+        } else {
+            self.min.min(n)
+        };
+        self.max = self.max.max(n);
+        self.documents += 1;
+        self.tokens += n;
+    }
+
+    /// Mean tokens per document (0 when empty).
+    pub fn mean(&self) -> f64 {
+        if self.documents == 0 {
+            0.0
+        } else {
+            self.tokens as f64 / self.documents as f64
+        }
+    }
+}
+
+/// How to pack documents into fixed-length sequences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PackConfig {
+    /// Tokens per sequence.
+    pub seq_len: usize,
+    /// Token put before each document.
+    pub bos: Option<u32>,
+    /// Token put after each document.
+    pub eos: Option<u32>,
+    /// Padding token for the last sequence (mask 0); `None` drops the last partial sequence.
+    pub pad: Option<u32>,
+}
+
+impl PackConfig {
+    /// Packs to `seq_len` with no BOS/EOS, padding the last sequence with 0.
+    pub fn new(seq_len: usize) -> Self {
+        Self {
+            seq_len,
+            bos: None,
+            eos: None,
+            pad: Some(0),
+        }
+    }
+
+    /// Sets the BOS token.
+    #[must_use]
+    pub fn with_bos(mut self, bos: Option<u32>) -> Self {
+        self.bos = bos;
+        self
+    }
+
+    /// Sets the EOS token.
+    #[must_use]
+    pub fn with_eos(mut self, eos: Option<u32>) -> Self {
+        self.eos = eos;
+        self
+    }
+
+    /// Sets the padding token (`None`: drop the last partial sequence).
+    #[must_use]
+    pub fn with_pad(mut self, pad: Option<u32>) -> Self {
+        self.pad = pad;
+        self
+    }
+}
+
+/// One packed sequence of exactly `seq_len` tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PackedSequence {
+    /// Token ids.
+    pub input_ids: Vec<u32>,
+    /// 1 for real tokens, 0 for padding.
+    pub attention_mask: Vec<u8>,
+    /// Document number within the sequence, from 1; 0 for padding. Tokens may attend to tokens
+    /// with the same number only (block-diagonal attention across document boundaries).
+    pub segment_ids: Vec<u32>,
+    /// Position of each token within its document (restarts at each document boundary, and
+    /// continues across sequences for a document split over two sequences).
+    pub position_ids: Vec<u32>,
+}
+
+/// Packs documents into fixed-length sequences (concatenate and cut, as in GPT pre-training):
+/// each document becomes `[bos] tokens [eos]`, documents longer than a sequence continue in the
+/// next one.
+///
+/// ```
+/// use dataprep_text::tokenize::{PackConfig, Packer};
+/// let mut packer = Packer::new(PackConfig::new(4).with_bos(Some(1)).with_eos(Some(2)))?;
+/// let mut out = packer.push(&[7, 8, 9]);
+/// out.extend(packer.push(&[5]));
+/// out.extend(packer.finish());
+/// assert_eq!(out[0].input_ids, [1, 7, 8, 9]);
+/// assert_eq!(out[1].input_ids, [2, 1, 5, 2]);
+/// assert_eq!(out[1].segment_ids, [1, 2, 2, 2]);
+/// # Ok::<(), dataprep_text::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Packer {
+    config: PackConfig,
+    current: PackedSequence,
+    doc_in_seq: u32,
+}
+
+impl Packer {
+    /// A packer.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `seq_len` is 0.
+    pub fn new(config: PackConfig) -> Result<Self> {
+        if config.seq_len == 0 {
+            return Err(Error::Config("seq_len must be > 0".into()));
+        }
+        Ok(Self {
+            config,
+            current: PackedSequence::default(),
+            doc_in_seq: 0,
+        })
+    }
+
+    /// Adds one document; returns the sequences it completed.
+    pub fn push(&mut self, tokens: &[u32]) -> Vec<PackedSequence> {
+        let mut done = Vec::new();
+        let bos = self.config.bos;
+        let eos = self.config.eos;
+        let doc = bos.iter().chain(tokens).chain(eos.iter());
+        self.doc_in_seq += 1;
+        let mut pos = 0u32;
+        for &t in doc {
+            let cur = &mut self.current;
+            cur.input_ids.push(t);
+            cur.attention_mask.push(1);
+            cur.segment_ids.push(self.doc_in_seq);
+            cur.position_ids.push(pos);
+            pos = pos.saturating_add(1);
+            if cur.input_ids.len() == self.config.seq_len {
+                done.push(std::mem::take(cur));
+                self.doc_in_seq = 1;
+            }
+        }
+        if self.current.input_ids.is_empty() {
+            self.doc_in_seq = 0;
+        }
+        done
+    }
+
+    /// Ends packing: the last partial sequence, padded, or nothing when padding is off or the
+    /// sequence is empty.
+    pub fn finish(&mut self) -> Option<PackedSequence> {
+        let mut cur = std::mem::take(&mut self.current);
+        self.doc_in_seq = 0;
+        let pad = self.config.pad?;
+        if cur.input_ids.is_empty() {
+            return None;
+        }
+        let missing = self.config.seq_len - cur.input_ids.len();
+        cur.input_ids.extend(std::iter::repeat_n(pad, missing));
+        cur.attention_mask.extend(std::iter::repeat_n(0, missing));
+        cur.segment_ids.extend(std::iter::repeat_n(0, missing));
+        cur.position_ids.extend(std::iter::repeat_n(0, missing));
+        Some(cur)
+    }
+}
+
+/// Packs a whole list of documents (see [`Packer`]).
+///
+/// # Errors
+/// [`Error::Config`] when `seq_len` is 0.
+pub fn pack<'a>(
+    docs: impl IntoIterator<Item = &'a [u32]>,
+    config: PackConfig,
+) -> Result<Vec<PackedSequence>> {
+    let mut packer = Packer::new(config)?;
+    let mut out = Vec::new();
+    for d in docs {
+        out.extend(packer.push(d));
+    }
+    out.extend(packer.finish());
+    Ok(out)
+}
+
+/// The element type of a token shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenDtype {
+    /// Little-endian `uint16` (vocabularies up to 65 536).
+    Uint16,
+    /// Little-endian `uint32`.
+    Uint32,
+}
+
+impl TokenDtype {
+    /// `uint16` when every id of a vocabulary of `vocab_size` fits, else `uint32`.
+    pub fn for_vocab(vocab_size: usize) -> Self {
+        if vocab_size <= 1 << 16 {
+            TokenDtype::Uint16
+        } else {
+            TokenDtype::Uint32
+        }
+    }
+
+    /// The numpy name (`uint16`, `uint32`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenDtype::Uint16 => "uint16",
+            TokenDtype::Uint32 => "uint32",
+        }
+    }
+
+    /// Bytes per token.
+    pub fn size(self) -> usize {
+        match self {
+            TokenDtype::Uint16 => 2,
+            TokenDtype::Uint32 => 4,
+        }
+    }
+
+    fn write(self, out: &mut impl Write, ids: &[u32]) -> std::io::Result<()> {
+        let mut buf = Vec::with_capacity(ids.len() * self.size());
+        for &id in ids {
+            match self {
+                TokenDtype::Uint16 => {
+                    let v = u16::try_from(id).map_err(|_| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            TokenOverflowMarker(id),
+                        )
+                    })?;
+                    buf.extend_from_slice(&v.to_le_bytes());
+                }
+                TokenDtype::Uint32 => buf.extend_from_slice(&id.to_le_bytes()),
+            }
+        }
+        out.write_all(&buf)
+    }
+}
+
+#[derive(Debug)]
+struct TokenOverflowMarker(u32);
+
+impl std::fmt::Display for TokenOverflowMarker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "token id {} does not fit uint16", self.0)
+    }
+}
+
+impl std::error::Error for TokenOverflowMarker {}
+
+/// One document in a shard index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentEntry {
+    /// The document id (the record key or id field).
+    pub id: String,
+    /// Shard number (index into [`ShardIndex::shards`]).
+    pub shard: usize,
+    /// Offset of the first token in the shard, in tokens.
+    pub offset: u64,
+    /// Number of tokens, EOS not counted.
+    pub length: u64,
+}
+
+/// One shard file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardEntry {
+    /// File name, relative to the index.
+    pub file: String,
+    /// Tokens in the file.
+    pub tokens: u64,
+}
+
+/// The `index.json` of a directory of token shards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardIndex {
+    /// Element type (`uint16` or `uint32`), little-endian.
+    pub dtype: TokenDtype,
+    /// The EOS id appended after each document, if any.
+    pub eos: Option<u32>,
+    /// The shard files.
+    pub shards: Vec<ShardEntry>,
+    /// Every document, in write order.
+    pub documents: Vec<DocumentEntry>,
+    /// Packed sequences, when written (see [`PackedIndex`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packed: Option<PackedIndex>,
+}
+
+/// Packed sequences stored next to the shards: row-major `[sequences, seq_len]` arrays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackedIndex {
+    /// Tokens per sequence.
+    pub seq_len: usize,
+    /// Number of sequences.
+    pub sequences: u64,
+    /// `input_ids` file (the shard dtype).
+    pub input_ids: String,
+    /// `attention_mask` file (`uint8`).
+    pub attention_mask: String,
+    /// `segment_ids` file (`uint32`, document number within the sequence, 0 = padding).
+    pub segment_ids: String,
+    /// `position_ids` file (`uint32`).
+    pub position_ids: String,
+}
+
+impl ShardIndex {
+    /// Reads an `index.json`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when it cannot be read, [`Error::Config`] when it is not a valid index.
+    pub fn read(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: invalid index: {e}", path.display())))
+    }
+
+    /// Reads the tokens of document `i` from the shard files in `dir`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `i` is out of range or the shard is too short, [`Error::Io`] when
+    /// the shard cannot be read.
+    pub fn read_document(&self, dir: impl AsRef<Path>, i: usize) -> Result<Vec<u32>> {
+        let d = self
+            .documents
+            .get(i)
+            .ok_or_else(|| Error::Config(format!("document {i} out of range")))?;
+        let shard = self
+            .shards
+            .get(d.shard)
+            .ok_or_else(|| Error::Config(format!("shard {} out of range", d.shard)))?;
+        let path = dir.as_ref().join(&shard.file);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let size = self.dtype.size();
+        let start = usize::try_from(d.offset)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(size);
+        let len = usize::try_from(d.length)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(size);
+        let slice = bytes
+            .get(start..start.saturating_add(len))
+            .ok_or_else(|| Error::Config(format!("{}: shard too short", path.display())))?;
+        Ok(match self.dtype {
+            TokenDtype::Uint16 => slice
+                .chunks_exact(2)
+                .map(|c| u32::from(u16::from_le_bytes([c[0], c[1]])))
+                .collect(),
+            TokenDtype::Uint32 => slice
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        })
+    }
+}
+
+/// Writes documents as flat little-endian token arrays (`shard_00000.bin`, …, each readable by
+/// `numpy.memmap(path, dtype=…)`, nanoGPT/Megatron style) plus `index.json`.
+///
+/// Files are written under temporary names and renamed by [`TokenShardWriter::finish`]; a
+/// writer dropped early leaves no `index.json`.
+///
+/// ```
+/// use dataprep_text::tokenize::{ShardIndex, TokenDtype, TokenShardWriter};
+/// let dir = tempfile::tempdir()?;
+/// let mut w = TokenShardWriter::create(dir.path(), TokenDtype::Uint16)?.with_eos(Some(0));
+/// w.push("doc-1", &[5, 6, 7])?;
+/// w.push("doc-2", &[8])?;
+/// let index = w.finish()?;
+/// assert_eq!(index.documents[1].offset, 4); // 3 tokens + EOS
+/// assert_eq!(index.read_document(dir.path(), 1)?, [8]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct TokenShardWriter {
+    dir: PathBuf,
+    dtype: TokenDtype,
+    eos: Option<u32>,
+    max_shard_tokens: u64,
+    current: Option<(BufWriter<File>, PathBuf)>,
+    index: ShardIndex,
+}
+
+impl TokenShardWriter {
+    /// Creates `dir` if needed and starts writing.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the directory cannot be created.
+    pub fn create(dir: impl Into<PathBuf>, dtype: TokenDtype) -> Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Self {
+            dir,
+            dtype,
+            eos: None,
+            max_shard_tokens: 1 << 30,
+            current: None,
+            index: ShardIndex {
+                dtype,
+                eos: None,
+                shards: Vec::new(),
+                documents: Vec::new(),
+                packed: None,
+            },
+        })
+    }
+
+    /// Appends `eos` after every document (not counted in its length).
+    #[must_use]
+    pub fn with_eos(mut self, eos: Option<u32>) -> Self {
+        self.eos = eos;
+        self.index.eos = eos;
+        self
+    }
+
+    /// Starts a new shard once a shard holds this many tokens (default 2³⁰); a document is
+    /// never split across shards.
+    #[must_use]
+    pub fn with_max_shard_tokens(mut self, tokens: u64) -> Self {
+        self.max_shard_tokens = tokens.max(1);
+        self
+    }
+
+    fn io_err(&self, path: &Path, e: std::io::Error) -> Error {
+        if let Some(m) = e
+            .get_ref()
+            .and_then(|r| r.downcast_ref::<TokenOverflowMarker>())
+        {
+            return Error::TokenOverflow {
+                id: m.0,
+                dtype: self.dtype.name(),
+            };
+        }
+        Error::io(path, e)
+    }
+
+    /// Appends one document.
+    ///
+    /// # Errors
+    /// [`Error::TokenOverflow`] when an id does not fit the dtype (nothing is written),
+    /// [`Error::Io`] when writing fails.
+    pub fn push(&mut self, id: &str, tokens: &[u32]) -> Result<()> {
+        if self.dtype == TokenDtype::Uint16
+            && let Some(&bad) = tokens.iter().chain(self.eos.iter()).find(|&&t| t > 0xFFFF)
+        {
+            return Err(Error::TokenOverflow {
+                id: bad,
+                dtype: self.dtype.name(),
+            });
+        }
+        let need_new = match self.index.shards.last() {
+            None => true,
+            Some(s) => s.tokens > 0 && s.tokens >= self.max_shard_tokens,
+        };
+        if need_new {
+            self.close_current()?;
+            let name = format!("shard_{:05}.bin", self.index.shards.len());
+            let tmp = self.dir.join(format!(".{name}.tmp"));
+            let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            self.current = Some((BufWriter::new(f), tmp));
+            self.index.shards.push(ShardEntry {
+                file: name,
+                tokens: 0,
+            });
+        }
+        let shard = self.index.shards.len() - 1;
+        let dtype = self.dtype;
+        let eos = self.eos;
+        let (w, tmp) = self.current.as_mut().expect("a shard is open");
+        let r = dtype
+            .write(w, tokens)
+            .and_then(|()| eos.map_or(Ok(()), |e| dtype.write(w, &[e])));
+        if let Err(e) = r {
+            let tmp = tmp.clone();
+            return Err(self.io_err(&tmp, e));
+        }
+        let entry = &mut self.index.shards[shard];
+        self.index.documents.push(DocumentEntry {
+            id: id.to_owned(),
+            shard,
+            offset: entry.tokens,
+            length: tokens.len() as u64,
+        });
+        entry.tokens += tokens.len() as u64 + u64::from(eos.is_some());
+        Ok(())
+    }
+
+    fn close_current(&mut self) -> Result<()> {
+        if let Some((w, tmp)) = self.current.take() {
+            let f = w
+                .into_inner()
+                .map_err(|e| Error::io(&tmp, e.into_error()))?;
+            f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+            let name = &self.index.shards.last().expect("open shard is listed").file;
+            let dest = self.dir.join(name);
+            std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
+        }
+        Ok(())
+    }
+
+    /// Writes packed sequences as `packed_input_ids.bin` (the dtype), `packed_attention_mask.bin`
+    /// (`uint8`), `packed_segment_ids.bin` and `packed_position_ids.bin` (`uint32`), each
+    /// row-major `[sequences, seq_len]`, and records them in the index.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a sequence has the wrong length, [`Error::TokenOverflow`],
+    /// [`Error::Io`].
+    pub fn write_packed(&mut self, seq_len: usize, sequences: &[PackedSequence]) -> Result<()> {
+        if let Some(bad) = sequences.iter().find(|s| s.input_ids.len() != seq_len) {
+            return Err(Error::Config(format!(
+                "packed sequence of {} tokens, expected {seq_len}",
+                bad.input_ids.len()
+            )));
+        }
+        let files = [
+            "packed_input_ids.bin",
+            "packed_attention_mask.bin",
+            "packed_segment_ids.bin",
+            "packed_position_ids.bin",
+        ];
+        for (k, name) in files.iter().enumerate() {
+            let path = self.dir.join(name);
+            let mut buf: Vec<u8> = Vec::new();
+            let r = sequences.iter().try_for_each(|s| match k {
+                0 => self.dtype.write(&mut buf, &s.input_ids),
+                1 => buf.write_all(&s.attention_mask),
+                2 => TokenDtype::Uint32.write(&mut buf, &s.segment_ids),
+                _ => TokenDtype::Uint32.write(&mut buf, &s.position_ids),
+            });
+            r.map_err(|e| self.io_err(&path, e))?;
+            write_atomic(&path, &buf)?;
+        }
+        self.index.packed = Some(PackedIndex {
+            seq_len,
+            sequences: sequences.len() as u64,
+            input_ids: files[0].into(),
+            attention_mask: files[1].into(),
+            segment_ids: files[2].into(),
+            position_ids: files[3].into(),
+        });
+        Ok(())
+    }
+
+    /// Closes the last shard and writes `index.json`; returns the index.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when flushing, renaming or writing the index fails.
+    pub fn finish(mut self) -> Result<ShardIndex> {
+        self.close_current()?;
+        let json = serde_json::to_vec_pretty(&self.index)
+            .map_err(|e| Error::Config(format!("serialising the index: {e}")))?;
+        write_atomic(&self.dir.join("index.json"), &json)?;
+        Ok(self.index)
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_boundaries() {
+        let docs: Vec<&[u32]> = vec![&[10, 11, 12, 13, 14], &[20]];
+        let seqs = pack(docs, PackConfig::new(3).with_eos(Some(0))).unwrap();
+        let flat: Vec<u32> = seqs.iter().flat_map(|s| s.input_ids.clone()).collect();
+        assert_eq!(flat, [10, 11, 12, 13, 14, 0, 20, 0, 0]);
+        assert_eq!(seqs[1].position_ids, [3, 4, 5]);
+        assert_eq!(seqs[2].attention_mask, [1, 1, 0]);
+        assert_eq!(seqs[2].segment_ids, [1, 1, 0]);
+        let dropped = pack(vec![&[1u32, 2][..]], PackConfig::new(4).with_pad(None)).unwrap();
+        assert!(dropped.is_empty());
+        assert!(Packer::new(PackConfig::new(0)).is_err());
+    }
+
+    #[test]
+    fn stats() {
+        let mut s = TokenStats::default();
+        s.add(3);
+        s.add(1);
+        assert_eq!((s.min, s.max, s.tokens), (1, 3, 4));
+        assert!((s.mean() - 2.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,666 @@
+//! Integration tests for dataprep-text (one binary for the crate).
+
+use dataprep_core::{Context, Pipeline, Record, Stage, VecDataset, VecSink};
+use dataprep_text::normalize::{self, NormalizeConfig, NormalizeStage, UnicodeForm};
+use dataprep_text::segment;
+use proptest::prelude::*;
+
+fn goldens() -> serde_json::Value {
+    let text = include_str!("data/ftfy_goldens.json");
+    serde_json::from_str(text).expect("golden JSON")
+}
+
+/// Golden values from ftfy 6.3.1 (`tools/text_goldens.py`): `fix_encoding` ↔ [`normalize::fix_mojibake`]
+/// and `fix_text` ↔ [`NormalizeConfig::ftfy`].
+#[test]
+fn ftfy_goldens() {
+    let g = goldens();
+    let cases = g["cases"].as_array().unwrap();
+    assert!(cases.len() >= 50);
+    let mut failures = Vec::new();
+    for c in cases {
+        let input = c["input"].as_str().unwrap();
+        let kind = c["mangled_as"].as_str().unwrap();
+        if kind != "other" {
+            let want = c["fix_encoding"].as_str().unwrap();
+            let got = normalize::fix_mojibake(input);
+            if got != want {
+                failures.push(format!(
+                    "fix_encoding {input:?}: got {got:?}, want {want:?}"
+                ));
+            }
+        }
+        let want = c["fix_text"].as_str().unwrap();
+        let got = normalize::normalize(input, &NormalizeConfig::ftfy());
+        if got != want {
+            failures.push(format!("fix_text {input:?}: got {got:?}, want {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Golden values from Python's `unicodedata.normalize`.
+#[test]
+fn unicode_forms_match_python() {
+    let g = goldens();
+    for c in g["unicode"].as_array().unwrap() {
+        let input = c["input"].as_str().unwrap();
+        for (key, form) in [
+            ("nfc", UnicodeForm::Nfc),
+            ("nfkc", UnicodeForm::Nfkc),
+            ("nfd", UnicodeForm::Nfd),
+            ("nfkd", UnicodeForm::Nfkd),
+        ] {
+            assert_eq!(
+                normalize::unicode(input, form),
+                c[key].as_str().unwrap(),
+                "{key} {input:?}"
+            );
+        }
+    }
+}
+
+fn all_steps() -> NormalizeConfig {
+    NormalizeConfig::default()
+        .with_fix_ligatures(true)
+        .with_unicode(UnicodeForm::Nfkc)
+        .with_standardize_quotes(true)
+        .with_standardize_dashes(true)
+        .with_fold_whitespace(true)
+}
+
+/// Strings rich in the characters the steps act on.
+fn messy() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "a", "é", "Ã", "©", "â", "€", "™", "\u{80}", "\u{9d}", "Ð", "¿", "\x1b", "[", "3", "m",
+        "]", "\x07", "\x08", "\r", "\n", " ", "\t", "\u{a0}", "\u{2028}", "ﬁ", "“", "’", "—", "￡",
+        "e\u{301}", "\0", "\u{feff}", "한", "😀",
+    ]);
+    prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn normalize_is_idempotent(s in messy(), form in prop::sample::select(vec![
+        UnicodeForm::None, UnicodeForm::Nfc, UnicodeForm::Nfkc, UnicodeForm::Nfd, UnicodeForm::Nfkd,
+    ])) {
+        for config in [all_steps().with_unicode(form), NormalizeConfig::ftfy(), NormalizeConfig::default()] {
+            let once = normalize::normalize(&s, &config).into_owned();
+            let twice = normalize::normalize(&once, &config);
+            prop_assert_eq!(&once, &twice);
+        }
+    }
+
+    #[test]
+    fn each_step_is_idempotent(s in messy()) {
+        type Step = for<'a> fn(&'a str) -> std::borrow::Cow<'a, str>;
+        let steps: [(&str, Step); 9] = [
+            ("mojibake", normalize::fix_mojibake),
+            ("ansi", normalize::strip_ansi),
+            ("backspaces", normalize::apply_backspaces),
+            ("line endings", normalize::normalize_line_endings),
+            ("control", normalize::remove_control_chars),
+            ("ligatures", normalize::fix_ligatures),
+            ("quotes", normalize::standardize_quotes),
+            ("dashes", normalize::standardize_dashes),
+            ("whitespace", normalize::fold_whitespace),
+        ];
+        for (name, f) in steps {
+            let once = f(&s).into_owned();
+            prop_assert_eq!(&once, &f(&once), "{}", name);
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(s in any::<String>()) {
+        let _ = normalize::normalize(&s, &all_steps());
+        let _ = segment::count(&s);
+        let joined: String = segment::word_bounds(&s).collect();
+        prop_assert_eq!(joined, s);
+    }
+}
+
+#[test]
+fn normalize_stage_in_pipeline() {
+    let ds = VecDataset::new(vec![
+        Record::new().with("body", "cafÃ©  \r\n"),
+        Record::new().with("body", 42i64),
+        Record::new().with("other", "x"),
+    ]);
+    let mut sink = VecSink::default();
+    let stage = NormalizeStage::new(NormalizeConfig::default().with_fold_whitespace(true))
+        .with_field("body");
+    let summary = Pipeline::new(&ds)
+        .stage(stage)
+        .sink(&mut sink)
+        .run()
+        .unwrap();
+    assert_eq!(summary.written, 1);
+    assert_eq!(summary.failed, 2);
+    assert_eq!(sink.records()[0].str("body").unwrap(), "café");
+}
+
+#[test]
+fn normalize_stage_config_round_trips() {
+    let stage = NormalizeStage::new(NormalizeConfig::ftfy());
+    let json = stage.config();
+    let back: NormalizeStage = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back.config, NormalizeConfig::ftfy());
+    let c: NormalizeConfig = serde_json::from_str(r#"{"unicode": "nfkc"}"#).unwrap();
+    assert_eq!(c.unicode, UnicodeForm::Nfkc);
+    assert!(c.fix_mojibake);
+    let _ = Context::new("x", 0);
+}
+
+#[test]
+fn segmentation() {
+    let text = "Dr. Smith arrived. He said: “hello”! 你好世界。\n\nNew para here?\nSame para.";
+    let s: Vec<_> = segment::sentences(text).collect();
+    assert_eq!(s.len(), 6, "{s:?}");
+    let p: Vec<_> = segment::paragraphs(text).collect();
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[1], "New para here?\nSame para.");
+    let w: Vec<_> = segment::words("can't stop-word 3,000 naïve").collect();
+    assert_eq!(w, ["can't", "stop", "word", "3,000", "naïve"]);
+    assert_eq!(segment::graphemes("e\u{301}👍🏽").count(), 2);
+    let mut rec = Record::new().with("text", text);
+    segment::SegmentStage::default()
+        .with_output(segment::SegmentOutput::Lists)
+        .process(&mut rec, &Context::new("segment", 0))
+        .unwrap();
+    assert_eq!(rec.list("paragraphs").unwrap().len(), 2);
+    assert_eq!(rec.score("segment", "paragraphs"), Some(2.0));
+}
+
+mod tokenization {
+    use dataprep_core::{Pipeline, Record, VecDataset, VecSink};
+    use dataprep_text::tokenize::{
+        EncodeStage, ModelKind, PackConfig, ShardIndex, TextTokenizer, TokenDtype,
+        TokenShardWriter, TrainConfig, pack,
+    };
+
+    fn corpus() -> Vec<String> {
+        let words = [
+            "data",
+            "preparation",
+            "token",
+            "river",
+            "mountain",
+            "the",
+            "of",
+            "and",
+            "über",
+            "café",
+            "語",
+        ];
+        (0..300)
+            .map(|i| {
+                (0..12)
+                    .map(|j| words[(i * 7 + j * 3 + i / 5) % words.len()])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn train_each_model_and_round_trip() {
+        let texts = corpus();
+        for (kind, vocab) in [
+            (ModelKind::Bpe, 400),
+            (ModelKind::WordPiece, 200),
+            (ModelKind::Unigram, 100),
+        ] {
+            let tok = TextTokenizer::train(&TrainConfig::new(kind, vocab), texts.iter()).unwrap();
+            assert!(tok.vocab_size() <= vocab, "{kind:?}: {}", tok.vocab_size());
+            let ids = tok.encode("data preparation of the river").unwrap();
+            assert!(!ids.is_empty());
+            let decoded = tok.decode(&ids).unwrap();
+            assert!(decoded.contains("preparation"), "{kind:?}: {decoded:?}");
+            // Save and reload gives the same ids.
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("tokenizer.json");
+            tok.save(&path).unwrap();
+            let back = TextTokenizer::from_file(&path).unwrap();
+            assert_eq!(back.encode("data preparation of the river").unwrap(), ids);
+            // Batch encoding equals one-by-one encoding.
+            let refs: Vec<&str> = texts.iter().take(20).map(String::as_str).collect();
+            let batch = tok.encode_batch(&refs).unwrap();
+            for (t, ids) in refs.iter().zip(&batch) {
+                assert_eq!(&tok.encode(t).unwrap(), ids);
+            }
+        }
+        // BPE is byte-level: any text encodes and decodes exactly.
+        let tok =
+            TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 300), texts.iter()).unwrap();
+        let weird = "Ωmega 🦀 \u{0}\t tabs";
+        assert_eq!(tok.decode(&tok.encode(weird).unwrap()).unwrap(), weird);
+        assert!(TextTokenizer::from_json("{not json").is_err());
+        assert!(TextTokenizer::from_file("/nonexistent/tokenizer.json").is_err());
+    }
+
+    #[test]
+    fn train_from_dataset_and_encode_stage() {
+        let records: Vec<Record> = corpus()
+            .into_iter()
+            .map(|t| Record::new().with("text", t))
+            .collect();
+        let ds = VecDataset::new(records);
+        let tok =
+            TextTokenizer::train_from_dataset(&TrainConfig::new(ModelKind::Bpe, 350), &ds, "text")
+                .unwrap();
+        let mut sink = VecSink::default();
+        let summary = Pipeline::new(&ds)
+            .stage(EncodeStage::new(tok.clone()))
+            .sink(&mut sink)
+            .with_threads(2)
+            .run()
+            .unwrap();
+        assert_eq!(summary.written, 300);
+        for r in sink.records() {
+            let ids: Vec<u32> = r
+                .list("tokens")
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as u32)
+                .collect();
+            assert_eq!(ids, tok.encode(r.str("text").unwrap()).unwrap());
+        }
+        // A non-string field fails training with the record's key.
+        let bad = VecDataset::new(vec![Record::new().with("text", 1i64).with_key("k1")]);
+        let err =
+            TextTokenizer::train_from_dataset(&TrainConfig::new(ModelKind::Bpe, 300), &bad, "text")
+                .unwrap_err();
+        assert!(err.to_string().contains("`text` is int"), "{err}");
+    }
+
+    #[test]
+    fn shards_and_packing_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs: Vec<Vec<u32>> = (0..50u32)
+            .map(|i| (0..(i % 7)).map(|j| i * 100 + j).collect())
+            .collect();
+        let mut w = TokenShardWriter::create(dir.path(), TokenDtype::Uint16)
+            .unwrap()
+            .with_eos(Some(0))
+            .with_max_shard_tokens(40);
+        for (i, d) in docs.iter().enumerate() {
+            w.push(&format!("doc{i}"), d).unwrap();
+        }
+        let seqs = pack(
+            docs.iter().map(Vec::as_slice),
+            PackConfig::new(16).with_eos(Some(0)),
+        )
+        .unwrap();
+        w.write_packed(16, &seqs).unwrap();
+        let index = w.finish().unwrap();
+        assert!(index.shards.len() > 1);
+        let read = ShardIndex::read(dir.path().join("index.json")).unwrap();
+        assert_eq!(read, index);
+        for (i, d) in docs.iter().enumerate() {
+            assert_eq!(&read.read_document(dir.path(), i).unwrap(), d);
+        }
+        let total: usize = docs.iter().map(|d| d.len() + 1).sum();
+        assert_eq!(seqs.len(), total.div_ceil(16));
+        // uint16 overflow is an error, not a truncation.
+        let mut w = TokenShardWriter::create(dir.path().join("o"), TokenDtype::Uint16).unwrap();
+        assert!(w.push("x", &[70_000]).is_err());
+        assert_eq!(TokenDtype::for_vocab(50_257), TokenDtype::Uint16);
+        assert_eq!(TokenDtype::for_vocab(100_000), TokenDtype::Uint32);
+    }
+
+    /// The shards are readable by `numpy.memmap` (skipped when Python or numpy is missing).
+    #[test]
+    fn numpy_memmap_interop() {
+        let ok = std::process::Command::new("python3")
+            .args(["-c", "import numpy"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("SKIPPED numpy_memmap_interop: python3 with numpy not found");
+            return;
+        }
+        for dtype in [TokenDtype::Uint16, TokenDtype::Uint32] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut w = TokenShardWriter::create(dir.path(), dtype)
+                .unwrap()
+                .with_eos(Some(1));
+            w.push("a", &[5, 65_535, 7]).unwrap();
+            w.push("b", &[9]).unwrap();
+            let seqs = pack(
+                [&[5u32, 6, 7][..], &[9][..]],
+                PackConfig::new(3).with_bos(Some(2)).with_eos(Some(1)),
+            )
+            .unwrap();
+            w.write_packed(3, &seqs).unwrap();
+            w.finish().unwrap();
+            let script = r#"
+import json, sys, numpy as np
+d = sys.argv[1]
+ix = json.load(open(d + "/index.json"))
+out = []
+for doc in ix["documents"]:
+    arr = np.memmap(d + "/" + ix["shards"][doc["shard"]]["file"], dtype=ix["dtype"], mode="r")
+    out.append([doc["id"]] + arr[doc["offset"]:doc["offset"] + doc["length"]].tolist())
+p = ix["packed"]
+ids = np.memmap(d + "/" + p["input_ids"], dtype=ix["dtype"], mode="r").reshape(p["sequences"], p["seq_len"])
+mask = np.fromfile(d + "/" + p["attention_mask"], dtype=np.uint8).reshape(p["sequences"], p["seq_len"])
+print(json.dumps({"docs": out, "ids": ids.tolist(), "mask": mask.tolist()}))
+"#;
+            let out = std::process::Command::new("python3")
+                .args(["-c", script, dir.path().to_str().unwrap()])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(
+                v["docs"],
+                serde_json::json!([["a", 5, 65535, 7], ["b", 9]]),
+                "{dtype:?}"
+            );
+            assert_eq!(
+                v["ids"],
+                serde_json::json!([[2, 5, 6], [7, 1, 2], [9, 1, 0]])
+            );
+            assert_eq!(
+                v["mask"],
+                serde_json::json!([[1, 1, 1], [1, 1, 1], [1, 1, 0]])
+            );
+        }
+    }
+}
+
+mod language {
+    use dataprep_core::{Context, Pipeline, Record, Stage, VecDataset, VecSink};
+    use dataprep_text::langid::{self, LanguageFilter, LanguageIdConfig, LanguageIdStage};
+
+    const LABELLED: &str = include_str!("data/langid_labelled.tsv");
+
+    /// Accuracy floor on the labelled set (60 sentences, 12 languages, 5 of them 2–3 words).
+    #[test]
+    fn accuracy_on_labelled_set() {
+        let rows: Vec<(&str, &str)> = LABELLED
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .collect();
+        assert_eq!(rows.len(), 60);
+        let ok = rows
+            .iter()
+            .filter(|(lab, t)| langid::detect(t).is_some_and(|d| d.language == *lab))
+            .count();
+        // Long sentences (4 of 5 per language) must all be right.
+        let long_ok = rows
+            .iter()
+            .filter(|(_, t)| t.split_whitespace().count() > 4 || t.chars().count() > 12)
+            .filter(|(lab, t)| langid::detect(t).is_some_and(|d| d.language == *lab))
+            .count();
+        assert!(ok >= 45, "accuracy {ok}/60");
+        assert!(long_ok >= 44, "long sentences {long_ok}");
+    }
+
+    #[test]
+    fn filter_threshold_and_reasons() {
+        let ds = VecDataset::new(vec![
+            Record::new().with(
+                "text",
+                "The weather today is sunny and warm, perfect for a long walk in the park.",
+            ),
+            Record::new().with(
+                "text",
+                "Das Wetter ist heute sonnig und warm, perfekt für einen langen Spaziergang.",
+            ),
+            Record::new().with("text", "12345 !!! ???"),
+            Record::new().with("text", ""),
+        ]);
+        let mut sink = VecSink::default();
+        let summary = Pipeline::new(&ds)
+            .stage(LanguageFilter::new(["eng"]))
+            .sink(&mut sink)
+            .run()
+            .unwrap();
+        assert_eq!(summary.written, 1);
+        assert_eq!(sink.records()[0].str("language").unwrap(), "eng");
+        let f = LanguageFilter::default();
+        assert!((f.threshold - 0.65).abs() < 1e-12);
+        assert!(f.decide("").1.is_none());
+        // A threshold above 1 drops everything as low confidence.
+        let strict = LanguageFilter::default().with_threshold(1.01);
+        assert_eq!(
+            strict.decide("The weather today is sunny and warm.").0,
+            dataprep_core::Decision::drop("low_confidence")
+        );
+    }
+
+    #[test]
+    fn per_paragraph_stage() {
+        let text = "This first paragraph of the document is written in English, and it is long enough.\n\n\
+                    Ce deuxième paragraphe est écrit en français, et il est assez long lui aussi.";
+        let mut rec = Record::new().with("body", text);
+        let mut cfg = LanguageIdConfig::default();
+        cfg.field = "body".into();
+        cfg.per_paragraph = true;
+        LanguageIdStage::new(cfg)
+            .process(&mut rec, &Context::new("langid", 0))
+            .unwrap();
+        let paras = rec.list("language_paragraphs").unwrap();
+        assert_eq!(paras.len(), 2);
+        assert!(rec.score("langid", "confidence").is_some());
+    }
+}
+
+mod html_extraction {
+    use dataprep_core::{Context, Record, Stage};
+    use dataprep_text::html::{HtmlConfig, HtmlStage, extract};
+    use proptest::prelude::*;
+
+    #[test]
+    fn boilerplate_dropped_structure_kept() {
+        let page = r##"<!doctype html><html lang="de"><head><title> Seite  </title>
+            <meta property="og:description" content="OG desc"><style>p{}</style></head><body>
+            <header><h1>Site name</h1></header>
+            <div class="cookie-banner">We use cookies</div>
+            <div id="sidebar-left"><a>Link 1</a></div>
+            <article><h2>Title</h2><p>Para one,
+               spread over lines.</p><p>Para <a href="#">two</a>.</p>
+               <ol><li>first</li><li>second <em>item</em></li></ol>
+               <pre>code line 1
+code line 2</pre>
+               <div class="share-buttons">Share</div></article>
+            <footer>Imprint</footer><script>alert(1)</script></body></html>"##;
+        let d = extract(page, &HtmlConfig::default());
+        assert_eq!(
+            d.text,
+            "## Title\n\nPara one, spread over lines.\n\nPara two.\n\n- first\n- second item\n\ncode line 1\n\ncode line 2"
+        );
+        assert_eq!(d.title.as_deref(), Some("Seite"));
+        assert_eq!(d.language.as_deref(), Some("de"));
+        assert_eq!(d.description.as_deref(), Some("OG desc"));
+    }
+
+    #[test]
+    fn broken_and_hostile_html_never_panics() {
+        let deep = "<div>".repeat(3_000) + "deep text" + &"</div>".repeat(10);
+        let d = extract(&deep, &HtmlConfig::default());
+        assert!(d.text.contains("deep text"));
+        let broken = "<p>unclosed <b>bold <i>both</p> after</b> <table><tr><td>cell";
+        let d = extract(broken, &HtmlConfig::default());
+        assert!(d.text.contains("unclosed bold both"), "{:?}", d.text);
+        let long_line = "word ".repeat(100_000);
+        assert_eq!(
+            extract(&long_line, &HtmlConfig::default()).text.len(),
+            long_line.len() - 1
+        );
+        assert_eq!(extract("", &HtmlConfig::default()).text, "");
+        // Bytes with invalid UTF-8 in a stage: decoded with replacement, not an error.
+        let mut rec = Record::new().with("text", vec![b'<', b'p', b'>', 0xff, b'x']);
+        HtmlStage::default()
+            .process(&mut rec, &Context::new("html", 0))
+            .unwrap();
+        assert_eq!(rec.str("text").unwrap(), "\u{fffd}x");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn arbitrary_markup_never_panics(parts in prop::collection::vec(prop::sample::select(vec![
+            "<p>", "</p>", "<div class=nav>", "</div>", "<li>", "<ul>", "</ul>", "<h2>", "</h2>", "<pre>",
+            "</pre>", "<script>", "</script>", "<br>", "text", " ", "\n", "&amp;", "<!--", "-->", "<", ">",
+            "<table><td>", "é", "<main>", "</main>",
+        ]), 0..60)) {
+            let html: String = parts.concat();
+            let _ = extract(&html, &HtmlConfig::default());
+        }
+    }
+}
+
+mod formats {
+    use dataprep_core::{Action, Context, Record, Stage, Value};
+    use dataprep_text::format::{
+        ChatError, ChatStage, ChatTemplate, DOCUMENT_FIELDS, Message, render, render_chatml,
+        to_document, validate_messages,
+    };
+
+    #[test]
+    fn document_schema_from_layouts() {
+        let rec = Record::new()
+            .with("raw_content", "body text")
+            .with("lang", "fr")
+            .with("link", "https://x.invalid")
+            .with("id", 12i64)
+            .with("extra", 1.5);
+        let doc = to_document(rec).unwrap();
+        let names: Vec<&str> = doc.fields().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, DOCUMENT_FIELDS);
+        assert_eq!(doc.str("id").unwrap(), "12");
+        assert_eq!(doc.str("language").unwrap(), "fr");
+        assert_eq!(doc.get("source"), Some(&Value::Null));
+        assert!(matches!(doc.get("metadata"), Some(Value::Struct(f)) if f.len() == 1));
+        assert!(to_document(Record::new().with("title", "no text")).is_err());
+        assert!(to_document(Record::new().with("text", 3i64)).is_err());
+    }
+
+    #[test]
+    fn chat_validation_and_templates() {
+        let m = |r: &str, c: &str| Message::new(r, c);
+        assert!(validate_messages(&[m("user", "q"), m("assistant", "a"), m("user", "q2")]).is_ok());
+        assert!(
+            validate_messages(&[
+                m("user", "q"),
+                m("assistant", "call"),
+                m("tool", "42"),
+                m("assistant", "it is 42")
+            ])
+            .is_ok()
+        );
+        assert_eq!(validate_messages(&[]), Err(ChatError::Empty));
+        assert!(matches!(
+            validate_messages(&[m("assistant", "a")]),
+            Err(ChatError::TurnOrder { index: 0, .. })
+        ));
+        assert!(matches!(
+            validate_messages(&[m("user", "a"), m("user", "b")]),
+            Err(ChatError::TurnOrder { index: 1, .. })
+        ));
+        assert!(matches!(
+            validate_messages(&[m("user", "a"), m("system", "b")]),
+            Err(ChatError::SystemNotFirst { index: 1 })
+        ));
+        assert!(matches!(
+            validate_messages(&[m("bot", "a")]),
+            Err(ChatError::UnknownRole { .. })
+        ));
+        assert!(matches!(
+            validate_messages(&[m("user", "  ")]),
+            Err(ChatError::EmptyContent { index: 0 })
+        ));
+        let chat = [m("user", "Hi")];
+        assert_eq!(
+            render_chatml(&chat, true),
+            "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+        );
+        let t = ChatTemplate::new("", "{role}: {content} {unknown}\n", "END", "");
+        assert_eq!(render(&chat, &t, false), "user: Hi {unknown}\nEND");
+    }
+
+    #[test]
+    fn chat_stage() {
+        let msg = |r: &str, c: &str| {
+            Value::Struct(vec![
+                ("role".into(), r.into()),
+                ("content".into(), c.into()),
+            ])
+        };
+        let cx = Context::new("chat", 0);
+        let mut good = Record::new().with(
+            "messages",
+            Value::List(vec![msg("user", "Hi"), msg("assistant", "Yo")]),
+        );
+        assert!(matches!(
+            ChatStage::default().process(&mut good, &cx).unwrap(),
+            Action::Keep
+        ));
+        assert!(
+            good.str("text")
+                .unwrap()
+                .ends_with("<|im_start|>assistant\nYo<|im_end|>\n")
+        );
+        let mut bad = Record::new().with("messages", Value::List(vec![msg("assistant", "Yo")]));
+        assert!(
+            matches!(ChatStage::default().process(&mut bad, &cx).unwrap(), Action::Drop(r) if r == "invalid_chat")
+        );
+        let mut shape = Record::new().with("messages", "not a list");
+        assert!(ChatStage::default().process(&mut shape, &cx).is_err());
+    }
+}
+
+mod cleaning {
+    use dataprep_core::{Context, Record, Stage};
+    use dataprep_text::clean::{self, CleanConfig, CleanStage};
+    use proptest::prelude::*;
+
+    #[test]
+    fn steps_and_stage() {
+        let md = "## Intro\n\n- one `code`\n- two ![alt](img.png)\n\n```\nfn x() {}\n```\n\n> quoted <b>html</b>";
+        assert_eq!(
+            clean::strip_markdown(md),
+            "Intro\n\none code\ntwo alt\n\nfn x() {}\n\nquoted html"
+        );
+        assert_eq!(
+            clean::strip_urls("(www.example.org) and HTTP://A.B/c."),
+            "() and ."
+        );
+        assert_eq!(
+            clean::strip_emails("a@b not-an-email @x.y <j.doe+tag@mail.example.com>"),
+            "a@b not-an-email @x.y <>"
+        );
+        assert!(matches!(
+            clean::strip_urls("no links"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(clean::remove_repeated_lines("x\n y \ny\nz", 0), "x\nz");
+        let mut cfg = CleanConfig::default();
+        cfg.strip_urls = true;
+        cfg.repeated_lines = 3;
+        let mut rec = Record::new().with("text", "Share\nA https://x.invalid\nShare\nShare");
+        CleanStage::new(cfg)
+            .process(&mut rec, &Context::new("clean", 0))
+            .unwrap();
+        assert_eq!(rec.str("text").unwrap(), "A ");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in any::<String>()) {
+            let _ = clean::strip_markdown(&s);
+            let _ = clean::strip_urls(&s);
+            let _ = clean::strip_emails(&s);
+            let _ = clean::remove_repeated_lines(&s, 2);
+        }
+    }
+}

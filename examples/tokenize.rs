@@ -1,0 +1,264 @@
+//! Tokenize a JSONL corpus into flat token shards (nanoGPT/Megatron style) and Parquet.
+//!
+//! ```text
+//! cargo run --release -p dataprep --example tokenize                       # generated sample, small BPE
+//! cargo run --release -p dataprep --example tokenize -- \
+//!     --input FILE.jsonl[.gz|.zst] --output DIR \
+//!     (--tokenizer tokenizer.json | --train bpe|wordpiece|unigram --vocab-size N) \
+//!     [--seq-len N] [--text-field text] [--normalize]
+//! ```
+//!
+//! The `text` field is encoded as it is (the tokenizer's own normaliser aside); `--normalize`
+//! applies `dataprep_text::normalize` with its defaults (mojibake, control characters, NFC) first.
+//!
+//! Output layout in `DIR` (default `target/tokenize`):
+//! - `tokenizer.json`        the tokenizer used (loaded or trained)
+//! - `shard_00000.bin`, …    flat little-endian token ids, EOS after each document;
+//!   `numpy.memmap(path, dtype=index["dtype"], mode="r")`
+//! - `index.json`            dtype, EOS id, shards, and for every document its `id`, `shard`,
+//!   token `offset` and `length` (EOS not counted)
+//! - `tokens.parquet`        one row per document: `id`, `input_ids` (list of uint)
+//! - with `--seq-len N`: `packed_input_ids.bin` (dtype), `packed_attention_mask.bin` (uint8),
+//!   `packed_segment_ids.bin`, `packed_position_ids.bin` (uint32), each `[sequences, N]`,
+//!   described under `packed` in `index.json`; documents are `[BOS] tokens EOS`.
+
+use std::error::Error;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use dataprep::prelude::*;
+use dataprep::storage::{JsonlReader, write_parquet};
+use dataprep::text::normalize::{NormalizeConfig, normalize};
+use dataprep::text::tokenize::{
+    ModelKind, PackConfig, Packer, TextTokenizer, TokenDtype, TokenShardWriter, TokenStats,
+    TrainConfig,
+};
+
+#[derive(Debug)]
+struct Args {
+    input: Option<PathBuf>,
+    output: PathBuf,
+    tokenizer: Option<PathBuf>,
+    train: Option<ModelKind>,
+    vocab_size: usize,
+    seq_len: Option<usize>,
+    text_field: String,
+    normalize: bool,
+}
+
+const USAGE: &str = "usage: tokenize [--input FILE.jsonl --output DIR (--tokenizer tokenizer.json | \
+--train bpe|wordpiece|unigram --vocab-size N)] [--seq-len N] [--text-field text] [--normalize]";
+
+fn parse_args() -> Result<Args, Box<dyn Error>> {
+    let mut args = Args {
+        input: None,
+        output: PathBuf::from("target/tokenize"),
+        tokenizer: None,
+        train: None,
+        vocab_size: 8000,
+        seq_len: None,
+        text_field: "text".into(),
+        normalize: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--input" => args.input = Some(value()?.into()),
+            "--output" => args.output = value()?.into(),
+            "--tokenizer" => args.tokenizer = Some(value()?.into()),
+            "--train" => args.train = Some(value()?.parse()?),
+            "--vocab-size" => args.vocab_size = value()?.parse()?,
+            "--seq-len" => args.seq_len = Some(value()?.parse()?),
+            "--text-field" => args.text_field = value()?,
+            "--normalize" => args.normalize = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
+        }
+    }
+    if args.tokenizer.is_some() && args.train.is_some() {
+        return Err(format!("--tokenizer and --train exclude each other\n{USAGE}").into());
+    }
+    Ok(args)
+}
+
+/// A small generated corpus for the no-argument run.
+fn sample_corpus(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
+    let subjects = [
+        "The river",
+        "A small model",
+        "Our tokenizer",
+        "The mountain",
+        "Every dataset",
+    ];
+    let verbs = ["carries", "learns", "splits", "shapes", "describes"];
+    let objects = [
+        "clean text",
+        "long documents",
+        "rare words",
+        "the valley",
+        "numbers like 3.14",
+    ];
+    let mut out = String::new();
+    for i in 0..400usize {
+        let sentences: Vec<String> = (0..(3 + i % 5))
+            .map(|j| {
+                format!(
+                    "{} {} {}.",
+                    subjects[(i + j) % 5],
+                    verbs[(i * 3 + j) % 5],
+                    objects[(i * 7 + j * 2) % 5]
+                )
+            })
+            .collect();
+        let rec = serde_json::json!({"id": format!("doc-{i:04}"), "text": sentences.join(" ")});
+        out.push_str(&rec.to_string());
+        out.push('\n');
+    }
+    std::fs::write(path, out)?;
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = parse_args()?;
+    std::fs::create_dir_all(&args.output)?;
+    let input = match &args.input {
+        Some(p) => p.clone(),
+        None => {
+            let p = args.output.join("sample.jsonl");
+            sample_corpus(&p)?;
+            if args.tokenizer.is_none() && args.train.is_none() {
+                args.train = Some(ModelKind::Bpe);
+                args.vocab_size = 500;
+            }
+            args.seq_len = args.seq_len.or(Some(128));
+            p
+        }
+    };
+    if args.tokenizer.is_none() && args.train.is_none() {
+        return Err(format!("give --tokenizer or --train\n{USAGE}").into());
+    }
+    let reader = JsonlReader::new(&input)
+        .with_key_field(Some("id"))
+        .build()?;
+    let norm = NormalizeConfig::default();
+    let text_of = |rec: &Record| -> Result<String, Box<dyn Error>> {
+        let t = rec.str(&args.text_field)?;
+        Ok(if args.normalize {
+            normalize(t, &norm).into_owned()
+        } else {
+            t.to_owned()
+        })
+    };
+
+    // 1. The tokenizer.
+    let started = Instant::now();
+    let tokenizer = match (&args.tokenizer, args.train) {
+        (Some(path), _) => TextTokenizer::from_file(path)?,
+        (None, Some(kind)) => {
+            let config = TrainConfig::new(kind, args.vocab_size);
+            if args.normalize {
+                let texts: Vec<String> = reader
+                    .open(Shard::ALL)?
+                    .filter_map(|r| r.ok().and_then(|rec| text_of(&rec).ok()))
+                    .collect();
+                TextTokenizer::train(&config, texts)?
+            } else {
+                TextTokenizer::train_from_dataset(&config, &reader, &args.text_field)?
+            }
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    tokenizer.save(args.output.join("tokenizer.json"))?;
+    println!(
+        "tokenizer: vocabulary {} ({:.2} s)",
+        tokenizer.vocab_size(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // 2. Encode in parallel batches, write shards, Parquet and packed sequences.
+    let find = |names: &[&str]| names.iter().find_map(|n| tokenizer.token_to_id(n));
+    let eos = find(&["<|endoftext|>", "</s>", "[SEP]", "<eos>"]);
+    let bos = find(&["<s>", "[CLS]", "<bos>"]);
+    let dtype = TokenDtype::for_vocab(tokenizer.vocab_size());
+    let mut writer = TokenShardWriter::create(&args.output, dtype)?.with_eos(eos);
+    let mut packer = match args.seq_len {
+        Some(n) => Some(Packer::new(
+            PackConfig::new(n)
+                .with_bos(bos)
+                .with_eos(eos)
+                .with_pad(eos.or(Some(0))),
+        )?),
+        None => None,
+    };
+    let mut packed = Vec::new();
+    let mut rows = Vec::new();
+    let mut stats = TokenStats::default();
+    let mut failed = 0usize;
+    let started = Instant::now();
+    let mut records = reader.open(Shard::ALL)?.peekable();
+    while records.peek().is_some() {
+        let mut ids = Vec::new();
+        let mut texts = Vec::new();
+        for item in records.by_ref().take(1024) {
+            match item
+                .map_err(Box::<dyn Error>::from)
+                .and_then(|rec| Ok((rec.key().to_owned(), text_of(&rec)?)))
+            {
+                Ok((id, text)) => {
+                    ids.push(id);
+                    texts.push(text);
+                }
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("skipped: {e}");
+                }
+            }
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        for (id, tokens) in ids.iter().zip(tokenizer.encode_batch(&refs)?) {
+            stats.add(tokens.len());
+            writer.push(id, &tokens)?;
+            if let Some(p) = packer.as_mut() {
+                packed.extend(p.push(&tokens));
+            }
+            rows.push(Record::new().with("id", id.as_str()).with(
+                "input_ids",
+                Value::List(tokens.iter().map(|&t| Value::UInt(u64::from(t))).collect()),
+            ));
+        }
+    }
+    if let (Some(p), Some(n)) = (packer.as_mut(), args.seq_len) {
+        packed.extend(p.finish());
+        writer.write_packed(n, &packed)?;
+    }
+    let index = writer.finish()?;
+    write_parquet(args.output.join("tokens.parquet"), &rows)?;
+    let secs = started.elapsed().as_secs_f64();
+
+    println!("input:  {}", input.display());
+    println!("output: {}", args.output.display());
+    println!(
+        "documents {} (failed {failed}), tokens {}, per document min {} mean {:.1} max {}, {:.0} tokens/s",
+        stats.documents,
+        stats.tokens,
+        stats.min,
+        stats.mean(),
+        stats.max,
+        stats.tokens as f64 / secs.max(1e-9)
+    );
+    println!(
+        "dtype {}, {} shard(s), EOS {:?}, BOS {:?}",
+        index.dtype.name(),
+        index.shards.len(),
+        eos,
+        bos
+    );
+    if let Some(p) = &index.packed {
+        println!("packed: {} sequences of {} tokens", p.sequences, p.seq_len);
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Golden values for dataprep-text normalisation, computed by the reference library ftfy.
+
+Writes crates/text/tests/data/ftfy_goldens.json. Run from the workspace root:
+
+    pip install ftfy==6.3.1
+    python3 tools/text_goldens.py
+
+The tests read the committed JSON and never need Python.
+"""
+import json
+import unicodedata
+
+import ftfy
+
+
+def sloppy_cp1252(data: bytes) -> str:
+    """Decode like ftfy's 'sloppy-windows-1252': cp1252, undefined bytes as Latin-1."""
+    out = []
+    for b in data:
+        try:
+            out.append(bytes([b]).decode("cp1252"))
+        except UnicodeDecodeError:
+            out.append(chr(b))
+    return "".join(out)
+
+
+CLEAN = [
+    "café",
+    "naïve résumé",
+    "Thé “quoted” text — with dashes…",
+    "Grüße aus Köln, schöne Straße",
+    "¿Dónde está el niño?",
+    "Ça va très bien, à bientôt",
+    "привет, мир",
+    "Γειά σου κόσμε",
+    "日本語のテキスト",
+    "emoji 😀 and 👍",
+    "It’s a “test” – OK",
+    "São Paulo é ótimo",
+    "Zürich – Genève",
+    "€100 or £80 or ¥9000",
+    "Ångström and Øresund",
+    "łódź żółć",
+]
+
+cases = []
+for text in CLEAN:
+    raw = text.encode("utf-8")
+    for name, bad in (("cp1252", sloppy_cp1252(raw)), ("latin1", raw.decode("latin-1"))):
+        cases.append(
+            {
+                "input": bad,
+                "mangled_as": name,
+                "fix_encoding": ftfy.fix_encoding(bad),
+                "fix_text": ftfy.fix_text(bad),
+            }
+        )
+    # Clean text must pass through.
+    cases.append(
+        {
+            "input": text,
+            "mangled_as": "none",
+            "fix_encoding": ftfy.fix_encoding(text),
+            "fix_text": ftfy.fix_text(text),
+        }
+    )
+
+# Mojibake embedded in otherwise good text (ftfy decode_inconsistent_utf8).
+for text in ["The café is nice – isn’t it?", "Price: €5 — cheap"]:
+    bad = sloppy_cp1252(text.encode("utf-8"))
+    mixed = "Good line: naïve.\n" + bad
+    cases.append(
+        {
+            "input": mixed,
+            "mangled_as": "mixed",
+            "fix_encoding": ftfy.fix_encoding(mixed),
+            "fix_text": ftfy.fix_text(mixed),
+        }
+    )
+
+# Other ftfy default steps: terminal escapes, line breaks, control characters.
+for s in [
+    "\x1b[31mred\x1b[0m text",
+    "line one\r\nline two\rline three",
+    "tab\tand\x00nul\x07bell",
+    "ﬁne ﬂour",
+]:
+    cases.append(
+        {"input": s, "mangled_as": "other", "fix_encoding": ftfy.fix_encoding(s), "fix_text": ftfy.fix_text(s)}
+    )
+
+nfkc = [
+    {"input": s, "nfc": unicodedata.normalize("NFC", s), "nfkc": unicodedata.normalize("NFKC", s),
+     "nfd": unicodedata.normalize("NFD", s), "nfkd": unicodedata.normalize("NFKD", s)}
+    for s in ["ﬁ ① ｆｕｌｌ", "e\u0301 Å", "㍿ ½ ™", "한국어", "x²"]
+]
+
+out = {
+    "generator": "tools/text_goldens.py",
+    "ftfy_version": ftfy.__version__,
+    "unicodedata_version": unicodedata.unidata_version,
+    "cases": cases,
+    "unicode": nfkc,
+}
+with open("crates/text/tests/data/ftfy_goldens.json", "w", encoding="utf-8") as f:
+    json.dump(out, f, ensure_ascii=False, indent=1)
+    f.write("\n")
+print(len(cases), "cases")
