@@ -75,6 +75,6 @@ pub use record::{Record, SCORES_FIELD};
 pub use schema::{DataType, Field, Schema};
 pub use stage::{
     Action, Context, Decision, FilterStage, Fingerprint, FlatMapStage, MapStage, Stage,
-    StatefulStage,
+    StatefulStage, config_json,
 };
 pub use value::{Tensor, TensorData, TensorElem, TimeUnit, Value};
