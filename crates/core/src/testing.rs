@@ -209,3 +209,38 @@ pub fn arb_schema_and_records(
         })
         .boxed()
 }
+
+/// True when `python3` can import `module` (for interop tests against the reference libraries);
+/// otherwise prints `SKIPPED {test}: …` to stderr so the skip shows in the test log.
+pub fn python_has(module: &str, test: &str) -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED {test}: python3 with `{module}` is not available (pip install it)");
+    }
+    ok
+}
+
+/// `python3 -c script`, ready for `.arg(..)` and `.env(..)`.
+pub fn python(script: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new("python3");
+    cmd.args(["-c", script]);
+    cmd
+}
+
+/// Runs `cmd` and returns its standard output.
+///
+/// # Panics
+/// When the command cannot start, exits unsuccessfully (the message carries its stderr), or
+/// prints invalid UTF-8 — this is for tests.
+pub fn stdout_of(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("python3 starts");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}

@@ -1139,12 +1139,7 @@ fn writers_report_unwritable_targets_at_build() {
 
 #[test]
 fn pyarrow_reads_our_parquet() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import pyarrow.parquet"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED pyarrow_reads_our_parquet: python3 with pyarrow is not available");
+    if !dataprep_core::testing::python_has("pyarrow.parquet", "pyarrow_reads_our_parquet") {
         return;
     }
     let dir = tmp();
@@ -1166,18 +1161,10 @@ print(t.num_rows, t.column("_key")[0].as_py(), t.column("meta")[0].as_py()["lang
       t.column("counts")[0].as_py(), t.column("emb")[0].as_py()["shape"],
       t.schema.field("ts").type, m.row_group(0).column(1).compression)
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout =
+        dataprep_core::testing::stdout_of(dataprep_core::testing::python(script).arg(&path));
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap().trim(),
+        stdout.trim(),
         "3 r0 en [('a', 1), ('b', None)] [2, 3] timestamp[us, tz=UTC] ZSTD"
     );
 }

@@ -314,12 +314,7 @@ mod tokenization {
     /// The shards are readable by `numpy.memmap` (skipped when Python or numpy is missing).
     #[test]
     fn numpy_memmap_interop() {
-        let ok = std::process::Command::new("python3")
-            .args(["-c", "import numpy"])
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("SKIPPED numpy_memmap_interop: python3 with numpy not found");
+        if !dataprep_core::testing::python_has("numpy", "numpy_memmap_interop") {
             return;
         }
         for dtype in [TokenDtype::Uint16, TokenDtype::Uint32] {
@@ -349,16 +344,10 @@ ids = np.memmap(d + "/" + p["input_ids"], dtype=ix["dtype"], mode="r").reshape(p
 mask = np.fromfile(d + "/" + p["attention_mask"], dtype=np.uint8).reshape(p["sequences"], p["seq_len"])
 print(json.dumps({"docs": out, "ids": ids.tolist(), "mask": mask.tolist()}))
 "#;
-            let out = std::process::Command::new("python3")
-                .args(["-c", script, dir.path().to_str().unwrap()])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
+            let stdout = dataprep_core::testing::stdout_of(
+                dataprep_core::testing::python(script).arg(dir.path()),
             );
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
             assert_eq!(
                 v["docs"],
                 serde_json::json!([["a", 5, 65535, 7], ["b", 9]]),

@@ -80,12 +80,7 @@ fn arrow_ipc_round_trips_nested_and_typed_values_and_shards_by_batch() {
 
 #[test]
 fn pyarrow_reads_our_arrow_ipc() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import pyarrow.ipc"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED pyarrow_reads_our_arrow_ipc: python3 with pyarrow is not available");
+    if !dataprep_core::testing::python_has("pyarrow.ipc", "pyarrow_reads_our_arrow_ipc") {
         return;
     }
     let dir = tmp();
@@ -104,20 +99,9 @@ import sys, pyarrow as pa
 t = pa.ipc.open_file(sys.argv[1]).read_all()
 print(t.num_rows, t.column("_key")[0].as_py(), t.column("meta")[0].as_py()["lang"], t.schema.field("ts").type)
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap().trim(),
-        "3 r0 en timestamp[us, tz=UTC]"
-    );
+    let stdout =
+        dataprep_core::testing::stdout_of(dataprep_core::testing::python(script).arg(&path));
+    assert_eq!(stdout.trim(), "3 r0 en timestamp[us, tz=UTC]");
 }
 
 #[test]
@@ -287,15 +271,7 @@ fn hf_layout_names_shards_writes_the_card_and_reads_back() {
 
 #[test]
 fn python_datasets_loads_our_hf_layout() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import datasets"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!(
-            "SKIPPED python_datasets_loads_our_hf_layout: python3 with the `datasets` package \
-             is not available (pip install datasets)"
-        );
+    if !dataprep_core::testing::python_has("datasets", "python_datasets_loads_our_hf_layout") {
         return;
     }
     let dir = tmp();
@@ -314,21 +290,15 @@ for ds in (a, b):
     print(r["id"], r["text"], r["n"], r["score"], r["tags"], r["meta"], list(r["blob"]))
 print(a["train"].features["tags"], a["train"].features["meta"])
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(dir.path())
-        .env("HF_DATASETS_OFFLINE", "1")
-        .env("HF_HUB_OFFLINE", "1")
-        .env("HF_HOME", dir.path().join(".hf"))
-        .env("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = dataprep_core::testing::stdout_of(
+        dataprep_core::testing::python(script)
+            .arg(dir.path())
+            .env("HF_DATASETS_OFFLINE", "1")
+            .env("HF_HUB_OFFLINE", "1")
+            .env("HF_HOME", dir.path().join(".hf"))
+            .env("HF_DATASETS_DISABLE_PROGRESS_BARS", "1"),
     );
-    let got = String::from_utf8(out.stdout).unwrap();
+    let got = stdout;
     let lines: Vec<&str> = got.lines().collect();
     let r = &train[24];
     let want_row = format!(

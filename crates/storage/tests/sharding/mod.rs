@@ -419,20 +419,12 @@ fn truncated_tar_is_one_record_error_with_path_and_offset_and_reading_goes_on() 
     assert_eq!(bad.len(), 2, "{bad:?}");
 }
 
-fn python_has(module: &str) -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn python_webdataset_reads_our_shards_and_we_read_its_tars() {
-    if !python_has("webdataset") {
-        eprintln!(
-            "SKIPPED python_webdataset_reads_our_shards_and_we_read_its_tars: \
-             python3 with the `webdataset` package is not available (pip install webdataset)"
-        );
+    if !dataprep_core::testing::python_has(
+        "webdataset",
+        "python_webdataset_reads_our_shards_and_we_read_its_tars",
+    ) {
         return;
     }
     let dir = tmp();
@@ -451,17 +443,9 @@ for s in ds:
           s["jpg"].hex(), s["txt"].decode(), json.loads(s["json"])["label"])
 "#;
     let url = dir.path().join("shard-{000000..000002}.tar");
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got = String::from_utf8(out.stdout).unwrap();
+    let stdout =
+        dataprep_core::testing::stdout_of(dataprep_core::testing::python(script).arg(&url));
+    let got = stdout;
     let lines: Vec<&str> = got.lines().collect();
     assert_eq!(lines.len(), 12, "{got}");
     for (line, r) in lines.iter().zip(&recs) {
@@ -486,16 +470,8 @@ with wds.TarWriter(sys.argv[1]) as sink:
         sink.write({"__key__": f"dir/k{i}", "PNG": bytes([i]) * (i + 1), "seg.png": b"seg",
                     "txt": f"text {i}", "json": {"i": i, "name": f"n{i}"}})
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&py_tar)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // Python writes the tar; its output does not matter, only that it succeeded.
+    dataprep_core::testing::stdout_of(dataprep_core::testing::python(script).arg(&py_tar));
     let (back, bad) = drain(
         WebDatasetReader::new(&py_tar)
             .build()
