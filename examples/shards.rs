@@ -5,13 +5,20 @@
 //! cargo run --release -p dataprep --example shards                      # generated sample data
 //! cargo run --release -p dataprep --example shards -- \
 //!     --input docs.jsonl[.gz|.zst] | data.parquet | images/  \
-//!     --output out/ [--format webdataset|parquet|jsonl] [--prefix shard] \
-//!     [--max-records N] [--max-bytes B]
+//!     --output out/ | s3://bucket/prefix [--format webdataset|parquet|jsonl|hf] \
+//!     [--prefix shard] [--max-records N] [--max-bytes B]
 //! ```
 //!
+//! `--output` (and `--input`) may be object-store URLs (`s3://bucket/prefix`, `gs://…`, `az://…`,
+//! `file://…`) when built with the `object-store` feature (`--features dataprep/object-store`, or
+//! `scripts/dev example shards …`, which builds with every feature); credentials and the endpoint
+//! come from the usual variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+//! `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP` for S3). Each shard is uploaded (multipart) as soon as it
+//! is complete and the manifest is written after it, so an interrupted upload resumes too.
+//!
 //! Output in `--output` (default `target/shards-example/out`): `{prefix}-000000.{tar|parquet|
-//! jsonl.zst}`, … and `manifest.json` (records, bytes and BLAKE3 of every shard, and the schema);
-//! WebDataset shards also get `{shard}.idx.json` for random access. Running the same command
+//! jsonl.zst}`, … and `manifest.json` (records, bytes, BLAKE3 and SHA-256 of every shard, and
+//! the schema); WebDataset shards also get `{shard}.idx.json` for random access. Running the same command
 //! again resumes: shards listed in the manifest whose checksum matches are kept and their records
 //! skipped, so an interrupted conversion never leaves a truncated shard or a gap. The manifest
 //! summary is printed at the end.
@@ -27,7 +34,7 @@ use dataprep::prelude::*;
 use dataprep::storage::sharded::{JsonlShards, ParquetShards, ShardFormat};
 use dataprep::storage::{
     HfDatasetWriter, MediaFolder, ParquetReader, ShardedWriter, WdsMapping, WebDatasetShards,
-    write_parquet,
+    is_url, write_parquet,
 };
 
 #[derive(Debug)]
@@ -61,9 +68,9 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
             "--max-bytes" => args.max_bytes = Some(value()?.parse()?),
             "-h" | "--help" => {
                 println!(
-                    "usage: shards [--input FILE.jsonl[.gz|.zst]|FILE.parquet|DIR] [--output DIR] \
-                     [--format webdataset|parquet|jsonl] [--prefix P] [--max-records N] \
-                     [--max-bytes B]"
+                    "usage: shards [--input FILE.jsonl[.gz|.zst]|FILE.parquet|DIR|URL] \
+                     [--output DIR|s3://bucket/prefix] [--format webdataset|parquet|jsonl|hf] \
+                     [--prefix P] [--max-records N] [--max-bytes B]"
                 );
                 std::process::exit(0);
             }
@@ -94,7 +101,7 @@ fn generate(dir: &Path) -> Result<PathBuf, Box<dyn Error>> {
 
 fn source(input: &Path) -> Result<Box<dyn IterableDataset>, Box<dyn Error>> {
     let name = input.to_string_lossy().to_ascii_lowercase();
-    Ok(if input.is_dir() {
+    Ok(if !is_url(input) && input.is_dir() {
         Box::new(MediaFolder::new(input).build()?)
     } else if name.ends_with(".parquet") {
         Box::new(ParquetReader::new(input).build()?)
@@ -134,7 +141,13 @@ fn convert<F: ShardFormat>(
 }
 
 fn convert_hf(args: &Args, input: &dyn IterableDataset) -> Result<(), Box<dyn Error>> {
-    let mut writer = HfDatasetWriter::new(&args.output)
+    // The HF layout is written locally, then uploaded (data files first, the card last).
+    let local = if is_url(&args.output) {
+        std::env::temp_dir().join(format!("shards-example-hf-{}", std::process::id()))
+    } else {
+        args.output.clone()
+    };
+    let mut writer = HfDatasetWriter::new(&local)
         .with_max_records_per_shard(args.max_records.unwrap_or(100_000))
         .build()?;
     let summary = Pipeline::new(input).sink(&mut writer).run()?;
@@ -142,10 +155,36 @@ fn convert_hf(args: &Args, input: &dyn IterableDataset) -> Result<(), Box<dyn Er
         "read {}, written {}, failed {}",
         summary.read, summary.written, summary.failed
     );
-    let card = std::fs::read_to_string(args.output.join("README.md"))?;
+    let card = std::fs::read_to_string(local.join("README.md"))?;
+    if local != args.output {
+        upload_hf(&local, &args.output)?;
+        std::fs::remove_dir_all(&local)?;
+    }
     let yaml = card.split("---").nth(1).unwrap_or_default();
     println!("{}/README.md:\n---{yaml}---", args.output.display());
     Ok(())
+}
+
+#[cfg(feature = "object-store")]
+fn upload_hf(local: &Path, url: &Path) -> Result<(), Box<dyn Error>> {
+    let store = dataprep::storage::object::ObjectStorage::open(&url.to_string_lossy())?;
+    let keys = store.upload_dir(local.join("data"), "data")?;
+    store.upload(local.join("README.md"), "README.md")?;
+    println!(
+        "uploaded {} data files and README.md to {}",
+        keys.len(),
+        url.display()
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "object-store"))]
+fn upload_hf(_local: &Path, url: &Path) -> Result<(), Box<dyn Error>> {
+    Err(format!(
+        "{}: URLs need the `object-store` feature (--features dataprep/object-store)",
+        url.display()
+    )
+    .into())
 }
 
 fn main() -> Result<(), Box<dyn Error>> {

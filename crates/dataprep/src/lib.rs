@@ -9,6 +9,7 @@
 //! | `storage` | `dataprep-storage`: JSONL, Parquet, Arrow IPC, CSV, WebDataset, HF layout, sharded writers | `storage` (default) |
 //! | `split` | `dataprep-split`: splits, cross-validation, hash splits, leakage, balanced sampling | `split` (default) |
 //! | `text` | `dataprep-text`: normalisation, mojibake repair, segmentation, tokenization, token shards | `text` (default) |
+//! | `audio` | `dataprep-audio`: decoding, resampling, features (mel/MFCC/fbank), VAD, alignment | `audio` (default) |
 //!
 //! ```
 //! use dataprep::prelude::*;
@@ -20,6 +21,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "audio")]
+pub use dataprep_audio as audio;
 pub use dataprep_core as core;
 #[cfg(feature = "split")]
 pub use dataprep_split as split;

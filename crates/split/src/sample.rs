@@ -236,9 +236,9 @@ impl RandomOverSampler {
         &self,
         labels: &[L],
     ) -> Result<Resampled> {
-        let enc = nonempty(encode_sorted(labels))?;
-        let t = strategy_targets(Kind::Over, self.strategy, enc.counts())?;
-        Ok(self.draw(labels, &enc, t))
+        resample(Kind::Over, self.strategy, labels, None, |enc, t| {
+            self.draw(enc, t)
+        })
     }
 
     /// Over-samples named classes to the given final counts (others unchanged).
@@ -251,20 +251,19 @@ impl RandomOverSampler {
         labels: &[L],
         targets: &[(L, usize)],
     ) -> Result<Resampled> {
-        let enc = nonempty(encode_sorted(labels))?;
-        let t = dict_targets(Kind::Over, labels, &enc, targets)?;
-        Ok(self.draw(labels, &enc, t))
+        resample(
+            Kind::Over,
+            self.strategy,
+            labels,
+            Some(targets),
+            |enc, t| self.draw(enc, t),
+        )
     }
 
-    fn draw<L: std::fmt::Debug>(
-        &self,
-        labels: &[L],
-        enc: &Encoded,
-        targets: Vec<usize>,
-    ) -> Resampled {
+    fn draw(&self, enc: &Encoded, targets: &[usize]) -> Vec<usize> {
         let mut r = rng(self.seed, "random_over_sampler");
         let members = bucket_rows(enc.codes(), enc.n_classes());
-        let mut indices: Vec<usize> = (0..labels.len()).collect();
+        let mut indices: Vec<usize> = (0..enc.codes().len()).collect();
         for (c, rows) in members.iter().enumerate() {
             let extra = targets[c].saturating_sub(rows.len());
             indices.reserve(extra);
@@ -272,12 +271,7 @@ impl RandomOverSampler {
                 indices.push(rows[r.random_range(0..rows.len())]);
             }
         }
-        Resampled {
-            indices,
-            classes: enc.names_debug(labels),
-            before: enc.counts().to_vec(),
-            after: targets,
-        }
+        indices
     }
 }
 
@@ -346,9 +340,9 @@ impl RandomUnderSampler {
         &self,
         labels: &[L],
     ) -> Result<Resampled> {
-        let enc = nonempty(encode_sorted(labels))?;
-        let t = strategy_targets(Kind::Under, self.strategy, enc.counts())?;
-        Ok(self.draw(labels, &enc, t))
+        resample(Kind::Under, self.strategy, labels, None, |enc, t| {
+            self.draw(enc, t)
+        })
     }
 
     /// Under-samples named classes to the given counts (others unchanged).
@@ -361,19 +355,18 @@ impl RandomUnderSampler {
         labels: &[L],
         targets: &[(L, usize)],
     ) -> Result<Resampled> {
-        let enc = nonempty(encode_sorted(labels))?;
-        let t = dict_targets(Kind::Under, labels, &enc, targets)?;
-        Ok(self.draw(labels, &enc, t))
+        resample(
+            Kind::Under,
+            self.strategy,
+            labels,
+            Some(targets),
+            |enc, t| self.draw(enc, t),
+        )
     }
 
-    fn draw<L: std::fmt::Debug>(
-        &self,
-        labels: &[L],
-        enc: &Encoded,
-        targets: Vec<usize>,
-    ) -> Resampled {
+    fn draw(&self, enc: &Encoded, targets: &[usize]) -> Vec<usize> {
         let mut r = rng(self.seed, "random_under_sampler");
-        let indices = if self.replacement {
+        if self.replacement {
             let members = bucket_rows(enc.codes(), enc.n_classes());
             let mut idx = Vec::with_capacity(targets.iter().sum());
             for (c, rows) in members.iter().enumerate() {
@@ -388,15 +381,31 @@ impl RandomUnderSampler {
             idx.sort_unstable();
             idx
         } else {
-            select_per_class(enc, &targets, &mut r)
-        };
-        Resampled {
-            indices,
-            classes: enc.names_debug(labels),
-            before: enc.counts().to_vec(),
-            after: targets,
+            select_per_class(enc, targets, &mut r)
         }
     }
+}
+
+/// What both random samplers share: encode the labels, compute the final class counts (from the
+/// strategy, or the counts `given` per class), draw the rows, and describe the result.
+fn resample<L: Hash + Eq + Sync + Ord + std::fmt::Debug>(
+    kind: Kind,
+    strategy: SamplingStrategy,
+    labels: &[L],
+    given: Option<&[(L, usize)]>,
+    draw: impl FnOnce(&Encoded, &[usize]) -> Vec<usize>,
+) -> Result<Resampled> {
+    let enc = nonempty(encode_sorted(labels))?;
+    let after = match given {
+        Some(targets) => dict_targets(kind, labels, &enc, targets)?,
+        None => strategy_targets(kind, strategy, enc.counts())?,
+    };
+    Ok(Resampled {
+        indices: draw(&enc, &after),
+        classes: enc.names_debug(labels),
+        before: enc.counts().to_vec(),
+        after,
+    })
 }
 
 fn nonempty(enc: Encoded) -> Result<Encoded> {

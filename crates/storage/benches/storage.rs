@@ -1,9 +1,12 @@
-//! Benchmarks of dataprep-storage: JSONL parse throughput and JSONL → Parquet conversion.
+//! Benchmarks of dataprep-storage: JSONL parse throughput, JSONL → Parquet conversion, Parquet
+//! write/read of records in memory, WebDataset shards.
 //!
 //! ```text
 //! cargo bench -p dataprep-storage --bench storage                  # full run
 //! cargo bench -p dataprep-storage --bench storage -- --quick       # a quick look
 //! python3 benches/jsonl_to_parquet.py target/bench-data/docs.jsonl  # pyarrow on the same file
+//! python3 benches/parquet_pyarrow.py                                # pyarrow, records in memory
+//! python3 benches/webdataset_py.py                                  # Python webdataset
 //! ```
 //!
 //! The input is ~20 MB of web-like documents (id, url, text of 200–5000 characters, a few numbers),
@@ -192,6 +195,42 @@ fn storage(c: &mut Criterion) {
     g.finish();
 }
 
+/// Parquet write and read of the same records held in memory (the docs file, parsed once):
+/// `write_zstd1` is what pyarrow's `write_table(table, compression="zstd")` does from a table.
+fn parquet_records(c: &mut Criterion) {
+    let input = ensure_docs();
+    let bytes = std::fs::metadata(&input).expect("input").len();
+    let records: Vec<dataprep_core::Record> = JsonlReader::new(&input)
+        .build()
+        .expect("reader")
+        .iter()
+        .expect("open")
+        .collect::<dataprep_core::Result<_>>()
+        .expect("records");
+    let schema = dataprep_core::Schema::infer(&records).expect("schema");
+    let path = data_dir().join("docs.records.parquet");
+    let write = |level: i32| {
+        let mut w = ParquetWriter::new(&path)
+            .with_schema(schema.clone())
+            .with_compression(Compression::Zstd { level })
+            .build()
+            .expect("writer");
+        for chunk in records.chunks(1024) {
+            w.write_batch(chunk).expect("write");
+        }
+        dataprep_core::Sink::finish(&mut w).expect("finish");
+    };
+    let mut g = c.benchmark_group("parquet_records");
+    g.throughput(Throughput::Bytes(bytes));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(10));
+    g.bench_function("write_zstd3", |b| b.iter(|| write(3)));
+    g.bench_function("write_zstd1", |b| b.iter(|| write(1)));
+    let reader = ParquetReader::new(&path).build().expect("reader");
+    g.bench_function("read", |b| b.iter(|| read_all(&reader)));
+    g.finish();
+}
+
 /// 4,000 samples of an 8 KiB pseudo-random "image", a caption and a label (~33 MB of tar).
 fn wds_samples() -> Vec<dataprep_core::Record> {
     let mut rng = Rng(0x5eed);
@@ -245,5 +284,5 @@ fn webdataset(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, storage, webdataset);
+criterion_group!(benches, storage, parquet_records, webdataset);
 criterion_main!(benches);

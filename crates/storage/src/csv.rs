@@ -136,8 +136,8 @@ impl CsvReader {
             }
             RecordError::new(kind, msg).with_location(loc).into()
         };
-        let file = match File::open(path) {
-            Ok(f) => f,
+        let file = match crate::store::open_stream(path) {
+            Ok((f, _)) => f,
             Err(e) => {
                 let e: Error = RecordError::new(RecordErrorKind::Io, "cannot open CSV file")
                     .with_location(Location::file(path))

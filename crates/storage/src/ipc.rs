@@ -23,7 +23,7 @@
 //! ```
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::io::{BufReader, BufWriter, Read, Seek};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -90,8 +90,21 @@ impl ArrowIpcReaderBuilder {
     }
 }
 
-fn open_file(path: &Path) -> std::result::Result<FileReader<BufReader<File>>, RecordError> {
-    let f = File::open(path).map_err(|e| {
+/// A local file or an object (random access through ranged requests).
+trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+fn open_input(path: &Path) -> std::io::Result<Box<dyn ReadSeek>> {
+    match crate::store::url_of(path) {
+        None => Ok(Box::new(File::open(path)?)),
+        Some(url) => Ok(Box::new(crate::store::open_random(url)?)),
+    }
+}
+
+fn open_file(
+    path: &Path,
+) -> std::result::Result<FileReader<BufReader<Box<dyn ReadSeek>>>, RecordError> {
+    let f = open_input(path).map_err(|e| {
         RecordError::new(RecordErrorKind::Io, "cannot open Arrow IPC file")
             .with_location(Location::file(path))
             .with_source(e)

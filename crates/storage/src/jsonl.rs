@@ -19,6 +19,7 @@
 //! | invalid UTF-8 | `Parse` | next line |
 //! | a line longer than [`JsonlReaderBuilder::with_max_line_bytes`] | `Limit` | the rest of the line is skipped without being buffered |
 //! | a truncated or corrupt gzip / zstd stream, or a read error | `Io` (with the line reached and the decompressed byte offset) | next file |
+//! | a compressed file decompressing past [`JsonlReaderBuilder::with_max_decompressed_bytes`] | `Limit` (with the line reached and the decompressed byte offset) | next file |
 //! | a file that cannot be opened | `Io` | next file |
 //!
 //! A file that cannot be opened is a record error rather than a fatal one so that one missing or
@@ -26,6 +27,11 @@
 //! `source` record under its error budget. Blank lines are skipped (they still count in line
 //! numbers), a trailing `\r` is removed, a UTF-8 byte-order mark at the start of a file is
 //! ignored, and a zero-byte file is empty whatever its extension.
+//!
+//! **URLs.** A path may be a URL (`s3://bucket/docs.jsonl.zst`, `gs://…`, `file://…`; see
+//! [`is_url`](crate::is_url)): the file is then streamed from object storage (feature
+//! `object-store`), with the same errors and limits; without the feature such a path is an `Io`
+//! record error saying so.
 //!
 //! **Keys.** A record's key is the value of the key field (default `id`) when it is a string or an
 //! integer (written in decimal), and `{file_name}:{line}` otherwise — the file's name without its
@@ -56,7 +62,7 @@
 //! ```
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use dataprep_core::json::{JsonValue, record_from_json};
@@ -101,6 +107,7 @@ pub struct JsonlReaderBuilder {
     max_line_bytes: usize,
     block_lines: usize,
     block_bytes: usize,
+    max_decompressed_bytes: Option<u64>,
 }
 
 impl JsonlReader {
@@ -119,6 +126,7 @@ impl JsonlReader {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             block_lines: DEFAULT_BLOCK_LINES,
             block_bytes: DEFAULT_BLOCK_BYTES,
+            max_decompressed_bytes: None,
         }
     }
 
@@ -151,6 +159,16 @@ impl JsonlReaderBuilder {
     /// a record error of kind `Limit` and is skipped without being held in memory.
     pub fn with_max_line_bytes(mut self, max: usize) -> Self {
         self.max_line_bytes = max;
+        self
+    }
+
+    /// Stops reading a compressed file once it has decompressed to more than `max` bytes (default
+    /// `None`: no limit): the rest of the file is skipped with one record error of kind `Limit`
+    /// naming the path, the line and the decompressed offset reached, and reading goes on with
+    /// the next file. Memory stays bounded without it (the reader streams); the limit bounds the
+    /// time a decompression bomb can take. Plain files are not limited.
+    pub fn with_max_decompressed_bytes(mut self, max: Option<u64>) -> Self {
+        self.max_decompressed_bytes = max;
         self
     }
 
@@ -219,6 +237,64 @@ impl IterableDataset for JsonlReader {
     }
 }
 
+/// The error a [`Bounded`] reader returns past its limit.
+#[derive(Debug)]
+struct DecompressionLimit(u64);
+
+impl std::fmt::Display for DecompressionLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "decompressed data exceeds the limit of {} bytes (a decompression bomb?)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for DecompressionLimit {}
+
+/// A decompressor that fails once it has produced more than `limit` bytes.
+struct Bounded<R> {
+    inner: R,
+    limit: u64,
+    produced: u64,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        Bounded {
+            inner,
+            limit,
+            produced: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.produced >= self.limit {
+            // At the limit the stream must end: one more byte is a bomb.
+            let mut probe = [0u8; 1];
+            return loop {
+                match self.inner.read(&mut probe) {
+                    Ok(0) => break Ok(0),
+                    Ok(_) => break Err(io::Error::other(DecompressionLimit(self.limit))),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+        }
+        let room = usize::try_from(self.limit - self.produced).unwrap_or(usize::MAX);
+        let n = buf.len().min(room);
+        let k = self.inner.read(&mut buf[..n])?;
+        self.produced += k as u64;
+        Ok(k)
+    }
+}
+
 /// One open file: the decompressed byte stream and the position in it.
 struct LineSource<'a> {
     path: &'a Path,
@@ -246,22 +322,44 @@ enum Next {
 }
 
 impl<'a> LineSource<'a> {
-    fn open(path: &'a Path, compression: Option<Compression>) -> io::Result<Self> {
-        let file = File::open(path)?;
+    fn open(
+        path: &'a Path,
+        compression: Option<Compression>,
+        max_decompressed: Option<u64>,
+    ) -> io::Result<Self> {
+        // Local files are read directly; URLs through object storage (streamed).
+        let (file, len): (Box<dyn Read + Send>, u64) = if crate::store::url_of(path).is_none() {
+            let f = File::open(path)?;
+            let len = f.metadata().map_or(1, |m| m.len());
+            (Box::new(f), len)
+        } else {
+            crate::store::open_stream(path)?
+        };
         // A zero-byte file is empty whatever its codec (as Python's gzip module reads it), rather
         // than a truncated stream.
-        let codec = match file.metadata() {
-            Ok(m) if m.len() == 0 => Compression::None,
-            _ => compression.unwrap_or_else(|| Compression::from_path(path)),
+        let codec = if len == 0 {
+            Compression::None
+        } else {
+            compression.unwrap_or_else(|| Compression::from_path(path))
         };
+        let limit = max_decompressed.unwrap_or(u64::MAX);
         let src: Box<dyn BufRead + Send> = match codec {
             Compression::Gzip { .. } => Box::new(BufReader::with_capacity(
                 READ_BUFFER,
-                flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, file)),
+                Bounded::new(
+                    flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(
+                        READ_BUFFER,
+                        file,
+                    )),
+                    limit,
+                ),
             )),
             Compression::Zstd { .. } => Box::new(BufReader::with_capacity(
                 READ_BUFFER,
-                zstd::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, file))?,
+                Bounded::new(
+                    zstd::Decoder::with_buffer(BufReader::with_capacity(READ_BUFFER, file))?,
+                    limit,
+                ),
             )),
             _ => Box::new(BufReader::with_capacity(READ_BUFFER, file)),
         };
@@ -362,7 +460,8 @@ impl Iterator for JsonlStream<'_> {
             }
             if self.file.is_none() {
                 let path = self.files.next()?;
-                match LineSource::open(path, self.cfg.compression) {
+                match LineSource::open(path, self.cfg.compression, self.cfg.max_decompressed_bytes)
+                {
                     Ok(src) => self.file = Some(src),
                     Err(e) => {
                         return Some(Err(RecordError::new(RecordErrorKind::Io, "cannot open")
@@ -442,10 +541,18 @@ impl JsonlStream<'_> {
             if let Some(e) = end {
                 let line = src.line + 1;
                 let offset = src.offset;
+                let bomb = e
+                    .get_ref()
+                    .is_some_and(|x| x.downcast_ref::<DecompressionLimit>().is_some());
+                let (kind, what) = if bomb {
+                    (RecordErrorKind::Limit, "decompression limit reached")
+                } else {
+                    (RecordErrorKind::Io, "read error")
+                };
                 out.push(Err(RecordError::new(
-                    RecordErrorKind::Io,
+                    kind,
                     format!(
-                        "read error at line {line} (decompressed byte offset {offset}); \
+                        "{what} at line {line} (decompressed byte offset {offset}); \
                          the rest of the file is skipped"
                     ),
                 )

@@ -16,7 +16,19 @@
 //!   (Parquet shards per split and a `README.md` dataset card).
 //! - `object::ObjectStorage` (feature `object-store`) reads, writes, lists and uploads objects
 //!   on S3, GCS, Azure, HTTP and local storage behind one URL-based, blocking API.
+//!   Every reader and the [`ShardedWriter`] also take URLs (`s3://bucket/prefix`, …; see
+//!   [`is_url`]) in place of paths.
+//! - [`ShardedReader`] reads a sharded output (directory or URL) back, verifying every shard's
+//!   BLAKE3 and SHA-256 against the manifest first (see [`sharded_reader`]).
+//! - [`versioning`]: content-addressed snapshots (record key → content hash), `diff`, `verify`
+//!   (by shard and record), and verified `copy` / `backup` between stores.
+//! - [`cache`]: stage-chain outputs cached per prefix under a fingerprint of (stage configs,
+//!   crate version, input), with crash-safe, checksummed entries and size-bounded LRU eviction.
 //! - [`MediaFolder`] reads a folder of media files (path, bytes, size), sorted, sharded by file.
+//! - [`Loader`] feeds training code: batches (collated to `ndarray` or Arrow) from shards of any
+//!   format, local or in object storage, with parallel prefetch, a deterministic shuffle from
+//!   (seed, epoch), equal batch counts per rank, exact mid-epoch resume and a memory budget (see
+//!   [`loader`]).
 //! - [`read_jsonl`], [`write_jsonl`], [`read_parquet`] and [`write_parquet`] do a whole file in one
 //!   call, for tests and small data.
 //!
@@ -65,16 +77,22 @@ use std::path::Path;
 use dataprep_core::{IterableDataset, Record, Result, Schema};
 
 mod atomic;
+pub mod cache;
+mod checksum;
 pub mod compression;
 pub mod csv;
 pub mod folder;
 pub mod hf;
 pub mod ipc;
 pub mod jsonl;
+pub mod loader;
 #[cfg(feature = "object-store")]
 pub mod object;
 pub mod parquet;
 pub mod sharded;
+pub mod sharded_reader;
+mod store;
+pub mod versioning;
 pub mod webdataset;
 
 pub use compression::Compression;
@@ -83,11 +101,14 @@ pub use folder::{MediaFolder, MediaFolderBuilder};
 pub use hf::{HfDataset, HfDatasetWriter, HfDatasetWriterBuilder};
 pub use ipc::{ArrowIpcReader, ArrowIpcReaderBuilder, ArrowIpcWriter, ArrowIpcWriterBuilder};
 pub use jsonl::{JsonlReader, JsonlReaderBuilder, JsonlWriter, JsonlWriterBuilder};
+pub use loader::{Batch, Loader, LoaderBuilder, LoaderConfig, LoaderState, LoaderStats};
 pub use parquet::{ParquetReader, ParquetReaderBuilder, ParquetWriter, ParquetWriterBuilder};
 pub use sharded::{
     JsonlShards, Manifest, ParquetShards, ShardFormat, ShardInfo, ShardedWriter,
     ShardedWriterBuilder,
 };
+pub use sharded_reader::{ShardedReader, ShardedReaderBuilder};
+pub use store::is_url;
 pub use webdataset::{
     WdsMapping, WebDatasetIndex, WebDatasetReader, WebDatasetShards, WebDatasetWriter,
 };

@@ -21,6 +21,11 @@
 //! The calls block on a private single-threaded Tokio runtime, so the API fits the synchronous
 //! readers, writers and pipeline of this crate. Do not call it from inside an async runtime.
 //!
+//! **One client per store.** Opening the same bucket (container, host, or `memory://`) again, with
+//! the same options, reuses its client, connection pool and runtime, whatever the prefix; so
+//! opening one URL per file is cheap, and `memory:///` is one in-process store shared by every
+//! open (as a bucket is).
+//!
 //! ```
 //! use dataprep_storage::object::ObjectStorage;
 //! # let dir = tempfile::tempdir()?;
@@ -32,17 +37,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::io::Read;
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::Path as FsPath;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use dataprep_core::{Error, Result};
 use futures::StreamExt;
 use object_store::path::Path;
 use object_store::{
-    ObjectStore, ObjectStoreExt, ObjectStoreScheme, PutPayload, RetryConfig, WriteMultipart,
+    GetOptions, GetRange, ObjectStore, ObjectStoreExt, ObjectStoreScheme, PutPayload, RetryConfig,
+    WriteMultipart,
 };
 use url::Url;
 
@@ -104,6 +111,10 @@ pub struct ObjectInfo {
     pub size: u64,
 }
 
+/// Clients (store and runtime) by store URL and options.
+type Clients = HashMap<String, (Arc<dyn ObjectStore>, Arc<tokio::runtime::Runtime>)>;
+static CLIENTS: OnceLock<Mutex<Clients>> = OnceLock::new();
+
 /// A bucket (or directory) and prefix, opened from a URL; see the [module documentation](self).
 #[derive(Debug, Clone)]
 pub struct ObjectStorage {
@@ -159,6 +170,26 @@ impl ObjectStorage {
         };
         let (scheme, prefix) = ObjectStoreScheme::parse(&parsed)
             .map_err(|e| Error::Config(format!("unsupported storage URL {url}: {e}")))?;
+        // The store is the URL without the prefix's segments: one client per store and options.
+        let segments: Vec<&str> = parsed
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).collect())
+            .unwrap_or_default();
+        let keep = segments.len().saturating_sub(prefix.parts().count());
+        let root = format!(
+            "{}/{}|{opts:?}",
+            &parsed[..url::Position::BeforePath],
+            segments[..keep].join("/")
+        );
+        let clients = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
+        if let Some((store, rt)) = clients.lock().expect("client cache").get(&root) {
+            return Ok(ObjectStorage {
+                url: url.to_owned(),
+                store: Arc::clone(store),
+                prefix,
+                rt: Arc::clone(rt),
+            });
+        }
         let store: Arc<dyn ObjectStore> = match scheme {
             ObjectStoreScheme::Local => {
                 let fs = object_store::local::LocalFileSystem::new().with_automatic_cleanup(true);
@@ -189,11 +220,17 @@ impl ObjectStorage {
             .enable_all()
             .build()
             .map_err(|e| err(url, "starting the I/O runtime for", e))?;
+        let rt = Arc::new(rt);
+        clients
+            .lock()
+            .expect("client cache")
+            .entry(root)
+            .or_insert_with(|| (Arc::clone(&store), Arc::clone(&rt)));
         Ok(ObjectStorage {
             url: url.to_owned(),
             store,
             prefix,
-            rt: Arc::new(rt),
+            rt,
         })
     }
 
@@ -224,6 +261,35 @@ impl ObjectStorage {
             .map_err(|e| err(&self.at(key), "reading", e))
     }
 
+    /// Reads a whole object, or `None` when there is none at `key`.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read), except for a missing object.
+    pub fn try_read(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let p = self.path(key)?;
+        match self
+            .rt
+            .block_on(async { self.store.get(&p).await?.bytes().await })
+        {
+            Ok(b) => Ok(Some(b.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(err(&self.at(key), "reading", e)),
+        }
+    }
+
+    /// The size of an object, or `None` when there is none at `key`.
+    ///
+    /// # Errors
+    /// [`Error::Other`] naming the object (permission, network after retries).
+    pub fn size(&self, key: &str) -> Result<Option<u64>> {
+        let p = self.path(key)?;
+        match self.rt.block_on(self.store.head(&p)) {
+            Ok(m) => Ok(Some(m.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(err(&self.at(key), "reading", e)),
+        }
+    }
+
     /// Reads the byte range `range` of an object.
     ///
     /// # Errors
@@ -241,16 +307,53 @@ impl ObjectStorage {
     /// # Errors
     /// As [`read`](Self::read), for the request; later failures are I/O errors of `read`.
     pub fn reader(&self, key: &str) -> Result<ObjectReader> {
+        self.reader_from(key, 0)
+    }
+
+    /// A streaming reader of an object from byte `offset` to its end.
+    ///
+    /// # Errors
+    /// As [`reader`](Self::reader).
+    pub fn reader_from(&self, key: &str, offset: u64) -> Result<ObjectReader> {
         let p = self.path(key)?;
-        let stream = self
+        let opts = GetOptions {
+            range: (offset > 0).then_some(GetRange::Offset(offset)),
+            ..GetOptions::default()
+        };
+        let res = self
             .rt
-            .block_on(self.store.get(&p))
-            .map_err(|e| err(&self.at(key), "reading", e))?
-            .into_stream();
+            .block_on(self.store.get_opts(&p, opts))
+            .map_err(|e| err(&self.at(key), "reading", e))?;
+        let size = res.meta.size;
         Ok(ObjectReader {
             rt: Arc::clone(&self.rt),
-            stream,
+            stream: res.into_stream(),
             chunk: bytes_empty(),
+            pos: 0,
+            size,
+        })
+    }
+
+    /// A random-access view of an object: [`Read`] + [`Seek`] (and Parquet's `ChunkReader`)
+    /// through ranged requests of [`RANGE_BLOCK`] bytes, the last few cached.
+    ///
+    /// # Errors
+    /// As [`size`](Self::size); a missing object is an error.
+    pub fn random_access(&self, key: &str) -> Result<RandomAccess> {
+        let size = self.size(key)?.ok_or_else(|| {
+            err(
+                &self.at(key),
+                "reading",
+                io::Error::new(io::ErrorKind::NotFound, "no such object"),
+            )
+        })?;
+        Ok(RandomAccess {
+            blocks: Arc::new(Blocks {
+                store: self.clone(),
+                key: key.to_owned(),
+                size,
+                cached: Mutex::new(VecDeque::new()),
+            }),
             pos: 0,
         })
     }
@@ -282,6 +385,14 @@ impl ObjectStorage {
         let n = f.metadata().map_err(|e| Error::io(local, e))?.len();
         self.upload_from(key, f)?;
         Ok(n)
+    }
+
+    /// Uploads a stream with a multipart upload (8 MiB parts, at most four in flight).
+    ///
+    /// # Errors
+    /// As [`upload`](Self::upload).
+    pub fn upload_reader(&self, src: &mut dyn Read, key: &str) -> Result<()> {
+        self.upload_from(key, src)
     }
 
     fn upload_from(&self, key: &str, mut src: impl Read) -> Result<()> {
@@ -410,6 +521,14 @@ pub struct ObjectReader {
     stream: futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
     chunk: bytes::Bytes,
     pos: usize,
+    size: u64,
+}
+
+impl ObjectReader {
+    /// The size of the whole object (not of the range read).
+    pub fn object_size(&self) -> u64 {
+        self.size
+    }
 }
 
 impl std::fmt::Debug for ObjectReader {
@@ -434,5 +553,149 @@ impl Read for ObjectReader {
         buf[..k].copy_from_slice(&self.chunk[self.pos..self.pos + k]);
         self.pos += k;
         Ok(k)
+    }
+}
+
+/// Bytes per ranged request of a [`RandomAccess`] view (4 MiB).
+pub const RANGE_BLOCK: u64 = 4 << 20;
+/// Blocks a [`RandomAccess`] view keeps (so at most 64 MiB per open object).
+const RANGE_BLOCKS_CACHED: usize = 16;
+
+/// The blocks of one object, fetched on demand, the most recently used kept.
+struct Blocks {
+    store: ObjectStorage,
+    key: String,
+    size: u64,
+    cached: Mutex<VecDeque<(u64, bytes::Bytes)>>,
+}
+
+impl Blocks {
+    fn block(&self, i: u64) -> io::Result<bytes::Bytes> {
+        {
+            let mut c = self.cached.lock().expect("block cache");
+            if let Some(pos) = c.iter().position(|(j, _)| *j == i) {
+                let b = c.remove(pos).expect("present");
+                c.push_front(b.clone());
+                return Ok(b.1);
+            }
+        }
+        let start = i * RANGE_BLOCK;
+        let end = (start + RANGE_BLOCK).min(self.size);
+        let data = self.fetch(start..end)?;
+        let mut c = self.cached.lock().expect("block cache");
+        c.push_front((i, data.clone()));
+        c.truncate(RANGE_BLOCKS_CACHED);
+        Ok(data)
+    }
+
+    fn fetch(&self, range: Range<u64>) -> io::Result<bytes::Bytes> {
+        let p = self.store.path(&self.key).map_err(io::Error::other)?;
+        self.store
+            .rt
+            .block_on(self.store.store.get_range(&p, range))
+            .map_err(io::Error::other)
+    }
+
+    /// Copies bytes at `pos` into `buf`; 0 at the end.
+    fn read_at(&self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        if pos >= self.size || buf.is_empty() {
+            return Ok(0);
+        }
+        let b = self.block(pos / RANGE_BLOCK)?;
+        let off = (pos % RANGE_BLOCK) as usize;
+        let k = buf.len().min(b.len().saturating_sub(off));
+        buf[..k].copy_from_slice(&b[off..off + k]);
+        Ok(k)
+    }
+}
+
+/// A random-access view of an object (from [`ObjectStorage::random_access`]): [`Read`] +
+/// [`Seek`], and Parquet's `ChunkReader`. Clones share the block cache but not the position.
+#[derive(Clone)]
+pub struct RandomAccess {
+    blocks: Arc<Blocks>,
+    pos: u64,
+}
+
+impl std::fmt::Debug for RandomAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RandomAccess")
+            .field("key", &self.blocks.key)
+            .field("size", &self.blocks.size)
+            .field("pos", &self.pos)
+            .finish()
+    }
+}
+
+impl RandomAccess {
+    /// The object's size.
+    pub fn size(&self) -> u64 {
+        self.blocks.size
+    }
+}
+
+impl Read for RandomAccess {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.blocks.read_at(self.pos, buf)?;
+        self.pos += k as u64;
+        Ok(k)
+    }
+}
+
+impl Seek for RandomAccess {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let size = self.blocks.size as i128;
+        let target = match to {
+            SeekFrom::Start(n) => i128::from(n),
+            SeekFrom::End(d) => size + i128::from(d),
+            SeekFrom::Current(d) => i128::from(self.pos) + i128::from(d),
+        };
+        if target < 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the object",
+            ));
+        }
+        self.pos = u64::try_from(target).unwrap_or(u64::MAX);
+        Ok(self.pos)
+    }
+}
+
+impl parquet::file::reader::Length for RandomAccess {
+    fn len(&self) -> u64 {
+        self.blocks.size
+    }
+}
+
+impl parquet::file::reader::ChunkReader for RandomAccess {
+    type T = RandomAccess;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<RandomAccess> {
+        Ok(RandomAccess {
+            blocks: Arc::clone(&self.blocks),
+            pos: start,
+        })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        let end = start + length as u64;
+        if end > self.blocks.size {
+            return Err(parquet::errors::ParquetError::EOF(format!(
+                "range {start}..{end} is past the end of {} ({} bytes)",
+                self.blocks.key, self.blocks.size
+            )));
+        }
+        // A range inside one block comes from the cache; a larger one is one request.
+        if start / RANGE_BLOCK == (end.max(1) - 1) / RANGE_BLOCK {
+            let b = self
+                .blocks
+                .block(start / RANGE_BLOCK)
+                .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?;
+            let off = (start % RANGE_BLOCK) as usize;
+            return Ok(b.slice(off..off + length));
+        }
+        self.blocks
+            .fetch(start..end)
+            .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))
     }
 }

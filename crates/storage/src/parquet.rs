@@ -54,6 +54,7 @@ use ::parquet::arrow::ArrowWriter;
 use ::parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use ::parquet::basic::{Compression as PqCompression, GzipLevel, ZstdLevel};
 use ::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use ::parquet::file::reader::ChunkReader;
 use arrow_array::RecordBatch;
 use dataprep_core::arrow::{ArrowOptions, from_arrow_schema, from_record_batch, to_record_batch};
 use dataprep_core::{
@@ -149,16 +150,15 @@ impl ParquetReader {
             let mut rows = Some(0u64);
             let mut schema = None;
             for path in &self.cfg.paths {
-                let meta = File::open(path).ok().and_then(|f| {
-                    catch_unwind(|| ParquetRecordBatchReaderBuilder::try_new(f).ok())
-                        .ok()
-                        .flatten()
-                });
+                let meta = match crate::store::url_of(path) {
+                    None => File::open(path).ok().and_then(footer),
+                    Some(url) => crate::store::open_random(url).ok().and_then(footer),
+                };
                 match meta {
-                    Some(b) => {
-                        rows = rows.map(|n| n + b.metadata().file_metadata().num_rows() as u64);
+                    Some((n, s)) => {
+                        rows = rows.map(|r| r + n);
                         if schema.is_none() {
-                            schema = from_arrow_schema(b.schema(), &opts).ok();
+                            schema = from_arrow_schema(&s, &opts).ok();
                         }
                     }
                     None => rows = None,
@@ -292,6 +292,21 @@ struct ParquetStream<'a> {
     ready: std::vec::IntoIter<Result<Record>>,
 }
 
+/// The row count and Arrow schema of a file's footer, `None` when it cannot be read.
+fn footer<T: ChunkReader + 'static>(f: T) -> Option<(u64, arrow_schema::SchemaRef)> {
+    catch_unwind(AssertUnwindSafe(|| {
+        ParquetRecordBatchReaderBuilder::try_new(f).ok()
+    }))
+    .ok()
+    .flatten()
+    .map(|b| {
+        (
+            b.metadata().file_metadata().num_rows() as u64,
+            Arc::clone(b.schema()),
+        )
+    })
+}
+
 fn file_error(kind: RecordErrorKind, path: &Path, message: String) -> RecordError {
     RecordError::new(kind, message)
         .with_location(Location::file(path))
@@ -307,9 +322,21 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 
 impl<'a> ParquetStream<'a> {
     fn open_file(&self, path: &'a Path) -> std::result::Result<OpenFile<'a>, RecordError> {
-        let f = File::open(path).map_err(|e| {
-            file_error(RecordErrorKind::Io, path, "cannot open".into()).with_source(e)
-        })?;
+        let cannot_open =
+            |e| file_error(RecordErrorKind::Io, path, "cannot open".into()).with_source(e);
+        match crate::store::url_of(path) {
+            None => self.open_chunks(path, File::open(path).map_err(cannot_open)?),
+            Some(url) => {
+                self.open_chunks(path, crate::store::open_random(url).map_err(cannot_open)?)
+            }
+        }
+    }
+
+    fn open_chunks<T: ChunkReader + 'static>(
+        &self,
+        path: &'a Path,
+        f: T,
+    ) -> std::result::Result<OpenFile<'a>, RecordError> {
         let corrupt = |m: String| {
             file_error(
                 RecordErrorKind::Parse,
@@ -317,9 +344,11 @@ impl<'a> ParquetStream<'a> {
                 format!("corrupt Parquet file: {m}"),
             )
         };
-        let builder = catch_unwind(|| ParquetRecordBatchReaderBuilder::try_new(f))
-            .map_err(|p| corrupt(format!("decoder panicked: {}", panic_message(&*p))))?
-            .map_err(|e| corrupt(e.to_string()))?;
+        let builder = catch_unwind(AssertUnwindSafe(|| {
+            ParquetRecordBatchReaderBuilder::try_new(f)
+        }))
+        .map_err(|p| corrupt(format!("decoder panicked: {}", panic_message(&*p))))?
+        .map_err(|e| corrupt(e.to_string()))?;
         from_arrow_schema(builder.schema(), &self.opts)
             .map_err(|e| file_error(RecordErrorKind::Schema, path, e.to_string()))?;
         let meta = Arc::clone(builder.metadata());

@@ -32,21 +32,40 @@
 //! temporary file, never at its final path), and after a successful rerun the shards are numbered
 //! `0..n` with no gap and are byte-identical to an uninterrupted run's (the formats write no time
 //! stamps).
+//!
+//! ## Object storage
+//!
+//! `dir` may be a URL (`s3://bucket/prefix`, `gs://…`, `az://…`, `file://…`; feature
+//! `object-store`). Each shard is then written to a local staging directory (see
+//! [`ShardedWriterBuilder::with_staging_dir`]), hashed, uploaded with a multipart upload (an object
+//! appears only once its upload completes), its sidecars after it, and only then is the manifest
+//! listing it replaced (one put): the manifest is always written last, so it never lists a shard
+//! that is not complete in the store. The local copy is deleted after the upload, so the staging
+//! directory holds at most one shard. Resuming reads the manifest from the store and keeps the
+//! listed shards that exist with their recorded size (one listing; re-hash them with
+//! [`ShardedWriterBuilder::with_verify_checksums`]); `finish()` deletes stale higher-numbered
+//! objects. A crash mid-upload leaves an incomplete multipart upload on the server, invisible to
+//! readers (object stores expire them with a lifecycle rule).
 
+use std::collections::HashMap;
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use dataprep_core::{Error, Record, RecordError, RecordErrorKind, Result, Schema, Sink};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::TempFile;
+use crate::checksum::{self, Checksums};
 use crate::compression::Compression;
 use crate::jsonl::JsonlWriter;
 use crate::parquet::ParquetWriter;
+use crate::store::Dir;
 
 /// The manifest's file name inside the output directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
+
+static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A per-shard output format for [`ShardedWriter`]: how to open one shard's writer.
 pub trait ShardFormat: Send + fmt::Debug {
@@ -183,6 +202,20 @@ pub struct ShardInfo {
     pub bytes: u64,
     /// BLAKE3 of the file, lowercase hex.
     pub blake3: String,
+    /// SHA-256 of the file, lowercase hex (empty in manifests written before it was added; such
+    /// shards are verified by size and BLAKE3 only).
+    #[serde(default)]
+    pub sha256: String,
+}
+
+impl ShardInfo {
+    /// True when `sums` (of the shard's bytes) match this entry: size, BLAKE3 and, when
+    /// recorded, SHA-256.
+    fn matches(&self, sums: &Checksums) -> bool {
+        sums.bytes == self.bytes
+            && sums.blake3 == self.blake3
+            && (self.sha256.is_empty() || sums.sha256 == self.sha256)
+    }
 }
 
 /// The configuration a manifest was written with; a rerun must match it to resume.
@@ -231,8 +264,34 @@ impl Manifest {
     pub fn read(path: impl AsRef<Path>) -> Result<Manifest> {
         let path = path.as_ref();
         let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        serde_json::from_slice(&text)
-            .map_err(|e| Error::other(format!("reading manifest {}", path.display()), e))
+        Self::from_slice(&text, path)
+    }
+
+    /// Reads `manifest.json` of a dataset directory or object-store URL (`s3://bucket/prefix`,
+    /// …; feature `object-store`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] (kind `NotFound`) when there is no manifest; as [`read`](Self::read)
+    /// otherwise.
+    pub fn open(location: impl AsRef<Path>) -> Result<Manifest> {
+        let dir = Dir::open(location.as_ref())?;
+        let at = dir.location(MANIFEST_FILE);
+        match dir.read(MANIFEST_FILE)? {
+            Some(bytes) => Self::from_slice(&bytes, &at),
+            None => Err(Error::io(at, std::io::ErrorKind::NotFound.into())),
+        }
+    }
+
+    fn from_slice(bytes: &[u8], at: &Path) -> Result<Manifest> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| Error::other(format!("reading manifest {}", at.display()), e))
+    }
+
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::other("serialising the manifest", e))?;
+        bytes.push(b'\n');
+        Ok(bytes)
     }
 
     /// Writes the manifest crash-safely (temporary file, fsync, rename).
@@ -241,9 +300,7 @@ impl Manifest {
     /// [`Error::Io`] naming the path.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let mut bytes = serde_json::to_vec_pretty(self)
-            .map_err(|e| Error::other("serialising the manifest", e))?;
-        bytes.push(b'\n');
+        let bytes = self.to_bytes()?;
         let (tmp, mut file) = TempFile::create(path)?;
         std::io::Write::write_all(&mut file, &bytes).map_err(|e| Error::io(path, e))?;
         tmp.commit(file)
@@ -257,13 +314,17 @@ impl Manifest {
             .collect()
     }
 
-    /// Re-hashes every shard under `dir` and returns the indices of those that are missing or
-    /// differ from the manifest (size or BLAKE3).
+    /// Re-hashes every shard under `dir` (a directory, or an object-store URL with the feature
+    /// `object-store`) and returns the indices of those that are missing, cannot be read or
+    /// differ from the manifest (size, BLAKE3 or SHA-256).
     pub fn verify(&self, dir: impl AsRef<Path>) -> Vec<usize> {
+        let Ok(dir) = Dir::open(dir.as_ref()) else {
+            return (0..self.shards.len()).collect();
+        };
         self.shards
             .iter()
             .enumerate()
-            .filter(|(_, s)| !shard_is_valid(&dir.as_ref().join(&s.file), s))
+            .filter(|(_, s)| !shard_is_valid(&dir, s, true, None))
             .map(|(i, _)| i)
             .collect()
     }
@@ -295,29 +356,22 @@ impl fmt::Display for Manifest {
     }
 }
 
-/// BLAKE3 and size of a file.
-fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut n = 0u64;
-    loop {
-        let k = f.read(&mut buf)?;
-        if k == 0 {
-            break;
-        }
-        h.update(&buf[..k]);
-        n += k as u64;
+/// True when the shard exists in `dir` with its recorded size and, when `rehash`, its recorded
+/// checksums. `listing` (name → size) saves a request per shard on object stores.
+fn shard_is_valid(
+    dir: &Dir,
+    s: &ShardInfo,
+    rehash: bool,
+    listing: Option<&HashMap<String, u64>>,
+) -> bool {
+    let size = match listing {
+        Some(l) => l.get(&s.file).copied(),
+        None => dir.size(&s.file).ok().flatten(),
+    };
+    if size != Some(s.bytes) {
+        return false;
     }
-    Ok((h.finalize().to_hex().to_string(), n))
-}
-
-fn shard_is_valid(path: &Path, s: &ShardInfo) -> bool {
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() == s.bytes => {}
-        _ => return false,
-    }
-    hash_file(path).is_ok_and(|(h, n)| n == s.bytes && h == s.blake3)
+    !rehash || matches!(dir.checksums(&s.file), Ok(Some(sums)) if s.matches(&sums))
 }
 
 /// Writes records into numbered shards of one [`ShardFormat`] with a manifest; see the
@@ -345,6 +399,11 @@ fn shard_is_valid(path: &Path, s: &ShardInfo) -> bool {
 #[derive(Debug)]
 pub struct ShardedWriter<F: ShardFormat> {
     dir: PathBuf,
+    /// Where the shards and the manifest go.
+    target: Dir,
+    /// The local directory shard writers write into: `dir` itself, or a staging directory
+    /// whose shards are uploaded to an object store.
+    work: PathBuf,
     format: F,
     manifest: Manifest,
     /// The schema for the next shards (given, or fixed by the first shard); while `None`,
@@ -353,6 +412,18 @@ pub struct ShardedWriter<F: ShardFormat> {
     current: Option<Current<F::Writer>>,
     to_skip: u64,
     finished: bool,
+    /// Removed when the writer is dropped (after `current`, whose temporary file is in it).
+    _staging: Option<Staging>,
+}
+
+/// A local staging directory, removed on drop.
+#[derive(Debug)]
+struct Staging(PathBuf);
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[derive(Debug)]
@@ -374,11 +445,15 @@ pub struct ShardedWriterBuilder<F: ShardFormat> {
     max_bytes: Option<u64>,
     schema: Option<Schema>,
     resume: bool,
+    staging: Option<PathBuf>,
+    verify_checksums: Option<bool>,
 }
 
 impl<F: ShardFormat> ShardedWriter<F> {
-    /// Starts configuring a writer of shards of `format` into the directory `dir` (created if
-    /// missing). Defaults: prefix `shard`, at most 10,000 records per shard, no byte limit, resume on.
+    /// Starts configuring a writer of shards of `format` into `dir`: a local directory (created
+    /// if missing) or an object-store URL such as `s3://bucket/prefix` (feature `object-store`;
+    /// see [Object storage](self#object-storage)). Defaults: prefix `shard`, at most 10,000
+    /// records per shard, no byte limit, resume on.
     #[allow(clippy::new_ret_no_self)] // by-value builder
     pub fn new(dir: impl Into<PathBuf>, format: F) -> ShardedWriterBuilder<F> {
         ShardedWriterBuilder {
@@ -389,6 +464,8 @@ impl<F: ShardFormat> ShardedWriter<F> {
             max_bytes: None,
             schema: None,
             resume: true,
+            staging: None,
+            verify_checksums: None,
         }
     }
 
@@ -408,9 +485,13 @@ impl<F: ShardFormat> ShardedWriter<F> {
         &self.manifest
     }
 
-    /// The output directory.
+    /// The output directory (or URL), as given.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    fn write_manifest(&self) -> Result<()> {
+        self.target.write(MANIFEST_FILE, &self.manifest.to_bytes()?)
     }
 
     fn shard_name(&self, i: usize) -> String {
@@ -420,13 +501,9 @@ impl<F: ShardFormat> ShardedWriter<F> {
         )
     }
 
-    fn manifest_path(&self) -> PathBuf {
-        self.dir.join(MANIFEST_FILE)
-    }
-
     fn open_shard(&mut self) -> Result<&mut Current<F::Writer>> {
         if self.current.is_none() {
-            let path = self.dir.join(self.shard_name(self.manifest.shards.len()));
+            let path = self.work.join(self.shard_name(self.manifest.shards.len()));
             let writer = self.format.create(&path, self.schema.as_ref())?;
             self.current = Some(Current {
                 writer,
@@ -450,26 +527,40 @@ impl<F: ShardFormat> ShardedWriter<F> {
                 self.manifest.schema.clone_from(&self.schema);
             }
         }
-        let (blake3, bytes) = hash_file(&cur.path).map_err(|e| Error::io(&cur.path, e))?;
+        let sums = checksum::of_file(&cur.path).map_err(|e| Error::io(&cur.path, e))?;
         let file = self.shard_name(self.manifest.shards.len());
+        if self.target.is_remote() {
+            // The shard, then its sidecars, then (below) the manifest that lists it: a reader
+            // that sees a shard in the manifest finds it complete.
+            self.target.put_file(&cur.path, &file)?;
+            let _ = std::fs::remove_file(&cur.path);
+            for suffix in self.format.sidecar_suffixes() {
+                let mut p = cur.path.clone().into_os_string();
+                p.push(suffix);
+                let p = PathBuf::from(p);
+                if p.exists() {
+                    self.target.put_file(&p, &format!("{file}{suffix}"))?;
+                    let _ = std::fs::remove_file(&p);
+                }
+            }
+        }
         self.manifest.shards.push(ShardInfo {
             file,
             records: cur.records,
-            bytes,
-            blake3,
+            bytes: sums.bytes,
+            blake3: sums.blake3,
+            sha256: sums.sha256,
         });
         self.manifest.total_records += cur.records;
-        self.manifest.total_bytes += bytes;
-        self.manifest.write(self.manifest_path())
+        self.manifest.total_bytes += sums.bytes;
+        self.write_manifest()
     }
 
     /// Deletes shard files of this prefix and extension numbered `n` and above.
     fn remove_stale(&self, n: usize) -> Result<()> {
         let head = format!("{}-", self.manifest.config.prefix);
         let tail = format!(".{}", self.manifest.config.extension);
-        let entries = std::fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
+        for (name, _) in self.target.list()? {
             let Some(rest) = name.strip_prefix(&head) else {
                 continue;
             };
@@ -485,8 +576,7 @@ impl<F: ShardFormat> ShardedWriter<F> {
                 }
             }
             if num.is_some_and(|i| i >= n) {
-                let p = entry.path();
-                std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+                self.target.delete(&name)?;
             }
         }
         Ok(())
@@ -529,24 +619,56 @@ impl<F: ShardFormat> ShardedWriterBuilder<F> {
         self
     }
 
+    /// For an object-store output: the local directory in which shards are written before
+    /// their upload (default: the system's temporary directory). A fresh subdirectory is made
+    /// in it and removed when the writer is dropped; it holds at most the open shard.
+    pub fn with_staging_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.staging = Some(dir.into());
+        self
+    }
+
+    /// Whether resuming re-hashes the shards listed in an existing manifest (size, BLAKE3 and
+    /// SHA-256) or only checks that each exists with its recorded size. Default: re-hash in a
+    /// local directory; size only on an object store, where an object appears only once its
+    /// upload completed and re-hashing would download every shard.
+    pub fn with_verify_checksums(mut self, on: bool) -> Self {
+        self.verify_checksums = Some(on);
+        self
+    }
+
     /// Creates the directory, reads and verifies an existing manifest (see the resume protocol).
     ///
     /// # Errors
-    /// [`Error::Config`] for zero limits, a prefix containing `/`, or an existing manifest
-    /// written with another configuration; [`Error::Io`] when the directory cannot be created.
+    /// [`Error::Config`] for zero limits, a prefix containing `/` or starting with `.`, an
+    /// existing manifest written with another configuration, or a URL without the
+    /// `object-store` feature; [`Error::Io`] when a directory cannot be created; errors of the
+    /// object store.
     pub fn build(self) -> Result<ShardedWriter<F>> {
         if self.max_records == Some(0) || self.max_bytes == Some(0) {
             return Err(Error::Config(
                 "ShardedWriter: limits must be positive".into(),
             ));
         }
-        if self.prefix.is_empty() || self.prefix.contains(['/', '\\']) {
+        if self.prefix.is_empty()
+            || self.prefix.contains(['/', '\\'])
+            || self.prefix.starts_with('.')
+        {
             return Err(Error::Config(format!(
                 "ShardedWriter: invalid prefix `{}`",
                 self.prefix
             )));
         }
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        let target = Dir::open(&self.dir)?;
+        target.create()?;
+        let (work, staging) = if target.is_remote() {
+            let base = self.staging.clone().unwrap_or_else(std::env::temp_dir);
+            let n = STAGING_COUNTER.fetch_add(1, Ordering::Relaxed);
+            let d = base.join(format!(".dataprep-staging-{}-{n}", std::process::id()));
+            std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
+            (d.clone(), Some(Staging(d)))
+        } else {
+            (self.dir.clone(), None)
+        };
         let config = ShardingConfig {
             format: self.format.name().to_owned(),
             prefix: self.prefix,
@@ -563,11 +685,16 @@ impl<F: ShardFormat> ShardedWriterBuilder<F> {
             schema: self.schema.clone(),
             shards: Vec::new(),
         };
-        let manifest_path = self.dir.join(MANIFEST_FILE);
+        let manifest_path = target.location(MANIFEST_FILE);
         let mut manifest = fresh.clone();
         let mut schema = self.schema.clone();
-        if self.resume && manifest_path.exists() {
-            let old = Manifest::read(&manifest_path)?;
+        let existing = if self.resume {
+            target.read(MANIFEST_FILE)?
+        } else {
+            None
+        };
+        if let Some(bytes) = existing {
+            let old = Manifest::from_slice(&bytes, &manifest_path)?;
             if old.config != config {
                 return Err(Error::Config(format!(
                     "{} was written with another configuration ({:?}); remove it or write elsewhere",
@@ -575,8 +702,17 @@ impl<F: ShardFormat> ShardedWriterBuilder<F> {
                     old.config
                 )));
             }
-            let bad = old.verify(&self.dir);
-            let keep = bad.first().copied().unwrap_or(old.shards.len());
+            let rehash = self.verify_checksums.unwrap_or(!target.is_remote());
+            let listing: Option<HashMap<String, u64>> = if target.is_remote() {
+                Some(target.list()?.into_iter().collect())
+            } else {
+                None
+            };
+            let keep = old
+                .shards
+                .iter()
+                .position(|s| !shard_is_valid(&target, s, rehash, listing.as_ref()))
+                .unwrap_or(old.shards.len());
             if keep > 0 {
                 manifest.shards = old.shards[..keep].to_vec();
                 manifest.total_records = manifest.shards.iter().map(|s| s.records).sum();
@@ -598,16 +734,19 @@ impl<F: ShardFormat> ShardedWriterBuilder<F> {
         }
         // The directory says from the start which configuration it belongs to, and after a
         // crash which shards are complete (none yet, or those kept).
-        manifest.write(&manifest_path)?;
+        target.write(MANIFEST_FILE, &manifest.to_bytes()?)?;
         let to_skip = manifest.total_records;
         Ok(ShardedWriter {
             dir: self.dir,
+            target,
+            work,
             format: self.format,
             manifest,
             schema,
             current: None,
             to_skip,
             finished: false,
+            _staging: staging,
         })
     }
 }
@@ -670,7 +809,7 @@ impl<F: ShardFormat> Sink for ShardedWriter<F> {
         self.remove_stale(self.manifest.shards.len())?;
         self.manifest.complete = true;
         self.finished = true;
-        self.manifest.write(self.manifest_path())
+        self.write_manifest()
     }
 }
 

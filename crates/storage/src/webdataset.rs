@@ -701,8 +701,8 @@ fn read_samples(
     limit: u64,
     out: &mut dyn FnMut(Result<Record>) -> bool,
 ) -> Vec<IndexEntry> {
-    match File::open(path) {
-        Ok(f) => read_samples_from(
+    match crate::store::open_stream(path) {
+        Ok((f, _)) => read_samples_from(
             BufReader::with_capacity(1 << 20, f),
             0,
             path,

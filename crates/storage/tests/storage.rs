@@ -8,10 +8,16 @@ use dataprep_core::*;
 use dataprep_storage::*;
 use proptest::prelude::*;
 
+mod bad_input;
+mod cache;
 mod formats;
+mod loader;
 #[cfg(feature = "object-store")]
 mod object;
+#[cfg(feature = "object-store")]
+mod remote;
 mod sharding;
+mod versioning;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

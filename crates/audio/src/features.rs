@@ -1,0 +1,1064 @@
+//! Spectral features with rustfft/realfft: STFT, power spectrograms, mel filterbanks, power-to-dB,
+//! MFCC and Kaldi-style fbank, with presets matching librosa, torchaudio and Kaldi.
+//!
+//! Matrices are `ndarray::Array2<f32>` laid out **frames × bins** (time first), the transpose of
+//! librosa's `(n_mels, frames)`.
+
+use std::f64::consts::PI;
+use std::sync::Arc;
+
+use ndarray::Array2;
+use realfft::{RealFftPlanner, RealToComplex};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AudioError, Result};
+
+/// Analysis window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Window {
+    /// Periodic Hann (`scipy.signal.get_window("hann", n)`, `torch.hann_window(n)`).
+    Hann,
+    /// Symmetric Hann (`torch.hann_window(n, periodic=False)`).
+    HannSymmetric,
+    /// Periodic Hamming (0.54 − 0.46 cos).
+    Hamming,
+    /// Kaldi's "povey" window: symmetric Hann to the power 0.85.
+    Povey,
+    /// All ones.
+    Rectangular,
+}
+
+impl Window {
+    /// The window's `n` coefficients.
+    pub fn coefficients(self, n: usize) -> Vec<f32> {
+        let sym = |i: usize| {
+            if n <= 1 {
+                1.0
+            } else {
+                0.5 - 0.5 * (2.0 * PI * i as f64 / (n - 1) as f64).cos()
+            }
+        };
+        (0..n)
+            .map(|i| {
+                let v = match self {
+                    Window::Hann => 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos(),
+                    Window::HannSymmetric => sym(i),
+                    Window::Hamming => 0.54 - 0.46 * (2.0 * PI * i as f64 / n as f64).cos(),
+                    Window::Povey => sym(i).powf(0.85),
+                    Window::Rectangular => 1.0,
+                };
+                v as f32
+            })
+            .collect()
+    }
+}
+
+/// How the signal is padded at both ends when frames are centred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PadMode {
+    /// Zeros (librosa ≥ 0.10 default).
+    Constant,
+    /// Mirror without repeating the edge sample (torch `reflect`).
+    Reflect,
+}
+
+/// STFT parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StftConfig {
+    /// FFT size.
+    pub n_fft: usize,
+    /// Window length (≤ n_fft; the window is centred in the FFT frame, as librosa and torch do).
+    pub win_length: usize,
+    /// Hop in samples.
+    pub hop_length: usize,
+    /// Window function.
+    pub window: Window,
+    /// Pad `n_fft / 2` on both sides so frame `t` is centred at `t * hop`.
+    pub center: bool,
+    /// Padding used when `center` is set.
+    pub pad_mode: PadMode,
+}
+
+impl Default for StftConfig {
+    /// librosa's defaults: 2048 / 2048 / 512, Hann, centred, zero padding.
+    fn default() -> Self {
+        StftConfig {
+            n_fft: 2048,
+            win_length: 2048,
+            hop_length: 512,
+            window: Window::Hann,
+            center: true,
+            pad_mode: PadMode::Constant,
+        }
+    }
+}
+
+impl StftConfig {
+    /// Sets n_fft and the window length together.
+    pub fn with_n_fft(mut self, n: usize) -> Self {
+        self.n_fft = n;
+        self.win_length = n;
+        self
+    }
+    /// Sets the window length.
+    pub fn with_win_length(mut self, n: usize) -> Self {
+        self.win_length = n;
+        self
+    }
+    /// Sets the hop.
+    pub fn with_hop_length(mut self, n: usize) -> Self {
+        self.hop_length = n;
+        self
+    }
+    /// Sets the window.
+    pub fn with_window(mut self, w: Window) -> Self {
+        self.window = w;
+        self
+    }
+    /// Sets centring.
+    pub fn with_center(mut self, c: bool) -> Self {
+        self.center = c;
+        self
+    }
+    /// Sets the padding mode.
+    pub fn with_pad_mode(mut self, p: PadMode) -> Self {
+        self.pad_mode = p;
+        self
+    }
+    fn validate(&self) -> Result<()> {
+        if self.n_fft < 2 || self.hop_length == 0 || self.win_length == 0 {
+            return Err(AudioError::InvalidParam(format!(
+                "stft: n_fft {} (≥ 2), hop {} and win_length {} (≥ 1)",
+                self.n_fft, self.hop_length, self.win_length
+            )));
+        }
+        if self.win_length > self.n_fft {
+            return Err(AudioError::InvalidParam(format!(
+                "stft: win_length {} > n_fft {}",
+                self.win_length, self.n_fft
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A planned STFT: window and FFT plan built once, reused for every signal.
+#[derive(Clone)]
+pub struct Stft {
+    cfg: StftConfig,
+    window: Vec<f32>,
+    fft: Arc<dyn RealToComplex<f32>>,
+}
+
+impl std::fmt::Debug for Stft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stft").field("cfg", &self.cfg).finish()
+    }
+}
+
+fn mirror(i: isize, n: usize) -> usize {
+    if n == 1 {
+        return 0;
+    }
+    let period = 2 * (n as isize - 1);
+    let mut j = i.rem_euclid(period);
+    if j >= n as isize {
+        j = period - j;
+    }
+    j as usize
+}
+
+impl Stft {
+    /// Plans an STFT.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParam`] for a zero hop, `n_fft < 2` or `win_length > n_fft`.
+    pub fn new(cfg: StftConfig) -> Result<Self> {
+        cfg.validate()?;
+        let w = cfg.window.coefficients(cfg.win_length);
+        let mut window = vec![0.0f32; cfg.n_fft];
+        let off = (cfg.n_fft - cfg.win_length) / 2;
+        window[off..off + cfg.win_length].copy_from_slice(&w);
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(cfg.n_fft);
+        Ok(Stft { cfg, window, fft })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &StftConfig {
+        &self.cfg
+    }
+
+    /// Number of frequency bins, `n_fft / 2 + 1`.
+    pub fn n_freqs(&self) -> usize {
+        self.cfg.n_fft / 2 + 1
+    }
+
+    /// Number of frames for a signal of `n` samples.
+    pub fn n_frames(&self, n: usize) -> usize {
+        let len = if self.cfg.center {
+            n + 2 * (self.cfg.n_fft / 2)
+        } else {
+            n
+        };
+        if len < self.cfg.n_fft {
+            0
+        } else {
+            1 + (len - self.cfg.n_fft) / self.cfg.hop_length
+        }
+    }
+
+    /// `|X|^power` for every frame: frames × (n_fft/2 + 1). `power` 2 gives the power
+    /// spectrogram, 1 the magnitude. Non-finite samples are rejected.
+    ///
+    /// # Errors
+    /// [`AudioError::NonFinite`] if the signal holds NaN or ±∞.
+    pub fn spectrogram(&self, samples: &[f32], power: f32) -> Result<Array2<f32>> {
+        check_finite(samples)?;
+        let n_fft = self.cfg.n_fft;
+        let pad = if self.cfg.center { n_fft / 2 } else { 0 };
+        let frames = self.n_frames(samples.len());
+        let nf = self.n_freqs();
+        let mut out = Array2::<f32>::zeros((frames, nf));
+        let mut buf = self.fft.make_input_vec();
+        let mut spec = self.fft.make_output_vec();
+        let mut scratch = self.fft.make_scratch_vec();
+        let n = samples.len() as isize;
+        for (t, mut row) in out.rows_mut().into_iter().enumerate() {
+            let start = (t * self.cfg.hop_length) as isize - pad as isize;
+            if start >= 0 && start + n_fft as isize <= n {
+                let s = &samples[start as usize..start as usize + n_fft];
+                for ((b, &x), &w) in buf.iter_mut().zip(s).zip(&self.window) {
+                    *b = x * w;
+                }
+            } else {
+                for (k, (b, &w)) in buf.iter_mut().zip(&self.window).enumerate() {
+                    let i = start + k as isize;
+                    let x = if i >= 0 && i < n {
+                        samples[i as usize]
+                    } else {
+                        match self.cfg.pad_mode {
+                            PadMode::Constant => 0.0,
+                            PadMode::Reflect if n > 0 => samples[mirror(i, n as usize)],
+                            PadMode::Reflect => 0.0,
+                        }
+                    };
+                    *b = x * w;
+                }
+            }
+            // Lengths are fixed by the plan, so this cannot fail.
+            if self
+                .fft
+                .process_with_scratch(&mut buf, &mut spec, &mut scratch)
+                .is_err()
+            {
+                return Err(AudioError::InvalidParam("fft buffer size".into()));
+            }
+            for (o, c) in row.iter_mut().zip(&spec) {
+                let p = c.re * c.re + c.im * c.im;
+                *o = if power == 2.0 {
+                    p
+                } else if power == 1.0 {
+                    p.sqrt()
+                } else {
+                    p.powf(power / 2.0)
+                };
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn check_finite(samples: &[f32]) -> Result<()> {
+    let mut count = 0;
+    let mut first = usize::MAX;
+    for (i, s) in samples.iter().enumerate() {
+        if !s.is_finite() {
+            count += 1;
+            first = first.min(i);
+        }
+    }
+    if count > 0 {
+        return Err(AudioError::NonFinite { count, first });
+    }
+    Ok(())
+}
+
+/// Mel scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MelScale {
+    /// Slaney's Auditory Toolbox scale (librosa `htk=False`): linear below 1 kHz, log above.
+    Slaney,
+    /// HTK: `2595 log10(1 + f / 700)` (torchaudio default).
+    Htk,
+    /// Kaldi: `1127 ln(1 + f / 700)`; triangles are built on the mel axis, as Kaldi does.
+    Kaldi,
+}
+
+impl MelScale {
+    /// Hz to mel.
+    pub fn hz_to_mel(self, hz: f64) -> f64 {
+        match self {
+            MelScale::Htk => 2595.0 * (1.0 + hz / 700.0).log10(),
+            MelScale::Kaldi => 1127.0 * (1.0 + hz / 700.0).ln(),
+            MelScale::Slaney => {
+                let f_sp = 200.0 / 3.0;
+                let min_log_hz = 1000.0;
+                let min_log_mel = min_log_hz / f_sp;
+                let logstep = (6.4f64).ln() / 27.0;
+                if hz >= min_log_hz {
+                    min_log_mel + (hz / min_log_hz).ln() / logstep
+                } else {
+                    hz / f_sp
+                }
+            }
+        }
+    }
+
+    /// Mel to Hz.
+    pub fn mel_to_hz(self, mel: f64) -> f64 {
+        match self {
+            MelScale::Htk => 700.0 * (10f64.powf(mel / 2595.0) - 1.0),
+            MelScale::Kaldi => 700.0 * ((mel / 1127.0).exp() - 1.0),
+            MelScale::Slaney => {
+                let f_sp = 200.0 / 3.0;
+                let min_log_hz = 1000.0;
+                let min_log_mel = min_log_hz / f_sp;
+                let logstep = (6.4f64).ln() / 27.0;
+                if mel >= min_log_mel {
+                    min_log_hz * (logstep * (mel - min_log_mel)).exp()
+                } else {
+                    f_sp * mel
+                }
+            }
+        }
+    }
+}
+
+/// Filter normalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MelNorm {
+    /// Peak 1 (torchaudio `norm=None`, librosa `norm=None`, Kaldi).
+    None,
+    /// Slaney area normalisation: each triangle scaled by `2 / (f_right − f_left)`.
+    Slaney,
+}
+
+/// Mel filterbank parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MelConfig {
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// FFT size (the bank has `n_fft / 2 + 1` columns).
+    pub n_fft: usize,
+    /// Number of mel bands.
+    pub n_mels: usize,
+    /// Lowest edge in Hz.
+    pub fmin: f64,
+    /// Highest edge in Hz; `None` is Nyquist; a negative value is an offset from Nyquist (Kaldi).
+    pub fmax: Option<f64>,
+    /// Mel scale.
+    pub scale: MelScale,
+    /// Normalisation.
+    pub norm: MelNorm,
+    /// Compute the triangles in f32 arithmetic exactly as `torchaudio.functional.melscale_fbanks`
+    /// does (float32 `linspace` of frequencies and mel points). The weights then match
+    /// torchaudio's bit for bit instead of the exact (f64) values, which differ by up to ~1e-4
+    /// relative near the triangle edges. Set by the torchaudio preset.
+    pub torchaudio_f32: bool,
+}
+
+impl MelConfig {
+    /// librosa's `filters.mel` defaults for this rate and FFT size (128 bands, Slaney).
+    pub fn new(sample_rate: u32, n_fft: usize) -> Self {
+        MelConfig {
+            sample_rate,
+            n_fft,
+            n_mels: 128,
+            fmin: 0.0,
+            fmax: None,
+            scale: MelScale::Slaney,
+            norm: MelNorm::Slaney,
+            torchaudio_f32: false,
+        }
+    }
+    /// Computes the weights in f32 as torchaudio does (see the field).
+    pub fn with_torchaudio_f32(mut self, on: bool) -> Self {
+        self.torchaudio_f32 = on;
+        self
+    }
+    /// Sets the number of bands.
+    pub fn with_n_mels(mut self, n: usize) -> Self {
+        self.n_mels = n;
+        self
+    }
+    /// Sets the band edges.
+    pub fn with_range(mut self, fmin: f64, fmax: Option<f64>) -> Self {
+        self.fmin = fmin;
+        self.fmax = fmax;
+        self
+    }
+    /// Sets the scale.
+    pub fn with_scale(mut self, s: MelScale) -> Self {
+        self.scale = s;
+        self
+    }
+    /// Sets the normalisation.
+    pub fn with_norm(mut self, n: MelNorm) -> Self {
+        self.norm = n;
+        self
+    }
+}
+
+/// A mel filterbank stored sparsely: each band is a run of weights starting at a bin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MelFilterbank {
+    n_freqs: usize,
+    bands: Vec<(usize, Vec<f32>)>,
+}
+
+impl MelFilterbank {
+    /// Builds the bank (weights computed in f64 as librosa/torchaudio/Kaldi do, stored as f32).
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParam`] for zero bands, a zero rate, or `fmin ≥ fmax`.
+    pub fn new(cfg: &MelConfig) -> Result<Self> {
+        if cfg.n_mels == 0 || cfg.sample_rate == 0 || cfg.n_fft < 2 {
+            return Err(AudioError::InvalidParam(format!("mel: {cfg:?}")));
+        }
+        let nyq = f64::from(cfg.sample_rate) / 2.0;
+        let fmax = match cfg.fmax {
+            None => nyq,
+            Some(f) if f <= 0.0 => nyq + f,
+            Some(f) => f,
+        };
+        if !(cfg.fmin >= 0.0 && cfg.fmin < fmax) {
+            return Err(AudioError::InvalidParam(format!(
+                "mel: fmin {} must be in [0, fmax {fmax})",
+                cfg.fmin
+            )));
+        }
+        let n_freqs = cfg.n_fft / 2 + 1;
+        let s = cfg.scale;
+        let (lo, hi) = (s.hz_to_mel(cfg.fmin), s.hz_to_mel(fmax));
+        let m = cfg.n_mels;
+        let mut dense = vec![vec![0.0f64; n_freqs]; m];
+        if s == MelScale::Kaldi {
+            // Kaldi: triangles on the mel axis over bins 0..n_fft/2; the Nyquist bin gets 0.
+            let delta = (hi - lo) / (m as f64 + 1.0);
+            let width = f64::from(cfg.sample_rate) / cfg.n_fft as f64;
+            for (b, row) in dense.iter_mut().enumerate() {
+                let left = lo + b as f64 * delta;
+                let center = lo + (b as f64 + 1.0) * delta;
+                let right = lo + (b as f64 + 2.0) * delta;
+                for (k, w) in row.iter_mut().enumerate().take(cfg.n_fft / 2) {
+                    let mel = s.hz_to_mel(width * k as f64);
+                    let up = (mel - left) / (center - left);
+                    let down = (right - mel) / (right - center);
+                    *w = up.min(down).max(0.0);
+                }
+            }
+        } else if cfg.torchaudio_f32 {
+            // torch.linspace(start, end, steps) in float32: start + i * step, step in f32;
+            // torch computes the second half from the end for symmetry.
+            let linspace = |a: f32, b: f32, n: usize| -> Vec<f32> {
+                let step = (b - a) / (n as f32 - 1.0);
+                let half = n / 2;
+                (0..n)
+                    .map(|i| {
+                        if i < half {
+                            a + step * i as f32
+                        } else {
+                            b - step * (n - 1 - i) as f32
+                        }
+                    })
+                    .collect()
+            };
+            let freqs = linspace(0.0, (cfg.sample_rate / 2) as f32, n_freqs);
+            let mels = linspace(lo as f32, hi as f32, m + 2);
+            let pts: Vec<f32> = mels
+                .iter()
+                .map(|&mel| match s {
+                    MelScale::Htk => 700.0 * (10f32.powf(mel / 2595.0) - 1.0),
+                    _ => s.mel_to_hz(f64::from(mel)) as f32,
+                })
+                .collect();
+            for (i, row) in dense.iter_mut().enumerate() {
+                let (l, c, r) = (pts[i], pts[i + 1], pts[i + 2]);
+                let (dl, dr) = (c - l, r - c);
+                for (w, &f) in row.iter_mut().zip(&freqs) {
+                    let down = -(l - f) / dl;
+                    let up = (r - f) / dr;
+                    *w = f64::from(down.min(up).max(0.0));
+                }
+                if cfg.norm == MelNorm::Slaney {
+                    let e = 2.0 / f64::from(r - l);
+                    row.iter_mut().for_each(|w| *w *= e);
+                }
+            }
+        } else {
+            let pts: Vec<f64> = (0..m + 2)
+                .map(|i| s.mel_to_hz(lo + (hi - lo) * i as f64 / (m + 1) as f64))
+                .collect();
+            let freqs: Vec<f64> = (0..n_freqs)
+                .map(|k| nyq * k as f64 / (n_freqs - 1) as f64)
+                .collect();
+            for (i, row) in dense.iter_mut().enumerate() {
+                let (l, c, r) = (pts[i], pts[i + 1], pts[i + 2]);
+                for (w, &f) in row.iter_mut().zip(&freqs) {
+                    let lower = (f - l) / (c - l);
+                    let upper = (r - f) / (r - c);
+                    *w = lower.min(upper).max(0.0);
+                }
+                if cfg.norm == MelNorm::Slaney {
+                    let e = 2.0 / (r - l);
+                    row.iter_mut().for_each(|w| *w *= e);
+                }
+            }
+        }
+        let bands = dense
+            .into_iter()
+            .map(|row| {
+                let first = row.iter().position(|&w| w > 0.0);
+                match first {
+                    None => (0, Vec::new()),
+                    Some(a) => {
+                        let b = row.iter().rposition(|&w| w > 0.0).unwrap_or(a);
+                        (a, row[a..=b].iter().map(|&w| w as f32).collect())
+                    }
+                }
+            })
+            .collect();
+        Ok(MelFilterbank { n_freqs, bands })
+    }
+
+    /// Number of bands.
+    pub fn n_mels(&self) -> usize {
+        self.bands.len()
+    }
+
+    /// The dense matrix, n_mels × n_freqs (librosa's layout).
+    pub fn to_dense(&self) -> Array2<f32> {
+        let mut a = Array2::zeros((self.bands.len(), self.n_freqs));
+        for (i, (s, w)) in self.bands.iter().enumerate() {
+            for (j, &v) in w.iter().enumerate() {
+                a[[i, s + j]] = v;
+            }
+        }
+        a
+    }
+
+    /// Applies the bank to a spectrogram (frames × n_freqs) → frames × n_mels.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParam`] if the spectrogram has the wrong number of bins.
+    pub fn apply(&self, spec: &Array2<f32>) -> Result<Array2<f32>> {
+        if spec.ncols() != self.n_freqs {
+            return Err(AudioError::InvalidParam(format!(
+                "mel: spectrogram has {} bins, bank expects {}",
+                spec.ncols(),
+                self.n_freqs
+            )));
+        }
+        let mut out = Array2::zeros((spec.nrows(), self.bands.len()));
+        for (row, mut o) in spec.rows().into_iter().zip(out.rows_mut()) {
+            let row = row.as_slice().unwrap_or(&[]);
+            for ((s, w), v) in self.bands.iter().zip(o.iter_mut()) {
+                let seg = &row[*s..*s + w.len()];
+                *v = seg.iter().zip(w).map(|(a, b)| a * b).sum();
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `10 log10(max(x, amin)) − 10 log10(max(ref, amin))`, then floored at `max − top_db` over the
+/// whole matrix when `top_db` is set (librosa `power_to_db`, torchaudio `AmplitudeToDB("power")`).
+pub fn power_to_db(x: &Array2<f32>, reference: f32, amin: f32, top_db: Option<f32>) -> Array2<f32> {
+    let r = 10.0 * reference.max(amin).log10();
+    let mut out = x.mapv(|v| 10.0 * v.max(amin).log10() - r);
+    if let Some(top) = top_db {
+        let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let floor = max - top;
+        out.mapv_inplace(|v| v.max(floor));
+    }
+    out
+}
+
+/// Cepstral liftering convention.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifter {
+    /// No liftering.
+    None,
+    /// librosa: `1 + (L/2) sin(π (k + 1) / L)` for coefficient `k` (0-based).
+    Librosa(f32),
+    /// Kaldi: `1 + (L/2) sin(π k / L)`.
+    Kaldi(f32),
+}
+
+/// Orthonormal DCT-II matrix, `n_out × n_in` (scipy `dct(type=2, norm="ortho")` rows).
+pub fn dct_ortho(n_out: usize, n_in: usize) -> Array2<f32> {
+    let n = n_in as f64;
+    Array2::from_shape_fn((n_out, n_in), |(k, i)| {
+        let s = if k == 0 {
+            (1.0 / n).sqrt()
+        } else {
+            (2.0 / n).sqrt()
+        };
+        (s * (PI * k as f64 * (2.0 * i as f64 + 1.0) / (2.0 * n)).cos()) as f32
+    })
+}
+
+/// MFCC from a log-mel matrix (frames × n_mels): DCT-II ortho, first `n_mfcc`, then the lifter.
+pub fn mfcc_from_log_mel(log_mel: &Array2<f32>, n_mfcc: usize, lifter: Lifter) -> Array2<f32> {
+    let d = dct_ortho(n_mfcc, log_mel.ncols());
+    let mut out = log_mel.dot(&d.t());
+    let lift: Vec<f32> = (0..n_mfcc)
+        .map(|k| match lifter {
+            Lifter::None => 1.0,
+            Lifter::Librosa(l) if l > 0.0 => {
+                1.0 + (l / 2.0) * (std::f32::consts::PI * (k as f32 + 1.0) / l).sin()
+            }
+            Lifter::Kaldi(l) if l > 0.0 => {
+                1.0 + (l / 2.0) * (std::f32::consts::PI * k as f32 / l).sin()
+            }
+            _ => 1.0,
+        })
+        .collect();
+    for mut row in out.rows_mut() {
+        row.iter_mut().zip(&lift).for_each(|(v, l)| *v *= l);
+    }
+    out
+}
+
+/// Kaldi fbank parameters (`compute-fbank-feats`, `torchaudio.compliance.kaldi.fbank`, lhotse).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FbankConfig {
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Frame length in ms (25).
+    pub frame_length_ms: f64,
+    /// Frame shift in ms (10).
+    pub frame_shift_ms: f64,
+    /// Number of mel bins (80, as lhotse; Kaldi's own default is 23).
+    pub num_mel_bins: usize,
+    /// Low cut-off in Hz (20).
+    pub low_freq: f64,
+    /// High cut-off in Hz; ≤ 0 is an offset from Nyquist (−400, as lhotse).
+    pub high_freq: f64,
+    /// Pre-emphasis coefficient (0.97).
+    pub preemphasis: f32,
+    /// Subtract each frame's mean (true).
+    pub remove_dc_offset: bool,
+    /// Window (Povey).
+    pub window: Window,
+    /// Round the FFT size up to a power of two (true).
+    pub round_to_power_of_two: bool,
+    /// Floor before the log (f32 epsilon, as torchaudio and kaldi-native-fbank).
+    pub log_floor: f32,
+}
+
+impl FbankConfig {
+    /// Kaldi/lhotse defaults for a sample rate.
+    pub fn new(sample_rate: u32) -> Self {
+        FbankConfig {
+            sample_rate,
+            frame_length_ms: 25.0,
+            frame_shift_ms: 10.0,
+            num_mel_bins: 80,
+            low_freq: 20.0,
+            high_freq: -400.0,
+            preemphasis: 0.97,
+            remove_dc_offset: true,
+            window: Window::Povey,
+            round_to_power_of_two: true,
+            log_floor: f32::EPSILON,
+        }
+    }
+    /// Sets the number of mel bins.
+    pub fn with_num_mel_bins(mut self, n: usize) -> Self {
+        self.num_mel_bins = n;
+        self
+    }
+    /// Sets the frame length and shift in ms.
+    pub fn with_frames_ms(mut self, length: f64, shift: f64) -> Self {
+        self.frame_length_ms = length;
+        self.frame_shift_ms = shift;
+        self
+    }
+    /// Sets the high cut-off (≤ 0: offset from Nyquist).
+    pub fn with_high_freq(mut self, f: f64) -> Self {
+        self.high_freq = f;
+        self
+    }
+    /// Window size and shift in samples, and the FFT size.
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        let sr = f64::from(self.sample_rate);
+        let win = (sr * self.frame_length_ms / 1000.0) as usize;
+        let shift = (sr * self.frame_shift_ms / 1000.0) as usize;
+        let n_fft = if self.round_to_power_of_two {
+            win.max(1).next_power_of_two()
+        } else {
+            win
+        };
+        (win, shift, n_fft)
+    }
+}
+
+/// A planned Kaldi fbank extractor.
+#[derive(Clone)]
+pub struct Fbank {
+    cfg: FbankConfig,
+    window: Vec<f32>,
+    mel: MelFilterbank,
+    fft: Arc<dyn RealToComplex<f32>>,
+}
+
+impl std::fmt::Debug for Fbank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fbank").field("cfg", &self.cfg).finish()
+    }
+}
+
+impl Fbank {
+    /// Plans the extractor.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParam`] for a zero rate, empty frames or a bad frequency range.
+    pub fn new(cfg: FbankConfig) -> Result<Self> {
+        let (win, shift, n_fft) = cfg.sizes();
+        if win < 2 || shift == 0 {
+            return Err(AudioError::InvalidParam(format!("fbank: {cfg:?}")));
+        }
+        let mel = MelFilterbank::new(&MelConfig {
+            sample_rate: cfg.sample_rate,
+            n_fft,
+            n_mels: cfg.num_mel_bins,
+            fmin: cfg.low_freq,
+            fmax: Some(cfg.high_freq),
+            scale: MelScale::Kaldi,
+            norm: MelNorm::None,
+            torchaudio_f32: false,
+        })?;
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        Ok(Fbank {
+            window: cfg.window.coefficients(win),
+            cfg,
+            mel,
+            fft,
+        })
+    }
+
+    /// Mel power energies (before the log): frames × bins, `snip_edges` framing (no centring).
+    ///
+    /// # Errors
+    /// [`AudioError::NonFinite`] for NaN/∞ samples.
+    pub fn mel_power(&self, samples: &[f32]) -> Result<Array2<f32>> {
+        check_finite(samples)?;
+        let (win, shift, n_fft) = self.cfg.sizes();
+        let frames = if samples.len() < win {
+            0
+        } else {
+            1 + (samples.len() - win) / shift
+        };
+        let nf = n_fft / 2 + 1;
+        let mut power = Array2::<f32>::zeros((frames, nf));
+        let mut buf = self.fft.make_input_vec();
+        let mut spec = self.fft.make_output_vec();
+        let mut scratch = self.fft.make_scratch_vec();
+        let mut frame = vec![0.0f64; win];
+        for (t, mut row) in power.rows_mut().into_iter().enumerate() {
+            let s = &samples[t * shift..t * shift + win];
+            frame
+                .iter_mut()
+                .zip(s)
+                .for_each(|(f, &x)| *f = f64::from(x));
+            if self.cfg.remove_dc_offset {
+                let mean = frame.iter().sum::<f64>() / win as f64;
+                frame.iter_mut().for_each(|f| *f -= mean);
+            }
+            let p = f64::from(self.cfg.preemphasis);
+            if p != 0.0 {
+                for i in (1..win).rev() {
+                    frame[i] -= p * frame[i - 1];
+                }
+                frame[0] -= p * frame[0];
+            }
+            buf.iter_mut().for_each(|b| *b = 0.0);
+            for ((b, &f), &w) in buf.iter_mut().zip(&frame).zip(&self.window) {
+                *b = f as f32 * w;
+            }
+            if self
+                .fft
+                .process_with_scratch(&mut buf, &mut spec, &mut scratch)
+                .is_err()
+            {
+                return Err(AudioError::InvalidParam("fft buffer size".into()));
+            }
+            for (o, c) in row.iter_mut().zip(&spec) {
+                *o = c.re * c.re + c.im * c.im;
+            }
+        }
+        self.mel.apply(&power)
+    }
+
+    /// Log mel energies, `ln(max(e, log_floor))`: Kaldi's fbank features.
+    ///
+    /// # Errors
+    /// As [`Fbank::mel_power`].
+    pub fn fbank(&self, samples: &[f32]) -> Result<Array2<f32>> {
+        let floor = self.cfg.log_floor;
+        Ok(self.mel_power(samples)?.mapv(|v| v.max(floor).ln()))
+    }
+}
+
+/// Named parameter sets matching a reference library's defaults (see `docs/audio.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// librosa: 2048/2048/512, periodic Hann, centred, zero pad, Slaney mel with Slaney norm, 128
+    /// mels, `power_to_db(ref=1, amin=1e-10, top_db=80)`, 20 MFCC.
+    Librosa,
+    /// torchaudio: 400/400/200, Hann, centred, reflect pad, HTK mel without norm, 128 mels,
+    /// `AmplitudeToDB(top_db=80)`, 40 MFCC.
+    Torchaudio,
+    /// Kaldi/lhotse fbank: 25 ms / 10 ms, Povey window, pre-emphasis 0.97, DC removed, Kaldi mel,
+    /// 80 bins 20 Hz to Nyquist − 400, natural-log energies, 13 MFCC with lifter 22.
+    Kaldi,
+}
+
+impl std::str::FromStr for Preset {
+    type Err = AudioError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "librosa" => Ok(Preset::Librosa),
+            "torchaudio" => Ok(Preset::Torchaudio),
+            "kaldi" | "lhotse" => Ok(Preset::Kaldi),
+            _ => Err(AudioError::InvalidParam(format!(
+                "unknown preset {s:?} (librosa, torchaudio, kaldi)"
+            ))),
+        }
+    }
+}
+
+/// Feature configuration: a preset plus overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FeatureConfig {
+    /// The preset the defaults come from.
+    pub preset: Preset,
+    /// Sample rate of the input.
+    pub sample_rate: u32,
+    /// FFT size (Kaldi: derived from the window, rounded up to a power of two; set to override
+    /// the window length in samples instead).
+    pub n_fft: usize,
+    /// Hop in samples.
+    pub hop_length: usize,
+    /// Number of mel bands.
+    pub n_mels: usize,
+    /// Number of MFCCs.
+    pub n_mfcc: usize,
+    /// Floor of the dB scale below the maximum (`None` disables; not used by Kaldi).
+    pub top_db: Option<f32>,
+}
+
+impl FeatureConfig {
+    /// The preset's defaults at this sample rate.
+    pub fn preset(preset: Preset, sample_rate: u32) -> Self {
+        match preset {
+            Preset::Librosa => FeatureConfig {
+                preset,
+                sample_rate,
+                n_fft: 2048,
+                hop_length: 512,
+                n_mels: 128,
+                n_mfcc: 20,
+                top_db: Some(80.0),
+            },
+            Preset::Torchaudio => FeatureConfig {
+                preset,
+                sample_rate,
+                n_fft: 400,
+                hop_length: 200,
+                n_mels: 128,
+                n_mfcc: 40,
+                top_db: Some(80.0),
+            },
+            Preset::Kaldi => {
+                let fb = FbankConfig::new(sample_rate);
+                let (win, shift, _) = fb.sizes();
+                FeatureConfig {
+                    preset,
+                    sample_rate,
+                    n_fft: win,
+                    hop_length: shift,
+                    n_mels: 80,
+                    n_mfcc: 13,
+                    top_db: None,
+                }
+            }
+        }
+    }
+    /// Sets n_fft (and the window length).
+    pub fn with_n_fft(mut self, n: usize) -> Self {
+        self.n_fft = n;
+        self
+    }
+    /// Sets the hop.
+    pub fn with_hop_length(mut self, n: usize) -> Self {
+        self.hop_length = n;
+        self
+    }
+    /// Sets the number of mel bands.
+    pub fn with_n_mels(mut self, n: usize) -> Self {
+        self.n_mels = n;
+        self
+    }
+    /// Sets the number of MFCCs.
+    pub fn with_n_mfcc(mut self, n: usize) -> Self {
+        self.n_mfcc = n;
+        self
+    }
+    /// Sets top_db.
+    pub fn with_top_db(mut self, t: Option<f32>) -> Self {
+        self.top_db = t;
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Engine {
+    Stft(Stft, MelFilterbank),
+    Kaldi(Fbank),
+}
+
+/// A planned feature extractor for a [`FeatureConfig`]: build once, call for every clip.
+///
+/// ```
+/// use dataprep_audio::features::{FeatureConfig, FeatureExtractor, Preset};
+/// let sr = 16000;
+/// let tone: Vec<f32> = (0..sr).map(|i| (i as f32 * 440.0 * 6.2832 / sr as f32).sin()).collect();
+/// let fx = FeatureExtractor::new(FeatureConfig::preset(Preset::Torchaudio, sr))?;
+/// let mel = fx.mel(&tone)?;
+/// assert_eq!(mel.dim(), (81, 128)); // frames × mels
+/// let mfcc = fx.mfcc(&tone)?;
+/// assert_eq!(mfcc.ncols(), 40);
+/// # Ok::<(), dataprep_audio::AudioError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FeatureExtractor {
+    cfg: FeatureConfig,
+    engine: Engine,
+}
+
+impl FeatureExtractor {
+    /// Plans the extractor.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParam`] for inconsistent parameters.
+    pub fn new(cfg: FeatureConfig) -> Result<Self> {
+        let engine = match cfg.preset {
+            Preset::Librosa | Preset::Torchaudio => {
+                let (pad, scale, norm) = if cfg.preset == Preset::Librosa {
+                    (PadMode::Constant, MelScale::Slaney, MelNorm::Slaney)
+                } else {
+                    (PadMode::Reflect, MelScale::Htk, MelNorm::None)
+                };
+                let stft = Stft::new(
+                    StftConfig::default()
+                        .with_n_fft(cfg.n_fft)
+                        .with_hop_length(cfg.hop_length)
+                        .with_pad_mode(pad),
+                )?;
+                let mel = MelFilterbank::new(
+                    &MelConfig::new(cfg.sample_rate, cfg.n_fft)
+                        .with_n_mels(cfg.n_mels)
+                        .with_scale(scale)
+                        .with_norm(norm)
+                        .with_torchaudio_f32(cfg.preset == Preset::Torchaudio),
+                )?;
+                Engine::Stft(stft, mel)
+            }
+            Preset::Kaldi => {
+                let mut fb = FbankConfig::new(cfg.sample_rate).with_num_mel_bins(cfg.n_mels);
+                let sr = f64::from(cfg.sample_rate.max(1));
+                fb.frame_length_ms = cfg.n_fft as f64 * 1000.0 / sr;
+                fb.frame_shift_ms = cfg.hop_length as f64 * 1000.0 / sr;
+                // Recover exact sample counts despite float rounding.
+                let (w, s, _) = fb.sizes();
+                if w != cfg.n_fft {
+                    fb.frame_length_ms = (cfg.n_fft as f64 + 0.5) * 1000.0 / sr;
+                }
+                if s != cfg.hop_length {
+                    fb.frame_shift_ms = (cfg.hop_length as f64 + 0.5) * 1000.0 / sr;
+                }
+                Engine::Kaldi(Fbank::new(fb)?)
+            }
+        };
+        Ok(FeatureExtractor { cfg, engine })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FeatureConfig {
+        &self.cfg
+    }
+
+    /// Power mel spectrogram, frames × n_mels.
+    ///
+    /// # Errors
+    /// [`AudioError::NonFinite`] for NaN/∞ samples.
+    pub fn mel(&self, samples: &[f32]) -> Result<Array2<f32>> {
+        match &self.engine {
+            Engine::Stft(stft, mel) => mel.apply(&stft.spectrogram(samples, 2.0)?),
+            Engine::Kaldi(fb) => fb.mel_power(samples),
+        }
+    }
+
+    /// Log mel: dB (`power_to_db`, ref 1, amin 1e-10, top_db) for librosa/torchaudio, natural log
+    /// with the f32-epsilon floor for Kaldi.
+    ///
+    /// # Errors
+    /// As [`FeatureExtractor::mel`].
+    pub fn log_mel(&self, samples: &[f32]) -> Result<Array2<f32>> {
+        let mel = self.mel(samples)?;
+        Ok(self.log_of(&mel))
+    }
+
+    /// The log of a power mel computed by [`FeatureExtractor::mel`].
+    pub fn log_of(&self, mel: &Array2<f32>) -> Array2<f32> {
+        match &self.engine {
+            Engine::Stft(..) => power_to_db(mel, 1.0, 1e-10, self.cfg.top_db),
+            Engine::Kaldi(fb) => {
+                let floor = fb.cfg.log_floor;
+                mel.mapv(|v| v.max(floor).ln())
+            }
+        }
+    }
+
+    /// MFCC, frames × n_mfcc: DCT-II ortho of the log mel (librosa `mfcc(S=power_to_db(mel))`,
+    /// torchaudio `MFCC`, Kaldi with lifter 22 and no energy term).
+    ///
+    /// # Errors
+    /// As [`FeatureExtractor::mel`].
+    pub fn mfcc(&self, samples: &[f32]) -> Result<Array2<f32>> {
+        let log = self.log_mel(samples)?;
+        Ok(self.mfcc_of_log(&log))
+    }
+
+    /// MFCC from a log mel computed by [`FeatureExtractor::log_mel`].
+    pub fn mfcc_of_log(&self, log_mel: &Array2<f32>) -> Array2<f32> {
+        let lifter = match self.cfg.preset {
+            Preset::Kaldi => Lifter::Kaldi(22.0),
+            _ => Lifter::None,
+        };
+        mfcc_from_log_mel(log_mel, self.cfg.n_mfcc, lifter)
+    }
+}

@@ -1,0 +1,32 @@
+//! Audio preparation for dataprep: decoding, resampling, loudness, noise reduction,
+//! spectrogram/mel/MFCC/fbank presets, VAD and alignment.
+//!
+//! Plain functions first, thin [`dataprep_core::Stage`] adapters in [`stages`]:
+//! - [`decode()`] / [`decode_file`]: symphonia (WAV, FLAC, MP3, OGG/Vorbis, AAC/M4A, ALAC) with
+//!   [`DecodeLimits`] and typed [`AudioError`]s — never a panic on hostile bytes;
+//! - [`signal`]: downmix, rubato resampling, peak / RMS / EBU R128 normalisation, trimming;
+//! - [`features`]: STFT, mel, dB, MFCC, Kaldi fbank, with [`Preset::Librosa`],
+//!   [`Preset::Torchaudio`] and [`Preset::Kaldi`] tested against the reference libraries;
+//! - [`denoise`] (noisereduce's spectral gating), [`vad`], [`subtitles`], [`ctc`] forced
+//!   alignment, seeded [`augment`]ation, [`npy`] and [`wav`] writers.
+//!
+//! Feature matrices are `ndarray::Array2<f32>`, frames × bins. See `docs/audio.md` for the guide.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod decode;
+pub mod error;
+pub mod features;
+pub mod wav;
+
+pub use decode::{Audio, AudioInfo, DecodeLimits, NonFinitePolicy, decode, decode_file, sanitize};
+pub use error::{AudioError, Result};
+pub use features::{FeatureConfig, FeatureExtractor, Preset};
+pub mod augment;
+pub mod ctc;
+pub mod denoise;
+pub mod npy;
+pub mod signal;
+pub mod stages;
+pub mod subtitles;
+pub mod vad;

@@ -1,0 +1,15 @@
+//! Integration tests of dataprep-audio.
+
+mod audio {
+    mod augment;
+    mod common;
+    mod ctc;
+    mod decode;
+    mod denoise;
+    mod features;
+    mod interop;
+    mod signal;
+    mod stages;
+    mod subtitles;
+    mod vad;
+}
