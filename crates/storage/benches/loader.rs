@@ -23,6 +23,9 @@
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::{Rng, data_dir};
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dataprep_core::{IterableDataset, Record, Sink, Value};
 use dataprep_storage::sharded::{MANIFEST_FILE, Manifest, ParquetShards};
@@ -32,28 +35,6 @@ use dataprep_storage::{
 
 const WDS_SAMPLES: usize = 16_384;
 const PARQUET_ROWS: usize = 262_144;
-
-fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("DATAPREP_BENCH_DATA") {
-        return PathBuf::from(d);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("bench-data")
-}
-
-/// Deterministic xorshift64*.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
 
 /// The manifest of `dir` if it holds a complete dataset of `n` records.
 fn existing(dir: &Path, n: usize) -> Option<Manifest> {

@@ -18,36 +18,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod common;
+use common::{Rng, data_dir};
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dataprep_core::{IterableDataset, Pipeline};
 use dataprep_storage::{Compression, JsonlReader, ParquetReader, ParquetWriter};
 
 const TARGET_BYTES: u64 = 20_000_000;
-
-fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("DATAPREP_BENCH_DATA") {
-        return PathBuf::from(d);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("bench-data")
-}
-
-/// Deterministic xorshift64*.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const WORDS: &[&str] = &[
     "the",
