@@ -9,6 +9,7 @@
 //! | `storage` | `dataprep-storage`: JSONL, Parquet, Arrow IPC, CSV, WebDataset, HF layout, sharded writers | `storage` (default) |
 //! | `split` | `dataprep-split`: splits, cross-validation, hash splits, leakage, balanced sampling | `split` (default) |
 //! | `text` | `dataprep-text`: normalisation, mojibake repair, segmentation, tokenization, token shards | `text` (default) |
+//! | `quality` | `dataprep-quality`: datatrove-compatible heuristic quality filters with scores | `quality` (default) |
 //! | `audio` | `dataprep-audio`: decoding, resampling, features (mel/MFCC/fbank), VAD, alignment | `audio` (default) |
 //!
 //! ```
@@ -24,6 +25,8 @@
 #[cfg(feature = "audio")]
 pub use dataprep_audio as audio;
 pub use dataprep_core as core;
+#[cfg(feature = "quality")]
+pub use dataprep_quality as quality;
 #[cfg(feature = "split")]
 pub use dataprep_split as split;
 #[cfg(feature = "storage")]

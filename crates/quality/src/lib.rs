@@ -1,0 +1,10 @@
+//! Text quality for dataprep: heuristic filters with scores, exact/near/span dedup, decontamination and PII.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+pub mod filters;
+mod pyuni;
+pub mod words;
+
+pub use error::{Error, Result};

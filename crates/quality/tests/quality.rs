@@ -1,0 +1,7 @@
+//! Integration tests for dataprep-quality (one binary for the crate).
+
+mod quality {
+    pub(crate) mod common;
+    mod parity;
+    mod words;
+}
