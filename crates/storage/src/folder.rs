@@ -7,6 +7,10 @@
 //! system. Hidden files (a name starting with `.`) are skipped, which also skips the temporary
 //! files of our crash-safe writers.
 //!
+//! The folder may also be a URL of an object-store prefix (`s3://bucket/images`, feature
+//! `object-store`): every object under the prefix is a file, keyed by its key relative to the
+//! prefix, with the same order, sharding, limits and errors.
+//!
 //! A file larger than [`MediaFolderBuilder::with_max_file_bytes`] (default 256 MiB) is a `Limit`
 //! record error naming it, without reading it; a file that cannot be read is an `Io` record
 //! error. Both let the job go on.
@@ -26,12 +30,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use dataprep_core::{
     DataType, Dataset, Error, Field, IterableDataset, Location, Record, RecordError,
     RecordErrorKind, Records, Result, Schema, Shard,
 };
+
+use crate::store::Dir;
 
 /// Default limit on one file's size: 256 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
@@ -39,9 +45,10 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
 /// A folder of files as an [`IterableDataset`] (sharded by file) and a [`Dataset`].
 #[derive(Debug, Clone)]
 pub struct MediaFolder {
-    root: PathBuf,
-    /// Relative paths, sorted.
+    root: Dir,
+    /// Relative paths, sorted, with their sizes when listed.
     files: Vec<String>,
+    sizes: Vec<u64>,
     max_file_bytes: u64,
 }
 
@@ -70,34 +77,59 @@ impl MediaFolder {
         &self.files
     }
 
-    fn read(&self, rel: &str) -> Result<Record> {
-        let path = self.root.join(rel);
+    fn read(&self, index: usize) -> Result<Record> {
+        let rel = self.files[index].as_str();
+        let path = self.root.location(rel);
         let err = |kind, msg: String| {
             RecordError::new(kind, msg)
                 .with_key(rel)
                 .with_location(Location::file(&path))
         };
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| err(RecordErrorKind::Io, "cannot stat".into()).with_source(e))?;
-        if meta.len() > self.max_file_bytes {
+        // The size now (the file may have changed since it was listed).
+        let len = match self.root.size(rel) {
+            Ok(Some(n)) => n,
+            Ok(None) => {
+                return Err(err(RecordErrorKind::Io, "cannot stat: no such file".into()).into());
+            }
+            Err(e) => {
+                return Err(err(RecordErrorKind::Io, "cannot stat".into())
+                    .with_source(e)
+                    .into());
+            }
+        };
+        if len > self.max_file_bytes {
             return Err(err(
                 RecordErrorKind::Limit,
                 format!(
-                    "file of {} bytes is over the limit of {}",
-                    meta.len(),
+                    "file of {len} bytes is over the limit of {}",
                     self.max_file_bytes
                 ),
             )
             .into());
         }
-        let bytes = std::fs::read(&path)
+        // Read at most one byte past the limit, in case the file grew after the check.
+        let bytes = self
+            .root
+            .read_range(rel, 0, self.max_file_bytes + 1)
             .map_err(|e| err(RecordErrorKind::Io, "cannot read".into()).with_source(e))?;
+        if bytes.len() as u64 > self.max_file_bytes {
+            return Err(err(
+                RecordErrorKind::Limit,
+                format!("file grew past the limit of {} bytes", self.max_file_bytes),
+            )
+            .into());
+        }
         let size = bytes.len() as i64;
         Ok(Record::new()
             .with_key(rel)
             .with("path", rel)
             .with("bytes", bytes)
             .with("size", size))
+    }
+
+    /// The sizes of the files when they were listed, in the order of [`files`](Self::files).
+    pub fn sizes(&self) -> &[u64] {
+        &self.sizes
     }
 
     fn folder_schema() -> Schema {
@@ -135,52 +167,40 @@ impl MediaFolderBuilder {
         if self.max_file_bytes == 0 {
             return Err(Error::Config("MediaFolder: zero file size limit".into()));
         }
-        let mut files = Vec::new();
-        let mut stack = vec![self.root.clone()];
-        while let Some(dir) = stack.pop() {
-            let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-            for entry in entries {
-                let entry = entry.map_err(|e| Error::io(&dir, e))?;
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') {
-                    continue;
-                }
-                let ft = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
-                if ft.is_dir() {
-                    stack.push(entry.path());
-                } else if ft.is_file() {
-                    let p = entry.path();
-                    let ok = self.extensions.as_ref().is_none_or(|exts| {
-                        p.extension()
-                            .and_then(|e| e.to_str())
-                            .is_some_and(|e| exts.contains(&e.to_ascii_lowercase()))
-                    });
-                    if ok {
-                        files.push(relative(&self.root, &p));
-                    }
-                }
-            }
+        let root = Dir::open(&self.root)?;
+        if let Dir::Local(d) = &root
+            && !d.is_dir()
+        {
+            let e = std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory");
+            return Err(Error::io(d, e));
         }
-        files.sort();
+        let (files, sizes) = root
+            .list_all()?
+            .into_iter()
+            .filter(|(rel, _)| {
+                self.extensions.as_ref().is_none_or(|exts| {
+                    let base = rel.rsplit('/').next().unwrap_or(rel);
+                    base.rsplit_once('.')
+                        .is_some_and(|(_, e)| exts.contains(&e.to_ascii_lowercase()))
+                })
+            })
+            .unzip();
         Ok(MediaFolder {
-            root: self.root,
+            root,
             files,
+            sizes,
             max_file_bytes: self.max_file_bytes,
         })
     }
 }
 
-fn relative(root: &Path, p: &Path) -> String {
-    let rel = p.strip_prefix(root).unwrap_or(p);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 impl IterableDataset for MediaFolder {
     fn open(&self, shard: Shard) -> Result<Records<'_>> {
-        Ok(Box::new(shard.select(&self.files).map(|f| self.read(f))))
+        Ok(Box::new(
+            (shard.rank..self.files.len())
+                .step_by(shard.world_size)
+                .map(|i| self.read(i)),
+        ))
     }
 
     fn len_hint(&self) -> Option<u64> {
@@ -198,11 +218,13 @@ impl Dataset for MediaFolder {
     }
 
     fn get(&self, index: usize) -> Result<Record> {
-        let f = self.files.get(index).ok_or(Error::OutOfRange {
-            index,
-            len: self.files.len(),
-        })?;
-        self.read(f)
+        if index >= self.files.len() {
+            return Err(Error::OutOfRange {
+                index,
+                len: self.files.len(),
+            });
+        }
+        self.read(index)
     }
 
     fn schema(&self) -> Option<Schema> {

@@ -15,6 +15,12 @@
 //! mix of two runs (a crash *during* `finish()` can leave a split incomplete, which
 //! [`HfDataset::open`] detects from the `-of-` counts).
 //!
+//! **Object storage.** `dir` may be a URL (`s3://bucket/datasets/mine`, feature
+//! `object-store`): the hidden part files are then written to a local staging directory (the
+//! system's temporary directory), and `finish()` uploads each shard under its final name
+//! (multipart, each visible only once complete), then `README.md` last; [`HfDataset::open`]
+//! lists `dir/data` on the store and reads the shards with ranged requests.
+//!
 //! **Features.** Strings, binary, booleans, integers and floats of every width, timestamps,
 //! lists (`sequence`) and structs map to `datasets` feature types. If a column has a type with no
 //! such mapping (map, tensor), `dataset_info.features` is left out and `datasets` infers the
@@ -47,11 +53,16 @@ use dataprep_core::{
 
 use crate::atomic::TempFile;
 use crate::parquet::{ParquetReader, ParquetWriter};
+use crate::store::{Dir, url_of};
 
 /// Writes the HF layout; see the [module documentation](self).
 #[derive(Debug)]
 pub struct HfDatasetWriter {
     dir: PathBuf,
+    /// Where the part files are written: `dir/data`, or a local staging directory for a URL.
+    stage: PathBuf,
+    /// `dir` in object storage (the staging directory is then removed on drop).
+    remote: Option<Dir>,
     cfg: HfDatasetWriterBuilder,
     schema: Option<Schema>,
     /// Per split, in order of first write.
@@ -125,7 +136,7 @@ impl HfDatasetWriter {
             .map(|(k, v)| (k.len() + v.approx_size()) as u64)
             .sum();
         let max = self.cfg.max_records;
-        let dir = self.dir.join("data");
+        let dir = self.stage.clone();
         let schema = self.schema.clone();
         let st = self.splits.entry(split.to_owned()).or_default();
         if st.current.is_none() {
@@ -205,18 +216,29 @@ impl HfDatasetWriterBuilder {
         self
     }
 
-    /// Creates `dir/data`.
+    /// Creates `dir/data` (for a URL: the local staging directory).
     ///
     /// # Errors
-    /// [`Error::Config`] for a zero shard size; [`Error::Io`] naming the directory.
+    /// [`Error::Config`] for a zero shard size or a URL without the `object-store` feature;
+    /// [`Error::Io`] naming the directory.
     pub fn build(self) -> Result<HfDatasetWriter> {
         if self.max_records == 0 {
             return Err(Error::Config("HfDatasetWriter: zero shard size".into()));
         }
-        let data = self.dir.join("data");
-        std::fs::create_dir_all(&data).map_err(|e| Error::io(&data, e))?;
+        let (stage, remote) = if url_of(&self.dir).is_some() {
+            static STAGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = STAGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let stage =
+                std::env::temp_dir().join(format!("dataprep-hf-{}-{n}", std::process::id()));
+            (stage, Some(Dir::open(&self.dir)?))
+        } else {
+            (self.dir.join("data"), None)
+        };
+        std::fs::create_dir_all(&stage).map_err(|e| Error::io(&stage, e))?;
         Ok(HfDatasetWriter {
             dir: self.dir.clone(),
+            stage,
+            remote,
             schema: self.schema.clone(),
             cfg: self,
             splits: BTreeMap::new(),
@@ -257,16 +279,15 @@ impl Sink for HfDatasetWriter {
                 st.parts.push((part, n));
             }
         }
-        let data = self.dir.join("data");
+        let data = match &self.remote {
+            Some(_) => Dir::open(&self.dir.join("data"))?,
+            None => Dir::Local(self.dir.join("data")),
+        };
         // Shards of these splits left by an earlier run (with another shard count) would make
         // the split inconsistent: remove them first.
-        for e in std::fs::read_dir(&data)
-            .map_err(|e| Error::io(&data, e))?
-            .flatten()
-        {
-            let name = e.file_name().to_string_lossy().into_owned();
+        for (name, _) in data.list()? {
             if parse_shard_name(&name).is_some_and(|(split, ..)| self.splits.contains_key(&split)) {
-                std::fs::remove_file(e.path()).map_err(|err| Error::io(e.path(), err))?;
+                data.delete(&name)?;
             }
         }
         let mut infos = Vec::new();
@@ -274,20 +295,40 @@ impl Sink for HfDatasetWriter {
             let n = st.parts.len();
             let mut download = 0;
             for (i, (part, _)) in st.parts.iter().enumerate() {
-                let dest = data.join(format!("{name}-{i:05}-of-{n:05}.parquet"));
-                std::fs::rename(part, &dest).map_err(|e| Error::io(&dest, e))?;
-                download += std::fs::metadata(&dest).map_or(0, |m| m.len());
+                let dest = format!("{name}-{i:05}-of-{n:05}.parquet");
+                download += std::fs::metadata(part).map_or(0, |m| m.len());
+                // Local: a rename in `data`; a URL: a multipart upload.
+                data.put_file(part, &dest)?;
+                if self.remote.is_some() {
+                    let _ = std::fs::remove_file(part);
+                }
             }
             infos.push((name.clone(), st.num_examples, st.num_bytes, download));
         }
-        if let Ok(d) = std::fs::File::open(&data) {
-            let _ = d.sync_all();
+        if let Dir::Local(d) = &data
+            && let Ok(f) = std::fs::File::open(d)
+        {
+            let _ = f.sync_all();
         }
         let card = dataset_card(&self.cfg, self.schema.as_ref(), &infos);
-        let path = self.dir.join("README.md");
-        let (tmp, mut f) = TempFile::create(&path)?;
-        std::io::Write::write_all(&mut f, card.as_bytes()).map_err(|e| Error::io(&path, e))?;
-        tmp.commit(f)
+        match &self.remote {
+            Some(root) => root.write("README.md", card.as_bytes()),
+            None => {
+                let path = self.dir.join("README.md");
+                let (tmp, mut f) = TempFile::create(&path)?;
+                std::io::Write::write_all(&mut f, card.as_bytes())
+                    .map_err(|e| Error::io(&path, e))?;
+                tmp.commit(f)
+            }
+        }
+    }
+}
+
+impl Drop for HfDatasetWriter {
+    fn drop(&mut self) {
+        if self.remote.is_some() {
+            let _ = std::fs::remove_dir_all(&self.stage);
+        }
     }
 }
 
@@ -469,12 +510,18 @@ impl HfDataset {
     pub fn open(dir: impl AsRef<Path>) -> Result<HfDataset> {
         let dir = dir.as_ref().to_path_buf();
         let data = dir.join("data");
+        let listing = Dir::open(&data)?;
+        if url_of(&data).is_none() {
+            // A missing local `data` directory is an error, not an empty dataset.
+            std::fs::read_dir(&data).map_err(|e| Error::io(&data, e))?;
+        }
         let mut found: BTreeMap<String, Vec<(usize, usize, PathBuf)>> = BTreeMap::new();
-        for e in std::fs::read_dir(&data).map_err(|e| Error::io(&data, e))? {
-            let e = e.map_err(|e| Error::io(&data, e))?;
-            let name = e.file_name().to_string_lossy().into_owned();
+        for (name, _) in listing.list()? {
             if let Some((split, i, n)) = parse_shard_name(&name) {
-                found.entry(split).or_default().push((i, n, e.path()));
+                found
+                    .entry(split)
+                    .or_default()
+                    .push((i, n, listing.location(&name)));
             }
         }
         let mut splits = BTreeMap::new();

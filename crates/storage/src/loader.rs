@@ -12,7 +12,9 @@
 //! `.jsonl.gz`, `.jsonl.zst`), WebDataset tars (`.tar`) or Arrow IPC (`.arrow`, `.ipc`,
 //! `.feather`). With the `object-store` feature every location may also be a URL (`s3://…`,
 //! `gs://…`, `az://…`, `http(s)://…`, `file://…`): a prefix is listed (or its `manifest.json`
-//! read), and each shard is downloaded to a temporary file by a reader thread, read, and deleted.
+//! read), and each shard is streamed by a reader thread straight from the store, with no
+//! temporary file: tars and JSON Lines as one streaming GET, Parquet and Arrow IPC through ranged
+//! reads of the blocks they need.
 //!
 //! ## The order of an epoch
 //!
@@ -382,11 +384,19 @@ fn is_url(s: &str) -> bool {
 #[derive(Debug, Clone)]
 enum Source {
     Local(PathBuf),
+    /// A URL, read by the format readers themselves (streamed or ranged).
     #[cfg(feature = "object-store")]
-    Object {
-        store: crate::object::ObjectStorage,
-        key: String,
-    },
+    Url(PathBuf),
+}
+
+impl Source {
+    fn path(&self) -> &Path {
+        match self {
+            Source::Local(p) => p,
+            #[cfg(feature = "object-store")]
+            Source::Url(u) => u,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -515,13 +525,11 @@ fn resolve_url(url: &str) -> Result<Vec<ShardSpec>> {
 
 #[cfg(feature = "object-store")]
 fn url_entry(spec: ShardSpec) -> Result<Entry> {
-    let (parent, key) = split_url(&spec.location);
-    let store = crate::object::ObjectStorage::open(parent)?;
-    let key = key.to_owned();
-    Ok(Entry {
-        spec,
-        source: Source::Object { store, key },
-    })
+    let (parent, _) = split_url(&spec.location);
+    // Fails early for a store that cannot be configured (unknown scheme, no credentials).
+    crate::object::ObjectStorage::open(parent)?;
+    let source = Source::Url(PathBuf::from(&spec.location));
+    Ok(Entry { spec, source })
 }
 
 #[cfg(not(feature = "object-store"))]
@@ -559,47 +567,6 @@ fn resolve_one(s: &str) -> Result<Vec<ShardSpec>> {
     resolve_local(Path::new(s))
 }
 
-/// A downloaded copy of a remote shard, deleted on drop.
-struct LocalCopy {
-    path: PathBuf,
-    dir: Option<PathBuf>,
-}
-
-impl Drop for LocalCopy {
-    fn drop(&mut self) {
-        if let Some(d) = &self.dir {
-            let _ = std::fs::remove_dir_all(d);
-        }
-    }
-}
-
-#[cfg(feature = "object-store")]
-static DOWNLOADS: AtomicU64 = AtomicU64::new(0);
-
-fn local_copy(entry: &Entry) -> Result<LocalCopy> {
-    match &entry.source {
-        Source::Local(p) => Ok(LocalCopy {
-            path: p.clone(),
-            dir: None,
-        }),
-        #[cfg(feature = "object-store")]
-        Source::Object { store, key } => {
-            let dir = std::env::temp_dir().join(format!(
-                "dataprep-loader-{}-{}",
-                std::process::id(),
-                DOWNLOADS.fetch_add(1, Ordering::Relaxed)
-            ));
-            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            let copy = LocalCopy {
-                path: dir.join(entry.spec.name()),
-                dir: Some(dir),
-            };
-            store.download(key, &copy.path)?;
-            Ok(copy)
-        }
-    }
-}
-
 /// Feeds the records of one shard to `f` (which returns false to stop). A shard that cannot be
 /// opened or downloaded is one record error naming it.
 fn for_each_record(entry: &Entry, cfg: &LoaderConfig, f: &mut dyn FnMut(Result<Record>) -> bool) {
@@ -614,14 +581,7 @@ fn for_each_record(entry: &Entry, cfg: &LoaderConfig, f: &mut dyn FnMut(Result<R
             .into(),
         }
     };
-    let copy = match local_copy(entry) {
-        Ok(c) => c,
-        Err(e) => {
-            f(Err(shard_error(e)));
-            return;
-        }
-    };
-    let path = copy.path.clone();
+    let path = entry.source.path();
     let run = |ds: &dyn IterableDataset, f: &mut dyn FnMut(Result<Record>) -> bool| match ds.iter()
     {
         Ok(it) => {
@@ -637,28 +597,27 @@ fn for_each_record(entry: &Entry, cfg: &LoaderConfig, f: &mut dyn FnMut(Result<R
     };
     let built: Result<()> = (|| {
         match entry.spec.format {
-            ShardFileFormat::Parquet => run(&ParquetReader::new(&path).build()?, f),
-            ShardFileFormat::Jsonl => run(&JsonlReader::new(&path).build()?, f),
+            ShardFileFormat::Parquet => run(&ParquetReader::new(path).build()?, f),
+            ShardFileFormat::Jsonl => run(&JsonlReader::new(path).build()?, f),
             ShardFileFormat::WebDataset => run(
-                &WebDatasetReader::new(&path)
+                &WebDatasetReader::new(path)
                     .with_mapping(cfg.wds_mapping.clone())
                     .build()?,
                 f,
             ),
-            ShardFileFormat::ArrowIpc => run(&ArrowIpcReader::new(&path).build()?, f),
+            ShardFileFormat::ArrowIpc => run(&ArrowIpcReader::new(path).build()?, f),
         }
         Ok(())
     })();
     if let Err(e) = built {
         f(Err(shard_error(e)));
     }
-    drop(copy);
 }
 
 /// Valid records in a shard: from the Parquet footer when it can be read, else by reading.
 fn count_records(entry: &Entry, cfg: &LoaderConfig) -> u64 {
-    if let (ShardFileFormat::Parquet, Source::Local(p)) = (entry.spec.format, &entry.source)
-        && let Ok(r) = ParquetReader::new(p).build()
+    if entry.spec.format == ShardFileFormat::Parquet
+        && let Ok(r) = ParquetReader::new(entry.source.path()).build()
         && let Some(n) = r.len_hint()
     {
         return n;

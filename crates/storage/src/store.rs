@@ -205,6 +205,7 @@ impl Dir {
         match self {
             Dir::Local(d) => {
                 let p = d.join(name);
+                create_parent(&p)?;
                 let (tmp, mut f) = TempFile::create(&p)?;
                 io::Write::write_all(&mut f, bytes).map_err(|e| Error::io(&p, e))?;
                 tmp.commit(f)
@@ -228,6 +229,7 @@ impl Dir {
                     return std::fs::rename(local, &target).map_err(|e| Error::io(&target, e));
                 }
                 let mut src = File::open(local).map_err(|e| Error::io(local, e))?;
+                create_parent(&target)?;
                 let (tmp, mut f) = TempFile::create(&target)?;
                 io::copy(&mut src, &mut f).map_err(|e| Error::io(&target, e))?;
                 tmp.commit(f)
@@ -242,6 +244,7 @@ impl Dir {
         match self {
             Dir::Local(d) => {
                 let target = d.join(name);
+                create_parent(&target)?;
                 let (tmp, mut f) = TempFile::create(&target)?;
                 io::copy(src, &mut f).map_err(|e| Error::io(&target, e))?;
                 tmp.commit(f)
@@ -284,6 +287,75 @@ impl Dir {
         };
         out.sort();
         Ok(out)
+    }
+
+    /// Every file under the directory, recursively, as (`/`-separated relative path, size),
+    /// sorted by path. Hidden files and directories (a name starting with `.`, such as our
+    /// writers' temporary files) are skipped at every level; symbolic links are not followed.
+    pub(crate) fn list_all(&self) -> Result<Vec<(String, u64)>> {
+        let mut out = match self {
+            Dir::Local(root) => {
+                let mut v = Vec::new();
+                let mut stack = vec![root.clone()];
+                while let Some(d) = stack.pop() {
+                    let entries = match std::fs::read_dir(&d) {
+                        Ok(e) => e,
+                        Err(e) if e.kind() == io::ErrorKind::NotFound && d == *root => {
+                            return Ok(Vec::new());
+                        }
+                        Err(e) => return Err(Error::io(&d, e)),
+                    };
+                    for e in entries {
+                        let e = e.map_err(|err| Error::io(&d, err))?;
+                        if e.file_name().to_string_lossy().starts_with('.') {
+                            continue;
+                        }
+                        let ft = e.file_type().map_err(|err| Error::io(e.path(), err))?;
+                        if ft.is_dir() {
+                            stack.push(e.path());
+                        } else if ft.is_file() {
+                            let len = e.metadata().map_err(|err| Error::io(e.path(), err))?.len();
+                            v.push((relative(root, &e.path()), len));
+                        }
+                    }
+                }
+                v
+            }
+            #[cfg(feature = "object-store")]
+            Dir::Remote(s) => s
+                .list("")?
+                .into_iter()
+                .filter(|o| !o.key.split('/').any(|c| c.starts_with('.')))
+                .map(|o| (o.key, o.size))
+                .collect(),
+        };
+        out.sort();
+        Ok(out)
+    }
+
+    /// The bytes `offset..offset + len` of `name` (fewer at its end).
+    pub(crate) fn read_range(&self, name: &str, offset: u64, len: u64) -> io::Result<Vec<u8>> {
+        match self {
+            Dir::Local(d) => {
+                use std::io::{Seek, SeekFrom};
+                let mut f = File::open(d.join(name))?;
+                f.seek(SeekFrom::Start(offset))?;
+                let mut buf = Vec::with_capacity(len.min(1 << 30) as usize);
+                f.take(len).read_to_end(&mut buf)?;
+                Ok(buf)
+            }
+            #[cfg(feature = "object-store")]
+            Dir::Remote(s) => {
+                let size = s.size(name).map_err(to_io)?.ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::NotFound, format!("no object {name}"))
+                })?;
+                let end = offset.saturating_add(len).min(size);
+                if offset >= end {
+                    return Ok(Vec::new());
+                }
+                s.read_range(name, offset..end).map_err(to_io)
+            }
+        }
     }
 
     /// Deletes `name` (no error when it does not exist).
@@ -330,6 +402,25 @@ impl Dir {
             .map(Some)
             .map_err(|e| Error::io(self.location(name), e))
     }
+}
+
+/// Creates the parent directory of a local file.
+fn create_parent(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => {
+            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `p` relative to `root`, with `/` separators.
+pub(crate) fn relative(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

@@ -752,8 +752,9 @@ pub struct CopyReport {
 /// local ↔ object store, store ↔ store), then verifies the copy; the manifest goes last, so a
 /// reader of `dst` that sees it sees every shard.
 ///
-/// Every non-hidden file directly in `src` is copied (shards, sidecar indices, snapshots, …),
-/// streamed (multipart uploads to object stores). Shards are checked against the manifest while
+/// Every non-hidden file under `src` is copied, subdirectories included (shards, sidecar
+/// indices, snapshots, an HF layout's `data/`, …; hidden files and directories, such as
+/// temporary files, are not), streamed (multipart uploads to object stores). Shards are checked against the manifest while
 /// they are read from `src` (a corrupt source shard is an error, never copied into a backup)
 /// and re-read from `dst` after the copy; other files are re-read and compared with the hash
 /// taken while copying. A shard already at `dst` with the manifest's size and checksums is
@@ -778,7 +779,7 @@ pub fn copy(src: impl AsRef<Path>, dst: impl AsRef<Path>) -> Result<CopyReport> 
         ..CopyReport::default()
     };
     let mut files: Vec<String> = from
-        .list()?
+        .list_all()?
         .into_iter()
         .map(|(n, _)| n)
         .filter(|n| n != MANIFEST_FILE)

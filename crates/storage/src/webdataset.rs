@@ -54,7 +54,7 @@
 //! ```
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, sync_channel};
 
@@ -727,12 +727,13 @@ fn read_samples(
 ///
 /// `open` loads each tar's `{tar}.idx.json`; a tar whose index is missing, unreadable or made
 /// for a file of another size is scanned once instead (its samples must then be readable).
-/// `get(i)` reads only sample `i`'s byte range.
+/// `get(i)` reads only sample `i`'s byte range: a seek in a local file, one ranged GET for a tar
+/// at a URL (`s3://…`, feature `object-store`).
 #[derive(Debug, Clone)]
 pub struct WebDatasetIndex {
     mapping: WdsMapping,
-    /// (file, entries) per tar.
-    files: Vec<(PathBuf, Vec<IndexEntry>)>,
+    /// (file, its directory, its name there, entries) per tar.
+    files: Vec<(PathBuf, crate::store::Dir, String, Vec<IndexEntry>)>,
     /// Cumulative sample counts: `starts[f]` is the first global index of file `f`.
     starts: Vec<usize>,
     len: usize,
@@ -753,11 +754,17 @@ impl WebDatasetIndex {
         let mut len = 0;
         for p in paths {
             let path = p.as_ref().to_path_buf();
-            let size = std::fs::metadata(&path)
-                .map_err(|e| Error::io(&path, e))?
-                .len();
-            let loaded = std::fs::read(index_path(&path))
+            let (dir, name) = crate::store::Dir::of_file(&path)?;
+            let size = dir.size(&name)?.ok_or_else(|| {
+                Error::io(
+                    &path,
+                    io::Error::new(io::ErrorKind::NotFound, "no such tar"),
+                )
+            })?;
+            let loaded = dir
+                .read(&format!("{name}{INDEX_SUFFIX}"))
                 .ok()
+                .flatten()
                 .and_then(|b| serde_json::from_slice::<TarIndex>(&b).ok())
                 .filter(|i| i.tar_bytes == size);
             let entries = match loaded {
@@ -778,7 +785,7 @@ impl WebDatasetIndex {
             };
             starts.push(len);
             len += entries.len();
-            files.push((path, entries));
+            files.push((path, dir, name, entries));
         }
         Ok(WebDatasetIndex {
             mapping,
@@ -794,7 +801,7 @@ impl WebDatasetIndex {
             return None;
         }
         let f = self.starts.partition_point(|&s| s <= index) - 1;
-        let (path, entries) = &self.files[f];
+        let (path, _, _, entries) = &self.files[f];
         Some((path.as_path(), &entries[index - self.starts[f]]))
     }
 }
@@ -817,10 +824,9 @@ impl Dataset for WebDatasetIndex {
                     .with_source(err),
             )
         };
-        let mut f = File::open(path).map_err(io_err)?;
-        f.seek(SeekFrom::Start(e.offset)).map_err(io_err)?;
-        let mut buf = Vec::with_capacity(e.length as usize);
-        f.take(e.length).read_to_end(&mut buf).map_err(io_err)?;
+        let f = self.starts.partition_point(|&s| s <= index) - 1;
+        let (_, dir, name, _) = &self.files[f];
+        let buf = dir.read_range(name, e.offset, e.length).map_err(io_err)?;
         if buf.len() as u64 != e.length {
             return Err(io_err(io::ErrorKind::UnexpectedEof.into()));
         }

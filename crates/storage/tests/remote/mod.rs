@@ -8,7 +8,10 @@ use dataprep_storage::object::ObjectStorage;
 use dataprep_storage::sharded::MANIFEST_FILE;
 use dataprep_storage::*;
 
-use super::{docs, drain, tmp};
+use dataprep_storage::sharded::ParquetShards;
+use dataprep_storage::webdataset::INDEX_SUFFIX;
+
+use super::{docs, drain, fields, tmp};
 
 /// Records with a bytes field, for WebDataset (key = sample key).
 fn samples(n: usize) -> Vec<Record> {
@@ -228,14 +231,165 @@ fn sharded_writer_on_urls(base: &str) {
     );
 }
 
+/// The media folder, the WebDataset index, the HF layout and the loader on URLs: the same
+/// records as the local equivalents.
+fn folders_indices_hf_and_loader_on_urls(base: &str) {
+    // A media folder: nested keys, hidden objects skipped, the size limit checked.
+    let store = ObjectStorage::open(&under(base, "media")).unwrap();
+    store.write("a.jpg", b"aaaa").unwrap();
+    store.write("cats/b.JPG", &[9_u8; 30]).unwrap();
+    store.write("cats/big.jpg", &[1_u8; 100]).unwrap();
+    store.write("cats/notes.txt", b"not an image").unwrap();
+    store.write(".tmp/c.jpg", b"hidden").unwrap();
+    let ds = MediaFolder::new(under(base, "media"))
+        .with_extensions(["jpg"])
+        .with_max_file_bytes(50)
+        .build()
+        .unwrap();
+    assert_eq!(ds.files(), ["a.jpg", "cats/b.JPG", "cats/big.jpg"]);
+    assert_eq!(ds.sizes(), [4, 30, 100]);
+    let (ok, bad) = drain(ds.iter().unwrap());
+    assert_eq!(ok.len(), 2);
+    assert_eq!(
+        (ok[1].key(), ok[1].bytes("bytes").unwrap()),
+        ("cats/b.JPG", &[9_u8; 30][..])
+    );
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].kind, RecordErrorKind::Limit);
+    assert!(bad[0].to_string().contains("cats/big.jpg"), "{}", bad[0]);
+    assert_eq!(Dataset::get(&ds, 0).unwrap().i64("size").unwrap(), 4);
+
+    // A WebDataset index over tars at URLs: with the sidecar index, and scanned without one.
+    let d = tmp();
+    let recs = samples(25);
+    let tar = d.path().join("s.tar");
+    let mut w = WebDatasetWriter::new(&tar).build().unwrap();
+    for r in &recs {
+        w.write(r.clone()).unwrap();
+    }
+    w.finish().unwrap();
+    let wds = ObjectStorage::open(&under(base, "wds")).unwrap();
+    wds.upload(&tar, "with-index.tar").unwrap();
+    wds.upload(
+        d.path().join(format!("s.tar{INDEX_SUFFIX}")),
+        &format!("with-index.tar{INDEX_SUFFIX}"),
+    )
+    .unwrap();
+    wds.upload(&tar, "no-index.tar").unwrap();
+    let local = WebDatasetIndex::open([&tar], WdsMapping::default()).unwrap();
+    for name in ["with-index.tar", "no-index.tar"] {
+        let url = under(&under(base, "wds"), name);
+        let idx = WebDatasetIndex::open([&url], WdsMapping::default()).unwrap();
+        assert_eq!(Dataset::len(&idx), 25, "{name}");
+        for i in [0, 7, 24] {
+            assert_eq!(idx.get(i).unwrap(), local.get(i).unwrap(), "{name} {i}");
+        }
+        assert!(idx.get(25).is_err());
+    }
+    let missing = under(&under(base, "wds"), "missing.tar");
+    assert!(WebDatasetIndex::open([&missing], WdsMapping::default()).is_err());
+
+    // The HF layout written straight to a URL, then read back from it.
+    let hf_url = under(base, "hf");
+    let write_hf = |dir: &str| {
+        let mut w = HfDatasetWriter::new(dir)
+            .with_max_records_per_shard(10)
+            .with_license("mit")
+            .build()
+            .unwrap();
+        for (i, r) in docs(34, 5).into_iter().enumerate() {
+            w.write_to(if i % 4 == 0 { "test" } else { "train" }, r)
+                .unwrap();
+        }
+        w.finish().unwrap();
+    };
+    write_hf(&hf_url);
+    let local_hf = d.path().join("hf");
+    write_hf(local_hf.to_str().unwrap());
+    let hf_store = ObjectStorage::open(&hf_url).unwrap();
+    let keys: Vec<String> = hf_store
+        .list("")
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "README.md",
+            "data/test-00000-of-00001.parquet",
+            "data/train-00000-of-00003.parquet",
+            "data/train-00001-of-00003.parquet",
+            "data/train-00002-of-00003.parquet",
+        ]
+    );
+    assert_eq!(
+        hf_store.read("README.md").unwrap(),
+        std::fs::read(local_hf.join("README.md")).unwrap()
+    );
+    let remote_ds = HfDataset::open(&hf_url).unwrap();
+    let local_ds = HfDataset::open(&local_hf).unwrap();
+    assert_eq!(remote_ds.splits(), ["test", "train"]);
+    for split in ["test", "train"] {
+        let a = drain(remote_ds.split(split).unwrap().iter().unwrap());
+        let b = drain(local_ds.split(split).unwrap().iter().unwrap());
+        assert!(a.1.is_empty());
+        assert_eq!(fields(&a.0), fields(&b.0), "{split}");
+    }
+    // A rerun with fewer records replaces the split's shards (none of the old ones is left).
+    let mut w = HfDatasetWriter::new(hf_url.as_str()).build().unwrap();
+    w.write_to("train", Record::new().with("text", "only"))
+        .unwrap();
+    w.finish().unwrap();
+    let train: Vec<String> = hf_store
+        .list("data")
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .filter(|k| k.contains("train"))
+        .collect();
+    assert_eq!(train, ["data/train-00000-of-00001.parquet"]);
+
+    // The loader streams shards from the URL: the same batches as from the local copy.
+    let shards = d.path().join("shards");
+    let mut sw = ShardedWriter::new(&shards, ParquetShards::default())
+        .with_max_records(Some(16))
+        .build()
+        .unwrap();
+    for i in 0..80_i64 {
+        sw.write(Record::new().with("id", i).with("x", i as f64 * 0.5))
+            .unwrap();
+    }
+    sw.finish().unwrap();
+    let shard_url = under(base, "loader");
+    ObjectStorage::open(&shard_url)
+        .unwrap()
+        .upload_dir(&shards, "")
+        .unwrap();
+    let keys_of = |loc: &str| -> Vec<Vec<String>> {
+        let mut l = Loader::new(loc)
+            .with_batch_size(8)
+            .with_seed(3)
+            .with_shuffle_buffer(20)
+            .build()
+            .unwrap();
+        l.by_ref().map(|b| b.unwrap().keys()).collect()
+    };
+    let want = keys_of(shards.to_str().unwrap());
+    assert_eq!(want.len(), 10);
+    assert_eq!(keys_of(&shard_url), want);
+}
+
 #[test]
 fn readers_and_sharded_writer_on_memory_and_file_urls() {
     readers_read_urls("memory:///readers-test");
     sharded_writer_on_urls("memory:///sharded-test");
+    folders_indices_hf_and_loader_on_urls("memory:///more-test");
     let d = tmp();
     let url = format!("file://{}", d.path().display());
     readers_read_urls(&under(&url, "r"));
     sharded_writer_on_urls(&under(&url, "w"));
+    folders_indices_hf_and_loader_on_urls(&under(&url, "m"));
     // A plain local path and a file:// URL give the same dataset.
     let local = d.path().join("w").join("clean");
     let a = drain(ShardedReader::open(&local).build().unwrap().iter().unwrap()).0;
@@ -262,4 +416,5 @@ fn readers_and_sharded_writer_on_a_real_s3_server() {
     let base = under(&url, &format!("urls-{}", std::process::id()));
     readers_read_urls(&under(&base, "r"));
     sharded_writer_on_urls(&under(&base, "w"));
+    folders_indices_hf_and_loader_on_urls(&under(&base, "m"));
 }

@@ -232,9 +232,17 @@ fn copy_round_trip(remote: &str) {
     let m = write(&src, WebDatasetShards::default(), &recs, 25);
     let snap = Snapshot::of_shards(&src).unwrap();
     snap.write(src.join("snapshot.json")).unwrap();
-    // Local → store: shards, their indices, the snapshot, and the manifest last.
+    // Subdirectories are copied too; hidden files and directories are not.
+    std::fs::create_dir_all(src.join("extra/deeper")).unwrap();
+    std::fs::write(src.join("extra/deeper/notes.txt"), b"provenance").unwrap();
+    std::fs::create_dir_all(src.join(".staging")).unwrap();
+    std::fs::write(src.join(".staging/part"), b"half-written").unwrap();
+    std::fs::write(src.join("extra/.tmp"), b"temp").unwrap();
+    // Local → store: shards, their indices, the snapshot, the subdirectory's file, and the
+    // manifest last.
     let r = copy(&src, remote).unwrap();
-    assert_eq!(r.copied.len(), 3 + 3 + 1 + 1);
+    assert_eq!(r.copied.len(), 3 + 3 + 1 + 1 + 1, "{:?}", r.copied);
+    assert!(r.copied.contains(&"extra/deeper/notes.txt".to_owned()));
     assert_eq!(r.copied.last().unwrap(), MANIFEST_FILE);
     assert!(r.skipped.is_empty());
     assert!(verify(remote, Some(&snap)).unwrap().is_ok());
@@ -254,6 +262,11 @@ fn copy_round_trip(remote: &str) {
         Snapshot::read(back.join("snapshot.json")).unwrap().id,
         snap.id
     );
+    assert_eq!(
+        std::fs::read(back.join("extra/deeper/notes.txt")).unwrap(),
+        b"provenance"
+    );
+    assert!(!back.join(".staging").exists() && !back.join("extra/.tmp").exists());
     // A corrupt source shard is never copied into a backup.
     flip(&src.join("shard-000001.tar"), 3000);
     let e = copy(&src, d.path().join("other")).unwrap_err();
