@@ -141,13 +141,8 @@ fn convert<F: ShardFormat>(
 }
 
 fn convert_hf(args: &Args, input: &dyn IterableDataset) -> Result<(), Box<dyn Error>> {
-    // The HF layout is written locally, then uploaded (data files first, the card last).
-    let local = if is_url(&args.output) {
-        std::env::temp_dir().join(format!("shards-example-hf-{}", std::process::id()))
-    } else {
-        args.output.clone()
-    };
-    let mut writer = HfDatasetWriter::new(&local)
+    // Straight to the output, local or URL: the writer uploads the data files, then the card.
+    let mut writer = HfDatasetWriter::new(&args.output)
         .with_max_records_per_shard(args.max_records.unwrap_or(100_000))
         .build()?;
     let summary = Pipeline::new(input).sink(&mut writer).run()?;
@@ -155,34 +150,26 @@ fn convert_hf(args: &Args, input: &dyn IterableDataset) -> Result<(), Box<dyn Er
         "read {}, written {}, failed {}",
         summary.read, summary.written, summary.failed
     );
-    let card = std::fs::read_to_string(local.join("README.md"))?;
-    if local != args.output {
-        upload_hf(&local, &args.output)?;
-        std::fs::remove_dir_all(&local)?;
-    }
+    let card = read_card(&args.output)?;
     let yaml = card.split("---").nth(1).unwrap_or_default();
     println!("{}/README.md:\n---{yaml}---", args.output.display());
     Ok(())
 }
 
-#[cfg(feature = "object-store")]
-fn upload_hf(local: &Path, url: &Path) -> Result<(), Box<dyn Error>> {
-    let store = dataprep::storage::object::ObjectStorage::open(&url.to_string_lossy())?;
-    let keys = store.upload_dir(local.join("data"), "data")?;
-    store.upload(local.join("README.md"), "README.md")?;
-    println!(
-        "uploaded {} data files and README.md to {}",
-        keys.len(),
-        url.display()
-    );
-    Ok(())
-}
-
-#[cfg(not(feature = "object-store"))]
-fn upload_hf(_local: &Path, url: &Path) -> Result<(), Box<dyn Error>> {
+/// The dataset card written to `out` (a directory or a URL).
+fn read_card(out: &Path) -> Result<String, Box<dyn Error>> {
+    if !is_url(out) {
+        return Ok(std::fs::read_to_string(out.join("README.md"))?);
+    }
+    #[cfg(feature = "object-store")]
+    {
+        let store = dataprep::storage::object::ObjectStorage::open(&out.to_string_lossy())?;
+        Ok(String::from_utf8(store.read("README.md")?)?)
+    }
+    #[cfg(not(feature = "object-store"))]
     Err(format!(
         "{}: URLs need the `object-store` feature (--features dataprep/object-store)",
-        url.display()
+        out.display()
     )
     .into())
 }

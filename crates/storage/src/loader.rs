@@ -742,6 +742,9 @@ struct PState {
     peak: u64,
     consumer_waiting: bool,
     workers_waiting: usize,
+    /// Workers waiting for room in the prefetch budget (a subset of `workers_waiting`): only
+    /// they need waking when the consumer takes a sample.
+    room_waiters: usize,
     stop: bool,
 }
 
@@ -836,11 +839,13 @@ fn push(shared: &Shared, id: usize, item: Item) -> bool {
             break;
         }
         st.workers_waiting += 1;
+        st.room_waiters += 1;
         st = shared
             .workers
             .wait(st)
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         st.workers_waiting -= 1;
+        st.room_waiters -= 1;
     }
     st.queues[id].items.push_back(item);
     st.inflight += size;
@@ -1717,6 +1722,7 @@ impl Loader {
                 peak: 0,
                 consumer_waiting: false,
                 workers_waiting: 0,
+                room_waiters: 0,
                 stop: false,
             }),
             consumer: Condvar::new(),
@@ -2021,7 +2027,7 @@ fn try_next_item(shared: &Shared, room: u64, nonempty: bool, limit: u64) -> Opti
     };
     st.inflight -= size;
     st.block_bytes += size;
-    if st.workers_waiting > 0 {
+    if st.room_waiters > 0 {
         shared.workers.notify_all();
     }
     Some(Next::Rec {
@@ -2049,7 +2055,7 @@ fn next_item(shared: &Shared, room: u64, nonempty: bool) -> Next {
                 return Next::Full;
             }
             let item = st.queues[head].items.pop_front().expect("checked");
-            if st.workers_waiting > 0 {
+            if st.room_waiters > 0 {
                 shared.workers.notify_all();
             }
             return match item {
@@ -2075,7 +2081,8 @@ fn next_item(shared: &Shared, room: u64, nonempty: bool) -> Next {
             return Next::TaskEnd(task.walk + (task.to - task.from));
         }
         st.consumer_waiting = true;
-        if st.workers_waiting > 0 {
+        // The head task's reader may now queue one sample past the budget.
+        if st.room_waiters > 0 {
             shared.workers.notify_all();
         }
         st = shared
