@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod dedup;
 mod error;
 pub mod filters;
 mod pyuni;

@@ -2,6 +2,7 @@
 
 mod quality {
     pub(crate) mod common;
+    mod dedup;
     mod parity;
     mod words;
 }
