@@ -5,6 +5,7 @@
 pub mod dedup;
 mod error;
 pub mod filters;
+pub mod pii;
 mod pyuni;
 pub mod words;
 

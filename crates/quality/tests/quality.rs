@@ -4,5 +4,6 @@ mod quality {
     pub(crate) mod common;
     mod dedup;
     mod parity;
+    mod pii;
     mod words;
 }
