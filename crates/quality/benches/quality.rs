@@ -69,6 +69,21 @@ fn benches(c: &mut Criterion) {
         });
     }
     let h = MinHasher::new(MinHashConfig::datatrove()).unwrap();
+    // MinHash + banding on precomputed shingles (what datasketch/rensa are timed on).
+    let shingles: Vec<Vec<u64>> = docs.iter().map(|d| h.shingles(d)).collect();
+    g.bench_function("signature_and_bands_given_shingles_datatrove", |b| {
+        b.iter(|| {
+            let mut buckets = std::collections::HashMap::new();
+            for (i, s) in shingles.iter().enumerate() {
+                if let Some(sig) = h.signature_of(black_box(s)) {
+                    for (band, chunk) in sig.chunks(8).enumerate() {
+                        buckets.entry((band, chunk.to_vec())).or_insert(i);
+                    }
+                }
+            }
+            black_box(buckets.len())
+        })
+    });
     g.bench_function("near_clusters_datatrove_parallel", |b| {
         b.iter(|| black_box(near_clusters(black_box(&docs), &h)))
     });
