@@ -475,3 +475,34 @@ proptest! {
         prop_assert_eq!(got, ONE.iter().map(|&k| Some(k)).collect::<Vec<_>>());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+    /// Empty, binary-as-text, control characters and repetitive input: no panic. (Like
+    /// datatrove's, `simplify_text` is not idempotent: NFD runs after the whitespace step.)
+    #[test]
+    fn hostile_text_never_panics(s in "\\PC{0,120}|[\\x00-\\x1f ]{0,120}|(ab ){0,200}|\\d{0,200}") {
+        let norm = TextNorm::default();
+        let _ = simplify_text(&s, &norm);
+        for h in [&*DATATROVE, &MinHasher::new(MinHashConfig::nemo()).unwrap()] {
+            let sh = h.shingles(&s);
+            prop_assert_eq!(h.signature_of(&sh).is_some(), !sh.is_empty());
+        }
+        let _ = exact_clusters(&[s.as_str(), ""], &norm);
+    }
+}
+
+#[test]
+fn huge_repetitive_document_is_linear() {
+    // 200 kB of one repeated word and 2 MB of one repeated char: one distinct shingle.
+    let words = "spam ".repeat(40_000);
+    let sh = DATATROVE.shingles(&words);
+    assert_eq!(sh.len(), 40_000 - 4);
+    let sig = DATATROVE.signature_of(&sh).unwrap();
+    assert!(sig.iter().all(|&v| v == sig[0] || v != 0));
+    let chars = "x".repeat(2_000_000);
+    let pii = dataprep_quality::pii::detect(&chars, &dataprep_quality::pii::PiiConfig::default());
+    assert!(pii.is_empty());
+    let digits = "7".repeat(200_000);
+    let _ = dataprep_quality::pii::detect(&digits, &dataprep_quality::pii::PiiConfig::default());
+}
