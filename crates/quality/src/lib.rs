@@ -2,8 +2,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod dedup;
 mod error;
 pub mod filters;
+pub mod pii;
 mod pyuni;
 pub mod words;
 

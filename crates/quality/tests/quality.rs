@@ -2,6 +2,8 @@
 
 mod quality {
     pub(crate) mod common;
+    mod dedup;
     mod parity;
+    mod pii;
     mod words;
 }

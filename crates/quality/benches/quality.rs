@@ -1,0 +1,113 @@
+//! Criterion benchmarks of dataprep-quality; the Python side is `tools/quality_bench.py`, run on
+//! the same documents (the English documents of `tests/data/corpus.jsonl`). Results:
+//! docs/performance.md.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dataprep_quality::dedup::minhash::{MinHashConfig, MinHasher, near_clusters};
+use dataprep_quality::dedup::{TextNorm, exact_clusters};
+use dataprep_quality::filters::{
+    C4Quality, FineWebQuality, GopherQuality, GopherRepetition, QualityFilter,
+};
+use dataprep_quality::pii::{PiiConfig, detect};
+
+fn english_docs() -> Vec<String> {
+    include_str!("../tests/data/corpus.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("corpus line"))
+        .filter(|v| v["lang"] == "en")
+        .map(|v| v["text"].as_str().expect("text").to_owned())
+        .collect()
+}
+
+fn benches(c: &mut Criterion) {
+    let docs = english_docs();
+    let n = docs.len() as u64;
+
+    let mut g = c.benchmark_group("filters_en_docs");
+    g.throughput(Throughput::Elements(n));
+    let filters: Vec<Box<dyn QualityFilter>> = vec![
+        Box::new(GopherQuality::default()),
+        Box::new(GopherRepetition::default()),
+        Box::new(C4Quality::default()),
+        Box::new(FineWebQuality::default()),
+    ];
+    for f in &filters {
+        g.bench_function(f.name().to_owned(), |b| {
+            b.iter(|| {
+                for d in &docs {
+                    black_box(f.apply(black_box(d)));
+                }
+            })
+        });
+    }
+    g.bench_function("all_four", |b| {
+        b.iter(|| {
+            for d in &docs {
+                for f in &filters {
+                    black_box(f.apply(black_box(d)));
+                }
+            }
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("dedup_en_docs");
+    g.throughput(Throughput::Elements(n));
+    for (name, cfg) in [
+        ("datatrove_5w_14x8", MinHashConfig::datatrove()),
+        ("nemo_24c_20x13", MinHashConfig::nemo()),
+    ] {
+        let h = MinHasher::new(cfg).unwrap();
+        g.bench_function(format!("signature_{name}"), |b| {
+            b.iter(|| {
+                for d in &docs {
+                    black_box(h.signature(black_box(d)));
+                }
+            })
+        });
+    }
+    let h = MinHasher::new(MinHashConfig::datatrove()).unwrap();
+    // MinHash + banding on precomputed shingles (what datasketch/rensa are timed on).
+    let shingles: Vec<Vec<u64>> = docs.iter().map(|d| h.shingles(d)).collect();
+    g.bench_function("signature_and_bands_given_shingles_datatrove", |b| {
+        b.iter(|| {
+            let mut buckets = std::collections::HashMap::new();
+            for (i, s) in shingles.iter().enumerate() {
+                if let Some(sig) = h.signature_of(black_box(s)) {
+                    for (band, chunk) in sig.chunks(8).enumerate() {
+                        buckets.entry((band, chunk.to_vec())).or_insert(i);
+                    }
+                }
+            }
+            black_box(buckets.len())
+        })
+    });
+    g.bench_function("near_clusters_datatrove_parallel", |b| {
+        b.iter(|| black_box(near_clusters(black_box(&docs), &h)))
+    });
+    g.bench_function("exact_clusters_parallel", |b| {
+        b.iter(|| black_box(exact_clusters(black_box(&docs), &TextNorm::default())))
+    });
+    g.finish();
+
+    // ~1 MB of prose: the English documents repeated.
+    let mut prose = String::new();
+    while prose.len() < 1 << 20 {
+        for d in &docs {
+            prose.push_str(d);
+            prose.push_str("\n\n");
+        }
+    }
+    let mut g = c.benchmark_group("pii_prose");
+    g.throughput(Throughput::Bytes(prose.len() as u64));
+    let cfg = PiiConfig::default();
+    g.bench_function("detect_all_kinds", |b| {
+        b.iter(|| black_box(detect(black_box(&prose), &cfg)))
+    });
+    g.finish();
+}
+
+criterion_group!(quality, benches);
+criterion_main!(quality);

@@ -1,0 +1,1045 @@
+//! MinHash LSH near-deduplication, compatible with datatrove 0.10.1's `MinhashDedup*` blocks.
+//!
+//! A document's text is normalised ([`simplify_text`]), cut into shingles (word n-grams from
+//! spaCy-compatible word splitting, or character n-grams), each shingle hashed with XXH64 and
+//! permuted by `b` × `r` universal hash functions `(a·x + b) mod (2⁶¹ − 1)` whose parameters come
+//! from NumPy's `RandomState(seed)` exactly as datatrove draws them — so signatures are
+//! datatrove's, value for value (golden-tested). Two documents are candidates when all `r` values
+//! of any one of the `b` bands agree; the probability is `1 − (1 − s^r)^b` for Jaccard `s`.
+//!
+//! Presets: [`MinHashConfig::datatrove`] (word 5-grams, 14 bands × 8 rows, threshold ≈ 0.72) and
+//! [`MinHashConfig::nemo`] (character 24-grams, 20 × 13, ≈ 0.79).
+//!
+//! # In memory
+//! [`near_clusters`] computes everything for a slice of texts and returns, per text, the index of
+//! the text kept for its cluster (the lowest index).
+//!
+//! # At scale: four file stages
+//! Each stage reads and writes files, so each can run as its own job per shard or per band:
+//! 1. [`write_signatures`] (per input shard): one file per band, `sigs/band_BBB/SSSSS.sig`, with
+//!    datatrove's record layout (`r` little-endian u64 hashes then the u32 document index), sorted.
+//!    Memory is bounded by [`SignatureOptions::max_buffered`]: full buffers are sorted and spilled
+//!    as runs, then k-way merged.
+//! 2. [`find_matches`] (per band): a streaming k-way merge of every shard's file for the band (and
+//!    of an existing index, see [`IndexRef`]) writes the matching pairs to `matches/band_BBB.pairs`.
+//! 3. [`build_clusters`] (once): union-find over the pairs; per cluster one document is kept by a
+//!    deterministic [`KeepRule`] (lowest key = first in global order, or highest score); writes
+//!    `clusters/SSSSS.dups` per shard.
+//! 4. [`ShardDuplicates`] / [`NearDedupFilter`] (per shard): drops the documents not kept.
+//!
+//! The document key is (shard, index in shard); with shards numbered in input order, "lowest key"
+//! keeps the first document in input order, so 1 shard and N shards give the same result (tested).
+//!
+//! ```
+//! use dataprep_quality::dedup::minhash::{MinHashConfig, MinHasher, near_clusters};
+//! let h = MinHasher::new(MinHashConfig::datatrove())?;
+//! let a = "the quick brown fox jumps over the lazy dog and then runs far away into the green forest";
+//! let b = "The quick brown fox jumps over the lazy dog, and then runs far away into the green forest!";
+//! let c = "an entirely different sentence about cooking pasta with tomatoes garlic and fresh basil";
+//! assert_eq!(near_clusters(&[a, b, c], &h), [0, 0, 2]);
+//! # Ok::<(), dataprep_quality::Error>(())
+//! ```
+
+use std::collections::{BinaryHeap, HashMap};
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use dataprep_core::stage::config_json;
+use dataprep_core::{Action, Context, Record, RecordError, StatefulStage};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{TextNorm, simplify_text};
+use crate::words::split_into_words;
+use crate::{Error, Result};
+
+/// The Mersenne prime 2⁶¹ − 1, the modulus of the permutations.
+pub const MERSENNE_PRIME: u64 = (1 << 61) - 1;
+
+/// The shard id given to documents of an existing index in matches and clusters.
+pub const INDEX_SHARD: u32 = u32::MAX;
+
+/// How a text is cut into shingles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shingles {
+    /// Word n-grams (spaCy-compatible English word splitting, as datatrove), joined by a space.
+    Words(usize),
+    /// Character n-grams (Unicode scalar values) of the normalised text.
+    Chars(usize),
+}
+
+/// MinHash LSH parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MinHashConfig {
+    /// The shingles.
+    pub shingles: Shingles,
+    /// Number of bands `b`.
+    pub bands: usize,
+    /// Rows (hashes) per band `r`.
+    pub rows: usize,
+    /// Seed of NumPy's `RandomState` that draws the permutation parameters (datatrove: 1).
+    pub seed: u32,
+    /// Normalisation before shingling.
+    pub norm: TextNorm,
+}
+
+impl Default for MinHashConfig {
+    fn default() -> Self {
+        MinHashConfig::datatrove()
+    }
+}
+
+impl MinHashConfig {
+    /// datatrove's defaults: word 5-grams, 14 bands × 8 rows, seed 1.
+    pub fn datatrove() -> Self {
+        MinHashConfig {
+            shingles: Shingles::Words(5),
+            bands: 14,
+            rows: 8,
+            seed: 1,
+            norm: TextNorm::default(),
+        }
+    }
+
+    /// NeMo Curator's fuzzy-dedup shape: character 24-grams, 20 bands × 13 rows.
+    pub fn nemo() -> Self {
+        MinHashConfig {
+            shingles: Shingles::Chars(24),
+            bands: 20,
+            rows: 13,
+            ..MinHashConfig::datatrove()
+        }
+    }
+
+    /// A preset by name: `datatrove` or `nemo`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for another name.
+    pub fn preset(name: &str) -> Result<Self> {
+        match name {
+            "datatrove" => Ok(Self::datatrove()),
+            "nemo" => Ok(Self::nemo()),
+            other => Err(Error::Config(format!("unknown MinHash preset `{other}`"))),
+        }
+    }
+
+    /// Sets the shingles.
+    pub fn with_shingles(mut self, shingles: Shingles) -> Self {
+        self.shingles = shingles;
+        self
+    }
+
+    /// Sets bands × rows.
+    pub fn with_bands(mut self, bands: usize, rows: usize) -> Self {
+        self.bands = bands;
+        self.rows = rows;
+        self
+    }
+
+    /// Sets the seed.
+    pub fn with_seed(mut self, seed: u32) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the normalisation.
+    pub fn with_norm(mut self, norm: TextNorm) -> Self {
+        self.norm = norm;
+        self
+    }
+
+    /// `bands × rows`.
+    pub fn num_hashes(&self) -> usize {
+        self.bands * self.rows
+    }
+
+    /// The Jaccard similarity at which a pair is a candidate with probability ≈ ½:
+    /// `(1/b)^(1/r)`.
+    pub fn threshold(&self) -> f64 {
+        (1.0 / self.bands as f64).powf(1.0 / self.rows as f64)
+    }
+
+    /// The probability that two documents with Jaccard `s` share a band: `1 − (1 − s^r)^b`.
+    pub fn candidate_probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let n = match self.shingles {
+            Shingles::Words(n) | Shingles::Chars(n) => n,
+        };
+        if n == 0 || self.bands == 0 || self.rows == 0 {
+            return Err(Error::Config(
+                "MinHash n-gram size, bands and rows must be positive".into(),
+            ));
+        }
+        if self.num_hashes() > 4096 {
+            return Err(Error::Config("at most 4096 MinHash hashes".into()));
+        }
+        Ok(())
+    }
+}
+
+/// MT19937 as in NumPy's legacy `RandomState` (seeded with `init_genrand`).
+struct Mt19937 {
+    mt: [u32; 624],
+    idx: usize,
+}
+
+impl Mt19937 {
+    fn new(seed: u32) -> Self {
+        let mut mt = [0u32; 624];
+        mt[0] = seed;
+        for i in 1..624 {
+            mt[i] = 1_812_433_253u32
+                .wrapping_mul(mt[i - 1] ^ (mt[i - 1] >> 30))
+                .wrapping_add(i as u32);
+        }
+        Mt19937 { mt, idx: 624 }
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        if self.idx >= 624 {
+            for i in 0..624 {
+                let y = (self.mt[i] & 0x8000_0000) | (self.mt[(i + 1) % 624] & 0x7fff_ffff);
+                let mut v = self.mt[(i + 397) % 624] ^ (y >> 1);
+                if y & 1 == 1 {
+                    v ^= 0x9908_b0df;
+                }
+                self.mt[i] = v;
+            }
+            self.idx = 0;
+        }
+        let mut y = self.mt[self.idx];
+        self.idx += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let hi = u64::from(self.next_u32());
+        (hi << 32) | u64::from(self.next_u32())
+    }
+
+    /// `RandomState.randint(low, high, dtype=np.uint64)` for a range wider than 32 bits (masked
+    /// rejection sampling).
+    fn randint_u64(&mut self, low: u64, high: u64) -> u64 {
+        let rng = high - 1 - low;
+        let mask = u64::MAX >> rng.leading_zeros();
+        loop {
+            let v = self.next_u64() & mask;
+            if v <= rng {
+                return low + v;
+            }
+        }
+    }
+}
+
+/// `x mod (2⁶¹ − 1)` for any u64.
+#[inline]
+fn mod_mersenne(x: u64) -> u64 {
+    let r = (x & MERSENNE_PRIME) + (x >> 61);
+    if r >= MERSENNE_PRIME {
+        r - MERSENNE_PRIME
+    } else {
+        r
+    }
+}
+
+/// Computes shingles and signatures for one [`MinHashConfig`].
+#[derive(Debug, Clone)]
+pub struct MinHasher {
+    config: MinHashConfig,
+    a: Vec<u64>,
+    b: Vec<u64>,
+}
+
+impl MinHasher {
+    /// The hasher for `config`, with datatrove's permutation parameters.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for zero sizes or more than 4096 hashes.
+    pub fn new(config: MinHashConfig) -> Result<Self> {
+        config.validate()?;
+        let n = config.num_hashes();
+        let mut rng = Mt19937::new(config.seed);
+        let a = (0..n).map(|_| rng.randint_u64(1, MERSENNE_PRIME)).collect();
+        let b = (0..n).map(|_| rng.randint_u64(0, MERSENNE_PRIME)).collect();
+        Ok(MinHasher { config, a, b })
+    }
+
+    /// The config.
+    pub fn config(&self) -> &MinHashConfig {
+        &self.config
+    }
+
+    /// The permutation parameters `(a, b)`, one pair per hash.
+    pub fn parameters(&self) -> (&[u64], &[u64]) {
+        (&self.a, &self.b)
+    }
+
+    /// The hashed shingles of `text` (XXH64, seed 0, of each n-gram's UTF-8), in text order with
+    /// repeats; empty when the text has fewer than `n` words or characters.
+    pub fn shingles(&self, text: &str) -> Vec<u64> {
+        let norm = simplify_text(text, &self.config.norm);
+        match self.config.shingles {
+            Shingles::Words(n) => {
+                let words = split_into_words(&norm);
+                if words.len() < n {
+                    return Vec::new();
+                }
+                let mut buf = String::new();
+                words
+                    .windows(n)
+                    .map(|w| {
+                        buf.clear();
+                        for (i, x) in w.iter().enumerate() {
+                            if i > 0 {
+                                buf.push(' ');
+                            }
+                            buf.push_str(x);
+                        }
+                        xxhash_rust::xxh64::xxh64(buf.as_bytes(), 0)
+                    })
+                    .collect()
+            }
+            Shingles::Chars(n) => {
+                let starts: Vec<usize> = norm
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain(std::iter::once(norm.len()))
+                    .collect();
+                if starts.len() <= n {
+                    return Vec::new();
+                }
+                starts
+                    .windows(n + 1)
+                    .map(|w| xxhash_rust::xxh64::xxh64(&norm.as_bytes()[w[0]..w[n]], 0))
+                    .collect()
+            }
+        }
+    }
+
+    /// The signature of a set of hashed shingles: per hash function the minimum permuted value
+    /// (`bands × rows` values, band-major); `None` for no shingles.
+    pub fn signature_of(&self, shingles: &[u64]) -> Option<Vec<u64>> {
+        if shingles.is_empty() {
+            return None;
+        }
+        let mut uniq = shingles.to_vec();
+        uniq.sort_unstable();
+        uniq.dedup();
+        let mut mins = vec![u64::MAX; self.a.len()];
+        for &s in &uniq {
+            for ((m, &a), &b) in mins.iter_mut().zip(&self.a).zip(&self.b) {
+                // NumPy's uint64 arithmetic wraps before the modulo, as in datatrove.
+                let v = mod_mersenne(s.wrapping_mul(a).wrapping_add(b));
+                if v < *m {
+                    *m = v;
+                }
+            }
+        }
+        Some(mins)
+    }
+
+    /// The signature of `text` ([`MinHasher::shingles`] then [`MinHasher::signature_of`]).
+    pub fn signature(&self, text: &str) -> Option<Vec<u64>> {
+        self.signature_of(&self.shingles(text))
+    }
+}
+
+/// Union-find with the smallest id as root (path halving).
+#[derive(Debug, Default)]
+struct UnionFind {
+    parent: HashMap<u64, u64>,
+}
+
+impl UnionFind {
+    fn find(&mut self, x: u64) -> u64 {
+        let mut x = x;
+        loop {
+            let p = *self.parent.get(&x).unwrap_or(&x);
+            if p == x {
+                return x;
+            }
+            let gp = *self.parent.get(&p).unwrap_or(&p);
+            self.parent.insert(x, gp);
+            x = gp;
+        }
+    }
+
+    fn union(&mut self, a: u64, b: u64) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent.insert(hi, lo);
+            self.parent.entry(lo).or_insert(lo);
+        }
+    }
+}
+
+/// Near-duplicate clusters of `texts` in memory: for each text the index of the text kept for
+/// its cluster (the lowest index; itself when it has no near duplicate).
+pub fn near_clusters<S: AsRef<str> + Sync>(texts: &[S], hasher: &MinHasher) -> Vec<usize> {
+    let sigs: Vec<Option<Vec<u64>>> = texts
+        .par_iter()
+        .map(|t| hasher.signature(t.as_ref()))
+        .collect();
+    let rows = hasher.config.rows;
+    let mut uf = UnionFind::default();
+    for band in 0..hasher.config.bands {
+        let mut first: HashMap<&[u64], usize> = HashMap::with_capacity(sigs.len());
+        for (i, s) in sigs.iter().enumerate() {
+            if let Some(s) = s {
+                let key = &s[band * rows..(band + 1) * rows];
+                let f = *first.entry(key).or_insert(i);
+                if f != i {
+                    uf.union(f as u64, i as u64);
+                }
+            }
+        }
+    }
+    (0..texts.len())
+        .map(|i| uf.find(i as u64) as usize)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// File stages
+// ---------------------------------------------------------------------------------------------
+
+fn band_dir(dir: &Path, band: usize) -> PathBuf {
+    dir.join(format!("band_{band:03}"))
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>> {
+    if let Some(p) = path.parent() {
+        fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+    }
+    File::create(path)
+        .map(|f| BufWriter::with_capacity(1 << 16, f))
+        .map_err(|e| Error::io(path, e))
+}
+
+fn open(path: &Path) -> Result<BufReader<File>> {
+    File::open(path)
+        .map(|f| BufReader::with_capacity(1 << 16, f))
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Reads exactly `buf.len()` bytes; `Ok(false)` at a clean end of file.
+fn read_record(r: &mut impl Read, buf: &mut [u8], path: &Path) -> Result<bool> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) if got == 0 => return Ok(false),
+            Ok(0) => {
+                return Err(Error::Format {
+                    path: path.to_owned(),
+                    message: "truncated record".into(),
+                });
+            }
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    Ok(true)
+}
+
+/// One band record of a signature file: `rows` hashes then the document index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct SigRec {
+    hashes: Vec<u64>,
+    doc: u32,
+}
+
+fn write_sig(w: &mut impl Write, r: &SigRec, path: &Path) -> Result<()> {
+    let mut buf = Vec::with_capacity(r.hashes.len() * 8 + 4);
+    for h in &r.hashes {
+        buf.extend_from_slice(&h.to_le_bytes());
+    }
+    buf.extend_from_slice(&r.doc.to_le_bytes());
+    w.write_all(&buf).map_err(|e| Error::io(path, e))
+}
+
+struct SigReader {
+    r: BufReader<File>,
+    path: PathBuf,
+    buf: Vec<u8>,
+    rows: usize,
+}
+
+impl SigReader {
+    fn open(path: &Path, rows: usize) -> Result<Self> {
+        Ok(SigReader {
+            r: open(path)?,
+            path: path.to_owned(),
+            buf: vec![0; rows * 8 + 4],
+            rows,
+        })
+    }
+
+    fn next_rec(&mut self) -> Result<Option<SigRec>> {
+        if !read_record(&mut self.r, &mut self.buf, &self.path)? {
+            return Ok(None);
+        }
+        let hashes = (0..self.rows)
+            .map(|i| u64::from_le_bytes(self.buf[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
+            .collect();
+        let doc = u32::from_le_bytes(self.buf[self.rows * 8..].try_into().expect("4 bytes"));
+        Ok(Some(SigRec { hashes, doc }))
+    }
+}
+
+/// Merges sorted run files into `out` (k-way, by (hashes, doc)).
+fn merge_runs(runs: &[PathBuf], out: &Path, rows: usize) -> Result<()> {
+    let mut readers = runs
+        .iter()
+        .map(|p| SigReader::open(p, rows))
+        .collect::<Result<Vec<_>>>()?;
+    let mut heap = BinaryHeap::new();
+    for (i, r) in readers.iter_mut().enumerate() {
+        if let Some(rec) = r.next_rec()? {
+            heap.push(std::cmp::Reverse((rec, i)));
+        }
+    }
+    let mut w = create(out)?;
+    while let Some(std::cmp::Reverse((rec, i))) = heap.pop() {
+        write_sig(&mut w, &rec, out)?;
+        if let Some(next) = readers[i].next_rec()? {
+            heap.push(std::cmp::Reverse((next, i)));
+        }
+    }
+    w.flush().map_err(|e| Error::io(out, e))
+}
+
+/// Options of [`write_signatures`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SignatureOptions {
+    /// Band records held in memory before a sorted run is spilled to disk (over all bands).
+    pub max_buffered: usize,
+    /// Documents hashed per parallel batch.
+    pub batch: usize,
+}
+
+impl Default for SignatureOptions {
+    fn default() -> Self {
+        SignatureOptions {
+            max_buffered: 4 << 20,
+            batch: 4096,
+        }
+    }
+}
+
+impl SignatureOptions {
+    /// Sets the spill threshold (band records in memory).
+    pub fn with_max_buffered(mut self, n: usize) -> Self {
+        self.max_buffered = n.max(1);
+        self
+    }
+}
+
+/// What [`write_signatures`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SignatureStats {
+    /// Documents read.
+    pub documents: u64,
+    /// Documents with a signature (the others had fewer than `n` words or characters).
+    pub signed: u64,
+    /// Sorted runs spilled to disk per band.
+    pub runs: u64,
+}
+
+/// Stage 1: signatures of one input shard. `docs` yields each document's text and, for
+/// [`KeepRule::HighestScore`], its score (the document index is its position). Writes
+/// `dir/band_BBB/SSSSS.sig` for every band (sorted; datatrove's layout) and `dir/scores/SSSSS.f64`.
+///
+/// # Errors
+/// I/O errors.
+pub fn write_signatures<I, S>(
+    dir: &Path,
+    shard: u32,
+    docs: I,
+    hasher: &MinHasher,
+    opts: &SignatureOptions,
+) -> Result<SignatureStats>
+where
+    I: IntoIterator<Item = (S, f64)>,
+    S: AsRef<str> + Send + Sync,
+{
+    let cfg = hasher.config;
+    let (bands, rows) = (cfg.bands, cfg.rows);
+    let name = format!("{shard:05}");
+    let mut buffers: Vec<Vec<SigRec>> = vec![Vec::new(); bands];
+    let mut runs: Vec<Vec<PathBuf>> = vec![Vec::new(); bands];
+    let mut stats = SignatureStats::default();
+    let scores_path = dir.join("scores").join(format!("{name}.f64"));
+    let mut scores = create(&scores_path)?;
+    let spill = |buffers: &mut Vec<Vec<SigRec>>, runs: &mut Vec<Vec<PathBuf>>| -> Result<()> {
+        buffers.par_iter_mut().for_each(|b| b.sort_unstable());
+        for (band, buf) in buffers.iter_mut().enumerate() {
+            let path = band_dir(dir, band).join(format!("{name}.run{}", runs[band].len()));
+            let mut w = create(&path)?;
+            for r in buf.iter() {
+                write_sig(&mut w, r, &path)?;
+            }
+            w.flush().map_err(|e| Error::io(&path, e))?;
+            buf.clear();
+            runs[band].push(path);
+        }
+        Ok(())
+    };
+    let mut iter = docs.into_iter();
+    loop {
+        let batch: Vec<(S, f64)> = iter.by_ref().take(opts.batch.max(1)).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let sigs: Vec<Option<Vec<u64>>> = batch
+            .par_iter()
+            .map(|(t, _)| hasher.signature(t.as_ref()))
+            .collect();
+        for ((_, score), sig) in batch.iter().zip(sigs) {
+            let doc = u32::try_from(stats.documents)
+                .map_err(|_| Error::Config("more than 2^32 documents in one shard".into()))?;
+            stats.documents += 1;
+            scores
+                .write_all(&score.to_le_bytes())
+                .map_err(|e| Error::io(&scores_path, e))?;
+            if let Some(sig) = sig {
+                stats.signed += 1;
+                for (band, buf) in buffers.iter_mut().enumerate() {
+                    buf.push(SigRec {
+                        hashes: sig[band * rows..(band + 1) * rows].to_vec(),
+                        doc,
+                    });
+                }
+            }
+        }
+        if stats.signed as usize * bands >= opts.max_buffered * (stats.runs as usize + 1) {
+            spill(&mut buffers, &mut runs)?;
+            stats.runs += 1;
+        }
+    }
+    scores.flush().map_err(|e| Error::io(&scores_path, e))?;
+    for (band, mut buf) in buffers.into_iter().enumerate() {
+        let out = band_dir(dir, band).join(format!("{name}.sig"));
+        if runs[band].is_empty() {
+            buf.sort_unstable();
+            let mut w = create(&out)?;
+            for r in &buf {
+                write_sig(&mut w, r, &out)?;
+            }
+            w.flush().map_err(|e| Error::io(&out, e))?;
+        } else {
+            if !buf.is_empty() {
+                buf.sort_unstable();
+                let path = band_dir(dir, band).join(format!("{name}.run{}", runs[band].len()));
+                let mut w = create(&path)?;
+                for r in &buf {
+                    write_sig(&mut w, r, &path)?;
+                }
+                w.flush().map_err(|e| Error::io(&path, e))?;
+                runs[band].push(path);
+            }
+            merge_runs(&runs[band], &out, rows)?;
+            for p in &runs[band] {
+                fs::remove_file(p).map_err(|e| Error::io(p, e))?;
+            }
+        }
+    }
+    Ok(stats)
+}
+
+/// An existing index to deduplicate against: a signatures directory written by
+/// [`write_signatures`] (for an earlier dataset, with the same [`MinHashConfig`]). New documents
+/// matching it are removed; the index's own documents are never reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRef {
+    /// The signatures directory of the indexed dataset.
+    pub dir: PathBuf,
+}
+
+fn shard_files(dir: &Path) -> Result<Vec<(u32, PathBuf)>> {
+    let mut out = Vec::new();
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    for e in rd {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        let p = e.path();
+        let Some(stem) = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".sig"))
+        else {
+            continue;
+        };
+        let shard: u32 = stem.parse().map_err(|_| Error::Format {
+            path: p.clone(),
+            message: "signature file name is not a shard number".into(),
+        })?;
+        out.push((shard, p));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A matching pair: (shard, doc) of the group's first member and of another member.
+type Pair = [u32; 4];
+
+/// What [`find_matches`] did for one band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MatchStats {
+    /// Band records read.
+    pub records: u64,
+    /// Pairs written.
+    pub pairs: u64,
+}
+
+/// Stage 2, for one band: k-way merges the band's sorted files of every shard in `sig_dir` (and
+/// of `index`), and writes `out_dir/band_BBB.pairs`: for each group of equal band hashes, one
+/// pair (first member, other member) per other member, as four little-endian u32 (shard, doc,
+/// shard, doc). Index documents sort first in a group and have shard [`INDEX_SHARD`]. Memory: one
+/// record per input file.
+///
+/// # Errors
+/// I/O errors, malformed files.
+pub fn find_matches(
+    sig_dir: &Path,
+    band: usize,
+    out_dir: &Path,
+    index: Option<&IndexRef>,
+    config: &MinHashConfig,
+) -> Result<MatchStats> {
+    let rows = config.rows;
+    // (is_new, shard) orders index entries first within a group of equal hashes.
+    let mut sources: Vec<(bool, u32, SigReader)> = Vec::new();
+    if let Some(ix) = index {
+        for (_, p) in shard_files(&band_dir(&ix.dir, band))? {
+            sources.push((false, INDEX_SHARD, SigReader::open(&p, rows)?));
+        }
+    }
+    for (shard, p) in shard_files(&band_dir(sig_dir, band))? {
+        sources.push((true, shard, SigReader::open(&p, rows)?));
+    }
+    type Item = std::cmp::Reverse<(Vec<u64>, bool, u32, u32, usize)>;
+    let mut heap: BinaryHeap<Item> = BinaryHeap::new();
+    for (i, (is_new, shard, r)) in sources.iter_mut().enumerate() {
+        if let Some(rec) = r.next_rec()? {
+            heap.push(std::cmp::Reverse((rec.hashes, *is_new, *shard, rec.doc, i)));
+        }
+    }
+    let out = out_dir.join(format!("band_{band:03}.pairs"));
+    let mut w = create(&out)?;
+    let mut stats = MatchStats::default();
+    let mut group: Option<(Vec<u64>, u32, u32)> = None;
+    while let Some(std::cmp::Reverse((hashes, is_new, shard, doc, i))) = heap.pop() {
+        stats.records += 1;
+        match &group {
+            Some((g, s0, d0)) if *g == hashes => {
+                if is_new {
+                    let pair: Pair = [*s0, *d0, shard, doc];
+                    let mut b = [0u8; 16];
+                    for (k, v) in pair.iter().enumerate() {
+                        b[k * 4..k * 4 + 4].copy_from_slice(&v.to_le_bytes());
+                    }
+                    w.write_all(&b).map_err(|e| Error::io(&out, e))?;
+                    stats.pairs += 1;
+                }
+            }
+            _ => {
+                let s = if is_new { shard } else { INDEX_SHARD };
+                let d = if is_new { doc } else { 0 };
+                group = Some((hashes, s, d));
+            }
+        }
+        let (_, _, r) = &mut sources[i];
+        if let Some(rec) = r.next_rec()? {
+            heap.push(std::cmp::Reverse((rec.hashes, is_new, shard, rec.doc, i)));
+        }
+    }
+    w.flush().map_err(|e| Error::io(&out, e))?;
+    Ok(stats)
+}
+
+/// Which document of a cluster is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepRule {
+    /// The lowest (shard, index): the first in input order when shards are numbered in order.
+    #[default]
+    LowestKey,
+    /// The highest score given to [`write_signatures`]; ties go to the lowest key.
+    HighestScore,
+}
+
+/// A document's global id: `shard << 32 | doc`.
+pub fn doc_id(shard: u32, doc: u32) -> u64 {
+    (u64::from(shard) << 32) | u64::from(doc)
+}
+
+/// What [`build_clusters`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClusterStats {
+    /// Pairs read.
+    pub pairs: u64,
+    /// Clusters of two or more documents (counting an index match as a member).
+    pub clusters: u64,
+    /// Documents removed.
+    pub removed: u64,
+}
+
+/// Stage 3: union-find over every `*.pairs` file in `match_dir`; per cluster one document is kept
+/// by `rule` (none when the cluster contains an index document). Writes
+/// `out_dir/SSSSS.dups` per shard: sorted records (u32 doc, u64 cluster id, u8 kept) for every
+/// clustered document, where the cluster id is the kept document's [`doc_id`] (or
+/// `doc_id(INDEX_SHARD, 0)` for a match with the index). Memory: proportional to the number of
+/// clustered documents.
+///
+/// # Errors
+/// I/O errors, malformed files.
+pub fn build_clusters(
+    match_dir: &Path,
+    sig_dir: &Path,
+    out_dir: &Path,
+    rule: KeepRule,
+) -> Result<ClusterStats> {
+    let mut uf = UnionFind::default();
+    let mut stats = ClusterStats::default();
+    let mut files: Vec<PathBuf> = fs::read_dir(match_dir)
+        .map_err(|e| Error::io(match_dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pairs"))
+        .collect();
+    files.sort();
+    let index_id = doc_id(INDEX_SHARD, 0);
+    for p in &files {
+        let mut r = open(p)?;
+        let mut b = [0u8; 16];
+        while read_record(&mut r, &mut b, p)? {
+            let v: Vec<u32> = (0..4)
+                .map(|k| u32::from_le_bytes(b[k * 4..k * 4 + 4].try_into().expect("4 bytes")))
+                .collect();
+            let a = if v[0] == INDEX_SHARD {
+                index_id
+            } else {
+                doc_id(v[0], v[1])
+            };
+            uf.union(a, doc_id(v[2], v[3]));
+            stats.pairs += 1;
+        }
+    }
+    // Members by root. The index id is the largest id, so it is the last member of a cluster.
+    let ids: Vec<u64> = uf.parent.keys().copied().collect();
+    let mut members: HashMap<u64, Vec<u64>> = HashMap::new();
+    for id in ids {
+        let root = uf.find(id);
+        members.entry(root).or_default().push(id);
+    }
+    let mut score_cache: HashMap<u32, Vec<f64>> = HashMap::new();
+    let mut score = |id: u64| -> Result<f64> {
+        let shard = (id >> 32) as u32;
+        if let std::collections::hash_map::Entry::Vacant(e) = score_cache.entry(shard) {
+            let path = sig_dir.join("scores").join(format!("{shard:05}.f64"));
+            let bytes = fs::read(&path).map_err(|err| Error::io(&path, err))?;
+            e.insert(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                    .collect(),
+            );
+        }
+        Ok(score_cache[&shard]
+            .get((id & 0xffff_ffff) as usize)
+            .copied()
+            .unwrap_or(f64::NEG_INFINITY))
+    };
+    let mut per_shard: HashMap<u32, Vec<(u32, u64, u8)>> = HashMap::new();
+    let mut roots: Vec<u64> = members.keys().copied().collect();
+    roots.sort_unstable();
+    for root in roots {
+        let mut m = members.remove(&root).unwrap_or_default();
+        m.sort_unstable();
+        if m.len() < 2 {
+            continue;
+        }
+        stats.clusters += 1;
+        let has_index = m.last() == Some(&index_id);
+        let kept = if has_index {
+            index_id
+        } else {
+            match rule {
+                KeepRule::LowestKey => m[0],
+                KeepRule::HighestScore => {
+                    let mut best = m[0];
+                    let mut best_s = score(best)?;
+                    for &id in &m[1..] {
+                        let s = score(id)?;
+                        if s > best_s {
+                            best = id;
+                            best_s = s;
+                        }
+                    }
+                    best
+                }
+            }
+        };
+        for &id in &m {
+            if id == index_id {
+                continue;
+            }
+            let keep = u8::from(id == kept);
+            if keep == 0 {
+                stats.removed += 1;
+            }
+            per_shard.entry((id >> 32) as u32).or_default().push((
+                (id & 0xffff_ffff) as u32,
+                kept,
+                keep,
+            ));
+        }
+    }
+    fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let mut shards: Vec<u32> = per_shard.keys().copied().collect();
+    shards.sort_unstable();
+    for shard in shards {
+        let mut recs = per_shard.remove(&shard).unwrap_or_default();
+        recs.sort_unstable();
+        let path = out_dir.join(format!("{shard:05}.dups"));
+        let mut w = create(&path)?;
+        for (doc, cluster, keep) in recs {
+            let mut b = [0u8; 13];
+            b[..4].copy_from_slice(&doc.to_le_bytes());
+            b[4..12].copy_from_slice(&cluster.to_le_bytes());
+            b[12] = keep;
+            w.write_all(&b).map_err(|e| Error::io(&path, e))?;
+        }
+        w.flush().map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(stats)
+}
+
+/// Stage 4 data: the clustered documents of one shard, read from `clusters/SSSSS.dups`.
+#[derive(Debug, Clone, Default)]
+pub struct ShardDuplicates {
+    entries: Vec<(u32, u64, bool)>,
+}
+
+impl ShardDuplicates {
+    /// Loads shard `shard` from a [`build_clusters`] output directory (empty when the shard has
+    /// no clustered document).
+    ///
+    /// # Errors
+    /// I/O errors, malformed files.
+    pub fn load(cluster_dir: &Path, shard: u32) -> Result<Self> {
+        let path = cluster_dir.join(format!("{shard:05}.dups"));
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        if bytes.len() % 13 != 0 {
+            return Err(Error::Format {
+                path,
+                message: "truncated cluster record".into(),
+            });
+        }
+        let entries = bytes
+            .chunks_exact(13)
+            .map(|c| {
+                (
+                    u32::from_le_bytes(c[..4].try_into().expect("4 bytes")),
+                    u64::from_le_bytes(c[4..12].try_into().expect("8 bytes")),
+                    c[12] == 1,
+                )
+            })
+            .collect();
+        Ok(ShardDuplicates { entries })
+    }
+
+    /// The cluster id and whether document `doc` is kept; `None` when it is in no cluster.
+    pub fn lookup(&self, doc: u32) -> Option<(u64, bool)> {
+        self.entries
+            .binary_search_by(|e| e.0.cmp(&doc))
+            .ok()
+            .map(|i| (self.entries[i].1, self.entries[i].2))
+    }
+
+    /// True when document `doc` is to be removed.
+    pub fn is_removed(&self, doc: u32) -> bool {
+        matches!(self.lookup(doc), Some((_, false)))
+    }
+
+    /// The removed documents' indices, ascending.
+    pub fn removed(&self) -> impl Iterator<Item = u32> + '_ {
+        self.entries.iter().filter(|e| !e.2).map(|e| e.0)
+    }
+}
+
+/// Stage 4 as a [`StatefulStage`] over one shard's records in their original order: writes
+/// `near_cluster` (the kept document's [`doc_id`], or the record's own id when it is in no
+/// cluster) and drops the others with reason `near_duplicate`.
+#[derive(Debug)]
+pub struct NearDedupFilter {
+    shard: u32,
+    dups: ShardDuplicates,
+    next: u32,
+    field: String,
+}
+
+impl NearDedupFilter {
+    /// The filter for shard `shard` with its duplicates.
+    pub fn new(shard: u32, dups: ShardDuplicates) -> Self {
+        NearDedupFilter {
+            shard,
+            dups,
+            next: 0,
+            field: "near_cluster".into(),
+        }
+    }
+
+    /// Sets the field that receives the cluster id.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = field.into();
+        self
+    }
+}
+
+impl StatefulStage for NearDedupFilter {
+    fn name(&self) -> &str {
+        "near_dedup"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        config_json(&(self.shard, &self.field))
+    }
+
+    fn version(&self) -> &str {
+        env!("CARGO_PKG_VERSION")
+    }
+
+    fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
+        let doc = self.next;
+        self.next = self.next.wrapping_add(1);
+        let (cluster, keep) = self
+            .dups
+            .lookup(doc)
+            .unwrap_or((doc_id(self.shard, doc), true));
+        record.set(self.field.clone(), cluster as i64);
+        Ok(if keep {
+            Action::Keep
+        } else {
+            Action::drop("near_duplicate")
+        })
+    }
+}

@@ -1,0 +1,508 @@
+//! Exact and MinHash dedup: datatrove 0.10.1 goldens (`tools/quality_minhash_goldens.py`), the file
+//! stages against the in-memory path, 1 vs N shards, index dedup, and recall/precision against
+//! exact Jaccard on a synthetic corpus with planted near-duplicates.
+
+use std::sync::LazyLock;
+
+use dataprep_core::{Action, Context, Record, StatefulStage};
+use dataprep_quality::dedup::minhash::{
+    IndexRef, KeepRule, MinHashConfig, MinHasher, NearDedupFilter, ShardDuplicates,
+    SignatureOptions, build_clusters, find_matches, near_clusters, write_signatures,
+};
+use dataprep_quality::dedup::{
+    ExactDedup, ExactDedupConfig, TextNorm, exact_clusters, simplify_text,
+};
+use proptest::prelude::*;
+
+use super::common::{CORPUS, fnv1a64};
+
+static GOLD: LazyLock<Vec<serde_json::Value>> = LazyLock::new(|| {
+    include_str!("../data/minhash_goldens.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("golden line"))
+        .collect()
+});
+
+static DATATROVE: LazyLock<MinHasher> =
+    LazyLock::new(|| MinHasher::new(MinHashConfig::datatrove()).unwrap());
+
+fn u64s(v: &serde_json::Value) -> Vec<u64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn permutation_parameters_are_numpys() {
+    let p = &GOLD[0];
+    assert_eq!(p["kind"], "params");
+    let (a, b) = DATATROVE.parameters();
+    assert_eq!(a[..8], u64s(&p["a"])[..]);
+    assert_eq!(b[..8], u64s(&p["b"])[..]);
+    let nemo = MinHasher::new(MinHashConfig::nemo()).unwrap();
+    let (a, b) = nemo.parameters();
+    assert_eq!(a.len(), 260);
+    assert_eq!(a[..4], u64s(&p["nemo_a"])[..]);
+    assert_eq!(b[..4], u64s(&p["nemo_b"])[..]);
+}
+
+#[test]
+fn simplify_text_matches_datatrove() {
+    let norm = TextNorm::default();
+    let mut n = 0;
+    for g in GOLD.iter().filter(|g| g["kind"] == "simplify") {
+        let text = g["text"].as_str().unwrap();
+        assert_eq!(
+            simplify_text(text, &norm),
+            g["simplified"].as_str().unwrap(),
+            "{text:?}"
+        );
+        n += 1;
+    }
+    assert!(n > 50);
+    let docs: Vec<_> = GOLD.iter().filter(|g| g["kind"] == "doc").collect();
+    assert_eq!(docs.len(), CORPUS.len());
+    let bad: Vec<&str> = CORPUS
+        .iter()
+        .zip(&docs)
+        .filter(|(d, g)| {
+            fnv1a64(&simplify_text(&d.text, &norm)) != g["simplified"].as_str().unwrap()
+        })
+        .map(|(d, _)| d.id.as_str())
+        .collect();
+    assert!(bad.is_empty(), "simplify_text differs on {bad:?}");
+}
+
+#[test]
+fn signatures_match_datatrove() {
+    let docs: Vec<_> = GOLD.iter().filter(|g| g["kind"] == "doc").collect();
+    let mut bad = Vec::new();
+    for (d, g) in CORPUS.iter().zip(&docs) {
+        let sh = DATATROVE.shingles(&d.text);
+        assert_eq!(
+            sh.len() as u64,
+            g["n_shingles"].as_u64().unwrap(),
+            "{}",
+            d.id
+        );
+        let sig = DATATROVE.signature_of(&sh);
+        if let Some(full) = g.get("full") {
+            assert_eq!(sig.as_deref(), Some(&u64s(full)[..]), "{}", d.id);
+        }
+        let got = sig.map_or(String::new(), |s| {
+            fnv1a64(&s.iter().map(u64::to_string).collect::<Vec<_>>().join(","))
+        });
+        if got != g["signature"].as_str().unwrap() {
+            bad.push(d.id.clone());
+        }
+    }
+    assert!(bad.is_empty(), "signatures differ on {bad:?}");
+}
+
+#[test]
+fn exact_dedup_function_and_stage() {
+    let texts = [
+        "Hello, World!",
+        "other",
+        "hello   world",
+        "Héllo wörld.",
+        "other 2",
+        "other 3",
+    ];
+    // Numbers normalise to 0: "other 2" and "other 3" are the same content.
+    assert_eq!(
+        exact_clusters(&texts, &TextNorm::default()),
+        [0, 1, 0, 0, 4, 4]
+    );
+    assert_eq!(
+        exact_clusters(&texts, &TextNorm::none()),
+        [0, 1, 2, 3, 4, 5]
+    );
+    let mut stage = ExactDedup::new(ExactDedupConfig::default());
+    let cx = Context::new("exact_dedup", 0);
+    let mut kept = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let mut r = Record::new().with_key(format!("d{i}")).with("text", *t);
+        let a = stage.process(&mut r, &cx).unwrap();
+        assert_eq!(
+            r.str("exact_cluster").unwrap(),
+            format!("d{}", [0, 1, 0, 0, 4, 4][i])
+        );
+        if a == Action::Keep {
+            kept.push(i);
+        } else {
+            assert_eq!(a, Action::drop("exact_duplicate"));
+        }
+    }
+    assert_eq!(kept, [0, 1, 4]);
+    assert_eq!(stage.distinct(), 3);
+    // A record without the field is a record error, not a panic.
+    assert!(stage.process(&mut Record::new(), &cx).is_err());
+}
+
+/// splitmix64.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A synthetic corpus: `families` base documents of `len` random words, each with up to 4
+/// variants where a random fraction (0..10%) of the words is replaced; plus as many singletons.
+/// Returns texts in a shuffled order.
+fn synthetic(seed: u64, families: usize, len: usize) -> Vec<String> {
+    let mut rng = Rng(seed);
+    let vocab: Vec<String> = (0..3000)
+        .map(|_| {
+            let n = 3 + rng.below(6) as usize;
+            (0..n)
+                .map(|_| (b'a' + rng.below(26) as u8) as char)
+                .collect()
+        })
+        .collect();
+    let mut docs = Vec::new();
+    let random_doc = |rng: &mut Rng| -> Vec<usize> {
+        (0..len)
+            .map(|_| rng.below(vocab.len() as u64) as usize)
+            .collect()
+    };
+    for _ in 0..families {
+        let base = random_doc(&mut rng);
+        let variants = rng.below(5);
+        for _ in 0..variants {
+            let p = rng.unit() * 0.1;
+            let v: Vec<usize> = base
+                .iter()
+                .map(|&w| {
+                    if rng.unit() < p {
+                        rng.below(vocab.len() as u64) as usize
+                    } else {
+                        w
+                    }
+                })
+                .collect();
+            docs.push(v);
+        }
+        docs.push(base);
+        docs.push(random_doc(&mut rng));
+    }
+    for i in (1..docs.len()).rev() {
+        docs.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    docs.into_iter()
+        .map(|d| {
+            d.iter()
+                .map(|&w| vocab[w].as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
+}
+
+/// Every pair's (exact Jaccard of the shingle sets, LSH candidate?).
+fn pairs(texts: &[String], h: &MinHasher) -> Vec<(f64, bool)> {
+    let sets: Vec<Vec<u64>> = texts
+        .iter()
+        .map(|t| {
+            let mut s = h.shingles(t);
+            s.sort_unstable();
+            s.dedup();
+            s
+        })
+        .collect();
+    let sigs: Vec<Vec<u64>> = sets.iter().map(|s| h.signature_of(s).unwrap()).collect();
+    let (bands, rows) = (h.config().bands, h.config().rows);
+    let mut out = Vec::new();
+    for i in 0..texts.len() {
+        for j in i + 1..texts.len() {
+            let cand = (0..bands)
+                .any(|b| sigs[i][b * rows..(b + 1) * rows] == sigs[j][b * rows..(b + 1) * rows]);
+            out.push((jaccard(&sets[i], &sets[j]), cand));
+        }
+    }
+    out
+}
+
+/// (precision, recall, true pairs) of the candidates against "Jaccard ≥ t"; precision counts a
+/// candidate as correct when its Jaccard is ≥ `t_precision`.
+fn metrics(pairs: &[(f64, bool)], t_precision: f64, t_recall: f64) -> (f64, f64, usize) {
+    let cands: Vec<f64> = pairs.iter().filter(|p| p.1).map(|p| p.0).collect();
+    let precision = cands.iter().filter(|&&j| j >= t_precision).count() as f64 / cands.len() as f64;
+    let truth: Vec<bool> = pairs
+        .iter()
+        .filter(|p| p.0 >= t_recall)
+        .map(|p| p.1)
+        .collect();
+    let recall = truth.iter().filter(|&&c| c).count() as f64 / truth.len() as f64;
+    (precision, recall, truth.len())
+}
+
+#[test]
+fn recall_and_precision_against_exact_jaccard() {
+    let texts = synthetic(7, 80, 150);
+    for (name, h, min_recall) in [
+        ("datatrove", &*DATATROVE, 0.90),
+        (
+            "nemo",
+            &MinHasher::new(MinHashConfig::nemo()).unwrap(),
+            0.90,
+        ),
+    ] {
+        let all = pairs(&texts, h);
+        let t = h.config().threshold();
+        let (p, r, n) = metrics(&all, t, t);
+        let (p_loose, _, _) = metrics(&all, t - 0.1, t);
+        let (_, r_high, n_high) = metrics(&all, t, t + 0.08);
+        eprintln!(
+            "{name}: {} docs, {} pairs; threshold {t:.3}: {n} true pairs, precision {p:.3}, recall {r:.3}; \
+             precision vs J >= t-0.1 {p_loose:.3}; recall of J >= t+0.08 ({n_high}) {r_high:.3}",
+            texts.len(),
+            all.len()
+        );
+        assert!(n > 40, "{name}: {n}");
+        assert!(
+            r >= min_recall && p >= 0.55,
+            "{name}: precision {p}, recall {r}"
+        );
+        assert!(
+            p_loose >= 0.8 && r_high >= 0.95,
+            "{name}: {p_loose} {r_high}"
+        );
+    }
+}
+
+/// Runs the four file stages over `texts` split into shards at `cuts`; returns the global index
+/// of the kept document for every text.
+#[allow(clippy::too_many_arguments)]
+fn file_pipeline(
+    texts: &[String],
+    cuts: &[usize],
+    h: &MinHasher,
+    opts: &SignatureOptions,
+    rule: KeepRule,
+    scores: Option<&[f64]>,
+    index: Option<&IndexRef>,
+    dir: &std::path::Path,
+) -> Vec<Option<usize>> {
+    let sig_dir = dir.join("sigs");
+    let mut bounds = vec![0];
+    bounds.extend_from_slice(cuts);
+    bounds.push(texts.len());
+    for (shard, w) in bounds.windows(2).enumerate() {
+        let docs = (w[0]..w[1]).map(|i| (texts[i].as_str(), scores.map_or(0.0, |s| s[i])));
+        write_signatures(&sig_dir, shard as u32, docs, h, opts).unwrap();
+    }
+    for band in 0..h.config().bands {
+        find_matches(&sig_dir, band, &dir.join("matches"), index, h.config()).unwrap();
+    }
+    build_clusters(&dir.join("matches"), &sig_dir, &dir.join("clusters"), rule).unwrap();
+    let mut out = Vec::new();
+    for (shard, w) in bounds.windows(2).enumerate() {
+        let dups = ShardDuplicates::load(&dir.join("clusters"), shard as u32).unwrap();
+        let mut stage = NearDedupFilter::new(shard as u32, dups);
+        let cx = Context::new("near_dedup", 0);
+        for (i, text) in texts.iter().enumerate().take(w[1]).skip(w[0]) {
+            let mut r = Record::new().with("text", text.as_str());
+            let a = stage.process(&mut r, &cx).unwrap();
+            let id = r.get("near_cluster").unwrap().as_i64().unwrap() as u64;
+            let (s, d) = ((id >> 32) as usize, (id & 0xffff_ffff) as usize);
+            let kept = if s == u32::MAX as usize {
+                None
+            } else {
+                Some(bounds[s] + d)
+            };
+            assert_eq!(a == Action::Keep, kept == Some(i));
+            out.push(kept);
+        }
+    }
+    out
+}
+
+#[test]
+fn file_stages_match_in_memory_and_spill() {
+    let texts = synthetic(11, 30, 80);
+    let mem = near_clusters(&texts, &DATATROVE);
+    assert!(mem.iter().enumerate().filter(|(i, k)| i != *k).count() > 20);
+    let tmp = tempfile::tempdir().unwrap();
+    let one = file_pipeline(
+        &texts,
+        &[],
+        &DATATROVE,
+        &SignatureOptions::default(),
+        KeepRule::LowestKey,
+        None,
+        None,
+        tmp.path(),
+    );
+    assert_eq!(one, mem.iter().map(|&k| Some(k)).collect::<Vec<_>>());
+    // Tiny buffers: many sorted runs merged; same files, same result.
+    let tmp2 = tempfile::tempdir().unwrap();
+    let opts = SignatureOptions::default().with_max_buffered(50);
+    let spilled = file_pipeline(
+        &texts,
+        &[],
+        &DATATROVE,
+        &opts,
+        KeepRule::LowestKey,
+        None,
+        None,
+        tmp2.path(),
+    );
+    assert_eq!(spilled, one);
+    for band in [0, 13] {
+        let f = |d: &std::path::Path| {
+            std::fs::read(d.join(format!("sigs/band_{band:03}/00000.sig"))).unwrap()
+        };
+        assert_eq!(f(tmp.path()), f(tmp2.path()));
+    }
+}
+
+#[test]
+fn highest_score_rule_and_index() {
+    let texts = synthetic(5, 20, 80);
+    let mem = near_clusters(&texts, &DATATROVE);
+    let scores: Vec<f64> = (0..texts.len()).map(|i| (i * 7919 % 101) as f64).collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let got = file_pipeline(
+        &texts,
+        &[10],
+        &DATATROVE,
+        &SignatureOptions::default(),
+        KeepRule::HighestScore,
+        Some(&scores),
+        None,
+        tmp.path(),
+    );
+    for (i, k) in got.iter().enumerate() {
+        let k = k.unwrap();
+        let cluster: Vec<usize> = (0..texts.len()).filter(|&j| mem[j] == mem[i]).collect();
+        let best = *cluster
+            .iter()
+            .max_by(|&&a, &&b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+            .unwrap();
+        assert_eq!(k, best, "doc {i}");
+    }
+    // Index: the first half is an existing dataset; dedup the second half against it.
+    let half = texts.len() / 2;
+    let ix_dir = tempfile::tempdir().unwrap();
+    write_signatures(
+        &ix_dir.path().join("sigs"),
+        0,
+        texts[..half].iter().map(|t| (t.as_str(), 0.0)),
+        &DATATROVE,
+        &SignatureOptions::default(),
+    )
+    .unwrap();
+    let index = IndexRef {
+        dir: ix_dir.path().join("sigs"),
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let new = &texts[half..];
+    let got = file_pipeline(
+        new,
+        &[],
+        &DATATROVE,
+        &SignatureOptions::default(),
+        KeepRule::LowestKey,
+        None,
+        Some(&index),
+        tmp.path(),
+    );
+    for (i, k) in got.iter().enumerate() {
+        let g = half + i;
+        let matches_old = (0..half).any(|j| mem[j] == mem[g]);
+        let earlier_new = (half..g).any(|j| mem[j] == mem[g]);
+        match k {
+            None => assert!(matches_old, "doc {g} removed for the index without a match"),
+            Some(k) if *k == i => assert!(!earlier_new || matches_old, "doc {g}"),
+            Some(k) => assert!(mem[half + k] == mem[g] && *k < i, "doc {g}"),
+        }
+        if matches_old {
+            // Connected to the old data through some chain: either removed or (rarely) linked
+            // only via another new doc, which is removed too.
+            assert!(
+                k.is_none() || k.is_some_and(|k| k != i),
+                "doc {g} matches the index but was kept"
+            );
+        }
+    }
+    assert!(got.iter().any(Option::is_none));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+    #[test]
+    fn same_result_on_one_or_many_shards(cuts in proptest::collection::btree_set(1usize..70, 0..5)) {
+        static TEXTS: LazyLock<Vec<String>> = LazyLock::new(|| synthetic(3, 25, 60));
+        static ONE: LazyLock<Vec<usize>> = LazyLock::new(|| near_clusters(&TEXTS, &DATATROVE));
+        let cuts: Vec<usize> = cuts.into_iter().filter(|&c| c < TEXTS.len()).collect();
+        let tmp = tempfile::tempdir().unwrap();
+        let got = file_pipeline(&TEXTS, &cuts, &DATATROVE, &SignatureOptions::default(), KeepRule::LowestKey, None, None, tmp.path());
+        prop_assert_eq!(got, ONE.iter().map(|&k| Some(k)).collect::<Vec<_>>());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+    /// Empty, binary-as-text, control characters and repetitive input: no panic. (Like
+    /// datatrove's, `simplify_text` is not idempotent: NFD runs after the whitespace step.)
+    #[test]
+    fn hostile_text_never_panics(s in "\\PC{0,120}|[\\x00-\\x1f ]{0,120}|(ab ){0,200}|\\d{0,200}") {
+        let norm = TextNorm::default();
+        let _ = simplify_text(&s, &norm);
+        for h in [&*DATATROVE, &MinHasher::new(MinHashConfig::nemo()).unwrap()] {
+            let sh = h.shingles(&s);
+            prop_assert_eq!(h.signature_of(&sh).is_some(), !sh.is_empty());
+        }
+        let _ = exact_clusters(&[s.as_str(), ""], &norm);
+    }
+}
+
+#[test]
+fn huge_repetitive_document_is_linear() {
+    // 200 kB of one repeated word and 2 MB of one repeated char: one distinct shingle.
+    let words = "spam ".repeat(40_000);
+    let sh = DATATROVE.shingles(&words);
+    assert_eq!(sh.len(), 40_000 - 4);
+    let sig = DATATROVE.signature_of(&sh).unwrap();
+    assert!(sig.iter().all(|&v| v == sig[0] || v != 0));
+    let chars = "x".repeat(2_000_000);
+    let pii = dataprep_quality::pii::detect(&chars, &dataprep_quality::pii::PiiConfig::default());
+    assert!(pii.is_empty());
+    let digits = "7".repeat(200_000);
+    let _ = dataprep_quality::pii::detect(&digits, &dataprep_quality::pii::PiiConfig::default());
+}
