@@ -1,0 +1,9 @@
+//! Integration tests of dataprep-image.
+
+mod image {
+    mod common;
+    mod decode;
+    mod encode;
+    mod hash;
+    mod resize;
+}
