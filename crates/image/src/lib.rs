@@ -8,6 +8,9 @@
 //!   modes; crops and padding.
 //! - [`ahash`], [`dhash`], [`phash`]: equal to python `imagehash` bit for bit; [`pixel_hash`];
 //!   [`near_duplicate_groups`] with a [`BkTree`].
+//! - [`to_tensor`], [`ClassificationPreset`]: CHW/HWC `f32` tensors with mean/std (ImageNet),
+//!   torchvision's classification preset.
+//! - [`quality_scores`], [`check_quality`]: size, aspect ratio, blur, near-uniform.
 //! - [`encode()`]: JPEG (quality), PNG, lossless WebP; EXIF stripped, kept, or kept without GPS.
 //!
 //! Every function works on plain `image::DynamicImage` values; `stages` wraps them as pipeline
@@ -20,7 +23,9 @@ mod error;
 mod exif;
 mod frames;
 mod hash;
+mod normalize;
 mod pillow;
+mod quality;
 mod resize;
 
 pub use decode::{AlphaMode, DecodeOptions, Decoded, Limits, decode, format_name, matte, probe};
@@ -31,6 +36,12 @@ pub use hash::{
     BkTree, ImageHash, ahash, dhash, near_duplicate_groups, phash, pixel_hash, to_luma_pillow,
 };
 pub use image;
+pub use normalize::{
+    ClassificationPreset, Layout, MeanStd, hsv_to_rgb, rgb_to_hsv, to_grey, to_tensor,
+};
+pub use quality::{
+    QualityConfig, QualityScores, check_quality, laplacian_variance, quality_scores,
+};
 pub use resize::{
     Filter, ResizeConfig, ResizeMode, center_crop, crop, pad_to, random_crop, resize, resize_exact,
 };

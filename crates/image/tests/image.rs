@@ -5,5 +5,6 @@ mod image {
     mod decode;
     mod encode;
     mod hash;
+    mod normalize;
     mod resize;
 }
