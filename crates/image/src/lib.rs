@@ -13,10 +13,14 @@
 //! - [`quality_scores`], [`check_quality`]: size, aspect ratio, blur, near-uniform.
 //! - [`encode()`]: JPEG (quality), PNG, lossless WebP; EXIF stripped, kept, or kept without GPS.
 //!
-//! Every function works on plain `image::DynamicImage` values; `stages` wraps them as pipeline
+//! - [`augment()`]: seeded flips, random resized crop, affine, colour jitter, blur, noise, cutout,
+//!   JPEG re-compression; [`prepare()`]: the whole per-image chain.
+//!
+//! Every function works on plain `image::DynamicImage` values; [`stages`] wraps them as pipeline
 //! stages over records. A bad input is a typed [`ImageError`], never a panic.
 #![forbid(unsafe_code)]
 
+pub mod augment;
 mod decode;
 mod encode;
 mod error;
@@ -25,9 +29,12 @@ mod frames;
 mod hash;
 mod normalize;
 mod pillow;
+mod prepare;
 mod quality;
 mod resize;
+pub mod stages;
 
+pub use augment::{Augment, augment};
 pub use decode::{AlphaMode, DecodeOptions, Decoded, Limits, decode, format_name, matte, probe};
 pub use encode::{EncodeOptions, Metadata, OutputFormat, encode};
 pub use error::{ImageError, Result};
@@ -39,6 +46,7 @@ pub use image;
 pub use normalize::{
     ClassificationPreset, Layout, MeanStd, hsv_to_rgb, rgb_to_hsv, to_grey, to_tensor,
 };
+pub use prepare::{Hashes, PrepareConfig, Prepared, prepare};
 pub use quality::{
     QualityConfig, QualityScores, check_quality, laplacian_variance, quality_scores,
 };
