@@ -101,6 +101,72 @@ pub fn parse_exif(raw: &[u8]) -> Option<ExifInfo> {
     })
 }
 
+impl ExifInfo {
+    /// Encodes these fields as raw EXIF (a big-endian TIFF structure, as image encoders' EXIF
+    /// metadata expects): `Make`, `Model`, `DateTimeOriginal`, `Orientation` and the GPS tags.
+    /// None if nothing is set or the writer fails.
+    pub fn to_exif_bytes(&self) -> Option<Vec<u8>> {
+        let f = |tag, value| Field {
+            tag,
+            ifd_num: In::PRIMARY,
+            value,
+        };
+        let text = |s: &str| Value::Ascii(vec![s.as_bytes().to_vec()]);
+        let dms = |deg: f64| {
+            let d = deg.abs();
+            let whole = d.floor();
+            let min = ((d - whole) * 60.0).floor();
+            let sec = ((d - whole) * 60.0 - min) * 60.0;
+            Value::Rational(vec![
+                exif::Rational::from((whole as u32, 1)),
+                exif::Rational::from((min as u32, 1)),
+                exif::Rational::from(((sec * 10_000.0).round() as u32, 10_000)),
+            ])
+        };
+        let mut fields = Vec::new();
+        if let Some(m) = &self.make {
+            fields.push(f(Tag::Make, text(m)));
+        }
+        if let Some(m) = &self.model {
+            fields.push(f(Tag::Model, text(m)));
+        }
+        if let Some(d) = &self.datetime {
+            fields.push(f(Tag::DateTimeOriginal, text(d)));
+        }
+        if let Some(o) = self.orientation {
+            fields.push(f(Tag::Orientation, Value::Short(vec![u16::from(o)])));
+        }
+        if let Some(g) = &self.gps {
+            let ns = if g.latitude < 0.0 { "S" } else { "N" };
+            let ew = if g.longitude < 0.0 { "W" } else { "E" };
+            fields.push(f(Tag::GPSLatitudeRef, text(ns)));
+            fields.push(f(Tag::GPSLatitude, dms(g.latitude)));
+            fields.push(f(Tag::GPSLongitudeRef, text(ew)));
+            fields.push(f(Tag::GPSLongitude, dms(g.longitude)));
+            if let Some(a) = g.altitude {
+                fields.push(f(Tag::GPSAltitudeRef, Value::Byte(vec![u8::from(a < 0.0)])));
+                fields.push(f(
+                    Tag::GPSAltitude,
+                    Value::Rational(vec![exif::Rational::from((
+                        (a.abs() * 100.0).round() as u32,
+                        100,
+                    ))]),
+                ));
+            }
+        }
+        if fields.is_empty() {
+            return None;
+        }
+        let mut w = exif::experimental::Writer::new();
+        for x in &fields {
+            w.push_field(x);
+        }
+        let mut out = Cursor::new(Vec::new());
+        w.write(&mut out, false).ok()?;
+        Some(out.into_inner())
+    }
+}
+
 /// Re-encodes raw EXIF keeping the primary image's fields, without GPS when `strip_gps`, with
 /// orientation 1 when `reset_orientation` (for pixels already rotated), and without the maker note
 /// and thumbnail (their offsets do not survive rewriting). None when the input does not parse or
