@@ -11,6 +11,7 @@
 //! | `text` | `dataprep-text`: normalisation, mojibake repair, segmentation, tokenization, token shards | `text` (default) |
 //! | `quality` | `dataprep-quality`: datatrove-compatible heuristic quality filters with scores | `quality` (default) |
 //! | `audio` | `dataprep-audio`: decoding, resampling, features (mel/MFCC/fbank), VAD, alignment | `audio` (default) |
+//! | `image` | `dataprep-image`: safe decoding, EXIF/orientation, Pillow-parity resizing, perceptual hashes | `image` (default) |
 //!
 //! ```
 //! use dataprep::prelude::*;
@@ -25,6 +26,8 @@
 #[cfg(feature = "audio")]
 pub use dataprep_audio as audio;
 pub use dataprep_core as core;
+#[cfg(feature = "image")]
+pub use dataprep_image as image;
 #[cfg(feature = "quality")]
 pub use dataprep_quality as quality;
 #[cfg(feature = "split")]

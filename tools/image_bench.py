@@ -1,0 +1,60 @@
+"""Reference timings for crates/image/benches/image.rs (docs/performance.md).
+
+Run from the repository root:  python3 tools/image_bench.py
+Needs: pip install pillow opencv-python-headless numpy
+
+Same input as the Rust bench: tests/data/photos/coffee.png upscaled to 1024x768 (Lanczos).
+1. PIL.Image.resize to 256x192 per filter (single thread).
+2. img2dataset's resizer path for resize_mode=border, image_size=256, JPEG quality 95:
+   cv2.imdecode -> (longest side to 256, cv2.INTER_AREA when downscaling, as img2dataset's
+   downscale_interpolation default) -> pad white with cv2.copyMakeBorder -> cv2.imencode JPEG 95.
+"""
+import time
+
+import cv2
+import numpy as np
+from PIL import Image
+
+cv2.setNumThreads(1)
+src = Image.open("crates/image/tests/data/photos/coffee.png").convert("RGB")
+big = src.resize((1024, 768), Image.Resampling.LANCZOS)
+
+
+def bench(fn, n=60):
+    fn()
+    t = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t) / n
+
+
+for name, f in [("box", Image.Resampling.BOX), ("bilinear", Image.Resampling.BILINEAR),
+                ("hamming", Image.Resampling.HAMMING), ("bicubic", Image.Resampling.BICUBIC),
+                ("lanczos3", Image.Resampling.LANCZOS)]:
+    print(f"pillow resize 1024x768->256x192 {name}: {bench(lambda: big.resize((256, 192), f)) * 1e3:.3f} ms")
+
+arr = cv2.cvtColor(np.asarray(big), cv2.COLOR_RGB2BGR)
+ok, jpeg = cv2.imencode(".jpg", arr, [cv2.IMWRITE_JPEG_QUALITY, 90])
+jpeg = jpeg.tobytes()
+
+
+def img2dataset_border():
+    img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
+    h, w = img.shape[:2]
+    scale = 256 / max(h, w)
+    nh, nw = round(h * scale), round(w * scale)
+    img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA)
+    top = (256 - nh) // 2
+    left = (256 - nw) // 2
+    img = cv2.copyMakeBorder(img, top, 256 - nh - top, left, 256 - nw - left,
+                             cv2.BORDER_CONSTANT, value=[255, 255, 255])
+    return cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 95])[1]
+
+
+def decode_only():
+    return cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
+
+
+print(f"opencv decode 1024x768 jpeg: {bench(decode_only) * 1e3:.3f} ms")
+t = bench(img2dataset_border)
+print(f"img2dataset border256 INTER_AREA + jpeg95: {t * 1e3:.3f} ms = {1 / t:.0f} images/s/core")
