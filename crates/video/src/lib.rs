@@ -1,0 +1,15 @@
+//! Video preparation for dataprep, on the system FFmpeg through `ffmpeg-next`'s safe API.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod probe;
+
+pub use error::{Result, VideoError};
+pub use ffmpeg_next as ffmpeg;
+pub use probe::{
+    FrameTiming, Limits, Ratio, StreamInfo, StreamKind, VideoInfo, frame_timing, probe,
+    probe_checked,
+};
+pub mod frames;
+pub use frames::{ExtractConfig, Frame, FrameReader, Sampling, extract_frames};
