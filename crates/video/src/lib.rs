@@ -13,3 +13,5 @@ pub use probe::{
 };
 pub mod frames;
 pub use frames::{ExtractConfig, Frame, FrameReader, Sampling, extract_frames};
+pub mod scene;
+pub use scene::{AdaptiveConfig, ContentConfig, Detector, ShotConfig, Shots, detect_shots};

@@ -4,4 +4,5 @@ mod video {
     mod common;
     mod frames;
     mod probe;
+    mod scene;
 }
