@@ -15,3 +15,5 @@ pub mod frames;
 pub use frames::{ExtractConfig, Frame, FrameReader, Sampling, extract_frames};
 pub mod scene;
 pub use scene::{AdaptiveConfig, ContentConfig, Detector, ShotConfig, Shots, detect_shots};
+pub mod standardize;
+pub use standardize::{ResizeConfig, ResizeMode, Retimer, resize, retime};

@@ -5,4 +5,5 @@ mod video {
     mod frames;
     mod probe;
     mod scene;
+    mod standardize;
 }
