@@ -17,3 +17,5 @@ pub mod scene;
 pub use scene::{AdaptiveConfig, ContentConfig, Detector, ShotConfig, Shots, detect_shots};
 pub mod standardize;
 pub use standardize::{ResizeConfig, ResizeMode, Retimer, resize, retime};
+pub mod transcode;
+pub use transcode::{EncodeConfig, TimeRange, extract_audio_wav, has_encoder, remux, transcode};

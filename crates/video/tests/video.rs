@@ -6,4 +6,5 @@ mod video {
     mod probe;
     mod scene;
     mod standardize;
+    mod transcode;
 }
