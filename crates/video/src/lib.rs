@@ -7,6 +7,7 @@ pub mod probe;
 
 pub use error::{Result, VideoError};
 pub use ffmpeg_next as ffmpeg;
+pub use image;
 pub use probe::{
     FrameTiming, Limits, Ratio, StreamInfo, StreamKind, VideoInfo, frame_timing, probe,
     probe_checked,
