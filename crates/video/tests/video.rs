@@ -1,6 +1,7 @@
 //! Integration tests of dataprep-video, on media generated with the `ffmpeg` CLI.
 
 mod video {
+    mod bad_input;
     mod common;
     mod frames;
     mod probe;
