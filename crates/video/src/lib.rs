@@ -20,3 +20,4 @@ pub mod standardize;
 pub use standardize::{ResizeConfig, ResizeMode, Retimer, resize, retime};
 pub mod transcode;
 pub use transcode::{EncodeConfig, TimeRange, extract_audio_wav, has_encoder, remux, transcode};
+pub mod stages;

@@ -6,6 +6,7 @@ mod video {
     mod frames;
     mod probe;
     mod scene;
+    mod stages;
     mod standardize;
     mod transcode;
 }
