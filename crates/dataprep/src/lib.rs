@@ -12,6 +12,7 @@
 //! | `quality` | `dataprep-quality`: datatrove-compatible heuristic quality filters with scores | `quality` (default) |
 //! | `audio` | `dataprep-audio`: decoding, resampling, features (mel/MFCC/fbank), VAD, alignment | `audio` (default) |
 //! | `image` | `dataprep-image`: safe decoding, EXIF/orientation, Pillow-parity resizing, perceptual hashes | `image` (default) |
+//! | `video` | `dataprep-video`: FFmpeg probing, frame extraction, shot detection, clipping, transcoding | `video` (default) |
 //!
 //! ```
 //! use dataprep::prelude::*;
@@ -36,6 +37,8 @@ pub use dataprep_split as split;
 pub use dataprep_storage as storage;
 #[cfg(feature = "text")]
 pub use dataprep_text as text;
+#[cfg(feature = "video")]
+pub use dataprep_video as video;
 
 /// The types most programs use, in one import.
 pub mod prelude {

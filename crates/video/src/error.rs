@@ -1,0 +1,148 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+use dataprep_core::{RecordError, RecordErrorKind};
+
+/// Everything that can go wrong in dataprep-video. Each variant names the file it concerns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VideoError {
+    /// FFmpeg could not open the file or recognise its container.
+    #[error("cannot open {path}: {message}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// What FFmpeg said.
+        message: String,
+    },
+    /// The container opened but its streams could not be read (no stream info, bad header).
+    #[error("cannot probe {path}: {message}")]
+    Probe {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The file has no stream of the kind asked for (no video stream, no audio stream …).
+    #[error("{path} has no {kind} stream")]
+    NoStream {
+        /// The file.
+        path: PathBuf,
+        /// `video`, `audio` or `subtitle`.
+        kind: &'static str,
+    },
+    /// No decoder (or encoder) for the codec is available in this FFmpeg build.
+    #[error("{path}: unsupported codec {codec}")]
+    UnsupportedCodec {
+        /// The file.
+        path: PathBuf,
+        /// Codec name as FFmpeg spells it (`none` when unknown).
+        codec: String,
+    },
+    /// Decoding failed (corrupt or truncated data that FFmpeg could not conceal).
+    #[error("decoding {path} failed: {message}")]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A stream decoded to no frames at all (zero-length or entirely corrupt).
+    #[error("{path}: no frames decoded")]
+    NoFrames {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Encoding or muxing failed.
+    #[error("encoding {path} failed: {message}")]
+    Encode {
+        /// The output file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A configured limit was exceeded; checked before decoding.
+    #[error("{path}: limit exceeded: {what} is {actual}, limit {limit}")]
+    Limit {
+        /// The file.
+        path: PathBuf,
+        /// Which limit (`bytes`, `duration_s`, `width`, `height`, `pixels`, `frames`).
+        what: &'static str,
+        /// The value found.
+        actual: f64,
+        /// The configured limit.
+        limit: f64,
+    },
+    /// A parameter is out of range (zero fps, empty size, …).
+    #[error("invalid parameter: {0}")]
+    InvalidParam(String),
+    /// Subtitle text could not be parsed.
+    #[error("subtitle parse error at line {line}: {message}")]
+    Subtitle {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// I/O error on a path.
+    #[error("i/o error on {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl VideoError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        VideoError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+    pub(crate) fn decode(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+        VideoError::Decode {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+    /// The file the error concerns, when there is one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            VideoError::Open { path, .. }
+            | VideoError::Probe { path, .. }
+            | VideoError::NoStream { path, .. }
+            | VideoError::UnsupportedCodec { path, .. }
+            | VideoError::Decode { path, .. }
+            | VideoError::NoFrames { path }
+            | VideoError::Encode { path, .. }
+            | VideoError::Limit { path, .. }
+            | VideoError::Io { path, .. } => Some(path),
+            VideoError::InvalidParam(_) | VideoError::Subtitle { .. } => None,
+        }
+    }
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = VideoError> = std::result::Result<T, E>;
+
+impl From<VideoError> for RecordError {
+    fn from(e: VideoError) -> Self {
+        let kind = match &e {
+            VideoError::Limit { .. } => RecordErrorKind::Limit,
+            VideoError::InvalidParam(_) | VideoError::Encode { .. } => RecordErrorKind::Process,
+            VideoError::Io { .. } => RecordErrorKind::Io,
+            _ => RecordErrorKind::Parse,
+        };
+        RecordError::new(kind, e.to_string()).with_source(e)
+    }
+}
+
+impl From<VideoError> for dataprep_core::Error {
+    fn from(e: VideoError) -> Self {
+        dataprep_core::Error::Record(Box::new(e.into()))
+    }
+}

@@ -1,0 +1,23 @@
+//! Video preparation for dataprep, on the system FFmpeg through `ffmpeg-next`'s safe API.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod probe;
+
+pub use error::{Result, VideoError};
+pub use ffmpeg_next as ffmpeg;
+pub use image;
+pub use probe::{
+    FrameTiming, Limits, Ratio, StreamInfo, StreamKind, VideoInfo, frame_timing, probe,
+    probe_checked,
+};
+pub mod frames;
+pub use frames::{ExtractConfig, Frame, FrameReader, Sampling, extract_frames};
+pub mod scene;
+pub use scene::{AdaptiveConfig, ContentConfig, Detector, ShotConfig, Shots, detect_shots};
+pub mod standardize;
+pub use standardize::{ResizeConfig, ResizeMode, Retimer, resize, retime};
+pub mod transcode;
+pub use transcode::{EncodeConfig, TimeRange, extract_audio_wav, has_encoder, remux, transcode};
+pub mod stages;

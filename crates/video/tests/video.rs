@@ -1,0 +1,12 @@
+//! Integration tests of dataprep-video, on media generated with the `ffmpeg` CLI.
+
+mod video {
+    mod bad_input;
+    mod common;
+    mod frames;
+    mod probe;
+    mod scene;
+    mod stages;
+    mod standardize;
+    mod transcode;
+}
