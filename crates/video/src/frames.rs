@@ -5,14 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use ffmpeg::format::Pixel;
-use ffmpeg::media::Type as MediaType;
 use ffmpeg::software::scaling;
 use ffmpeg_next as ffmpeg;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, VideoError};
-use crate::probe::{Limits, VideoInfo, open_input, probe_checked};
+use crate::probe::{Limits, VideoInfo, best_video_stream, open_input, probe_checked, stream_start};
 
 /// Which frames to extract.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,13 +150,7 @@ impl RawDecoder {
     ) -> Result<(Self, VideoInfo)> {
         let info = probe_checked(path, limits)?;
         let ictx = open_input(path)?;
-        let st = ictx
-            .streams()
-            .best(MediaType::Video)
-            .ok_or_else(|| VideoError::NoStream {
-                path: path.to_path_buf(),
-                kind: "video",
-            })?;
+        let st = best_video_stream(&ictx, path)?;
         let stream = st.index();
         let tbr = st.time_base();
         let tb = if tbr.denominator() == 0 {
@@ -165,11 +158,7 @@ impl RawDecoder {
         } else {
             f64::from(tbr.numerator()) / f64::from(tbr.denominator())
         };
-        let start = if st.start_time() == ffmpeg::ffi::AV_NOPTS_VALUE {
-            0
-        } else {
-            st.start_time()
-        };
+        let start = stream_start(&st);
         let par = st.parameters();
         let id = par.id();
         if ffmpeg::decoder::find(id).is_none() {

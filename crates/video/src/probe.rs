@@ -22,6 +22,28 @@ pub(crate) fn init() {
     });
 }
 
+/// The input's best video stream, or [`VideoError::NoStream`] naming `path`.
+pub(crate) fn best_video_stream<'a>(
+    ictx: &'a ffmpeg::format::context::Input,
+    path: &Path,
+) -> Result<ffmpeg::format::stream::Stream<'a>> {
+    ictx.streams()
+        .best(ffmpeg::media::Type::Video)
+        .ok_or_else(|| VideoError::NoStream {
+            path: path.to_path_buf(),
+            kind: "video",
+        })
+}
+
+/// A stream's start time in its time base (0 when unset).
+pub(crate) fn stream_start(st: &ffmpeg::format::stream::Stream<'_>) -> i64 {
+    if st.start_time() == ffmpeg::ffi::AV_NOPTS_VALUE {
+        0
+    } else {
+        st.start_time()
+    }
+}
+
 /// Opens a file as an FFmpeg input, mapping failures to [`VideoError::Open`] / `Io`.
 pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input> {
     init();
@@ -494,13 +516,7 @@ pub fn frame_timing(path: impl AsRef<Path>) -> Result<FrameTiming> {
     let path = path.as_ref();
     let mut ictx = open_input(path)?;
     let (idx, tb) = {
-        let st = ictx
-            .streams()
-            .best(MediaType::Video)
-            .ok_or_else(|| VideoError::NoStream {
-                path: path.to_path_buf(),
-                kind: "video",
-            })?;
+        let st = best_video_stream(&ictx, path)?;
         (st.index(), st.time_base())
     };
     let mut pts: Vec<i64> = Vec::new();

@@ -12,7 +12,7 @@ use ffmpeg_next as ffmpeg;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, VideoError};
-use crate::probe::{Limits, init, open_input, probe_checked};
+use crate::probe::{Limits, best_video_stream, init, open_input, probe_checked, stream_start};
 
 fn enc_err(path: &Path, what: &str, e: impl std::fmt::Display) -> VideoError {
     VideoError::Encode {
@@ -73,11 +73,12 @@ fn secs(ts: i64, tb: Rational) -> f64 {
     ts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator().max(1))
 }
 
-fn stream_start(st: &ffmpeg::format::stream::Stream<'_>) -> i64 {
-    if st.start_time() == ffmpeg::ffi::AV_NOPTS_VALUE {
-        0
-    } else {
-        st.start_time()
+/// Seeks `ictx` to the keyframe at or before `start_s` (nothing for 0); a failed seek just reads
+/// from the top, and the packet loop drops what comes before the start.
+fn seek_to(ictx: &mut ffmpeg::format::context::Input, start_s: f64) {
+    if start_s > 0.0 {
+        let ts = (start_s * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
+        let _ = ictx.seek(ts, ..ts);
     }
 }
 
@@ -154,11 +155,7 @@ pub fn remux(
         start_s: 0.0,
         end_s: None,
     });
-    if range.start_s > 0.0 {
-        let ts = (range.start_s * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
-        // Seek to the keyframe at or before the start; a failed seek just reads from the top.
-        let _ = ictx.seek(ts, ..ts);
-    }
+    seek_to(&mut ictx, range.start_s);
     let end = range.end();
     // Offset (seconds) subtracted from every timestamp: the first video keyframe copied.
     let mut offset: Option<f64> = None;
@@ -325,13 +322,7 @@ pub fn transcode(
     })?;
     let mut ictx = open_input(input)?;
     let (vi, vtb, vstart, vpar, rate) = {
-        let st = ictx
-            .streams()
-            .best(MediaType::Video)
-            .ok_or_else(|| VideoError::NoStream {
-                path: input.to_path_buf(),
-                kind: "video",
-            })?;
+        let st = best_video_stream(&ictx, input)?;
         (
             st.index(),
             st.time_base(),
@@ -441,10 +432,7 @@ pub fn transcode(
         start_s: 0.0,
         end_s: None,
     });
-    if range.start_s > 0.0 {
-        let ts = (range.start_s * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
-        let _ = ictx.seek(ts, ..ts);
-    }
+    seek_to(&mut ictx, range.start_s);
     let start_pts = vstart + (range.start_s / secs(1, vtb)).round() as i64;
     let end = range.end();
     let mut scaler: Option<ffmpeg::software::scaling::Context> = None;
