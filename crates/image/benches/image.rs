@@ -17,6 +17,47 @@ fn input() -> DynamicImage {
     resize_exact(&img, 1024, 768, Filter::Lanczos3).expect("upscale")
 }
 
+/// The 1024×768 input as a typical web JPEG (quality 90, 4:2:0), written to
+/// `$DATAPREP_BENCH_DATA/image/coffee_1024x768_q90.jpg` (default `target/bench-data`) so that
+/// `tools/image_bench.py` decodes the very same bytes.
+fn input_jpeg(img: &DynamicImage) -> Vec<u8> {
+    let rgb = img.to_rgb8();
+    let mut jpeg = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut jpeg, 90);
+    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+    enc.encode(rgb.as_raw(), 1024, 768, jpeg_encoder::ColorType::Rgb)
+        .expect("encode the input");
+    let dir = bench_dir().join("image");
+    std::fs::create_dir_all(&dir).expect("bench data dir");
+    std::fs::write(dir.join("coffee_1024x768_q90.jpg"), &jpeg).expect("write the input");
+    jpeg
+}
+
+/// Writes the border-256 result (before JPEG encoding) of the full decode and of the draft
+/// decodes as PNG next to the input, for `tools/image_bench.py` to score against Pillow.
+fn write_outputs(jpeg: &[u8]) {
+    let dir = std::path::Path::new(&bench_dir()).join("image");
+    let cfg = ResizeConfig::new(256, ResizeMode::Border).with_filter(Filter::Lanczos3);
+    for (name, draft) in [
+        ("full", None),
+        ("draft2", cfg.draft_size(1024, 768, 2.0)),
+        ("draft1", cfg.draft_size(1024, 768, 1.0)),
+    ] {
+        let d = decode(jpeg, &DecodeOptions::default().with_draft(draft)).unwrap();
+        let r = resize(&d.image, &cfg).unwrap();
+        r.save(dir.join(format!("out_{name}_border256_lanczos3.png")))
+            .unwrap();
+    }
+}
+
+fn bench_dir() -> std::path::PathBuf {
+    std::env::var_os("DATAPREP_BENCH_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data")
+        })
+}
+
 fn benches(c: &mut Criterion) {
     let img = input();
     let mut g = c.benchmark_group("resize_1024x768_rgb_to_256x192");
@@ -33,7 +74,8 @@ fn benches(c: &mut Criterion) {
     }
     g.finish();
 
-    let jpeg = encode(&img, &EncodeOptions::default().with_quality(90), None).unwrap();
+    let jpeg = input_jpeg(&img);
+    write_outputs(&jpeg);
     let mut g = c.benchmark_group("pipeline_1024x768_jpeg");
     g.bench_function("decode", |b| {
         b.iter(|| decode(black_box(&jpeg), &DecodeOptions::default()).unwrap())
@@ -48,6 +90,28 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
+    // The same with a DCT-scaled (draft) JPEG decode (`turbo` feature; without it the draft is
+    // ignored): reducing gap 2 (1/2 size, as Pillow's `thumbnail`) and 1 (1/4 size).
+    for (f, gap) in [
+        (Filter::Box, 2.0),
+        (Filter::Lanczos3, 2.0),
+        (Filter::Lanczos3, 1.0),
+    ] {
+        let cfg = ResizeConfig::new(256, ResizeMode::Border).with_filter(f);
+        let opts = DecodeOptions::default().with_draft(cfg.draft_size(1024, 768, gap));
+        let name = format!("draft{gap}_decode_border256_{}_jpeg95", f.name());
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let d = decode(black_box(&jpeg), &opts).unwrap();
+                let r = resize(&d.image, &cfg).unwrap();
+                encode(&r, &EncodeOptions::default(), None).unwrap()
+            })
+        });
+    }
+    let small = resize(&img, &ResizeConfig::new(256, ResizeMode::Border)).unwrap();
+    g.bench_function("encode_256x256_jpeg95", |b| {
+        b.iter(|| encode(black_box(&small), &EncodeOptions::default(), None).unwrap())
+    });
     g.finish();
 
     let mut g = c.benchmark_group("hash_1024x768");

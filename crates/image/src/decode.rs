@@ -119,6 +119,15 @@ pub struct DecodeOptions {
     pub background: [u8; 3],
     /// Drop GPS from the returned EXIF summary and raw EXIF (false).
     pub strip_gps: bool,
+    /// JPEG only, with the `turbo` feature: decode at a reduced size (`width`, `height`, in the
+    /// upright orientation), as Pillow's `Image.draft` does. libjpeg-turbo's DCT scaling (1/2,
+    /// 1/4 or 1/8) picks the smallest size that is still at least this large in both axes, which
+    /// saves part of the inverse DCT, upsampling and colour conversion and most of the memory.
+    /// Other formats, JPEGs the request cannot shrink, and every JPEG in a build without `turbo`
+    /// are decoded in full. `None` (the default) always decodes in full. See
+    /// [`crate::ResizeConfig::draft_size`] for a request derived from a resize.
+    #[serde(default)]
+    pub draft: Option<(u32, u32)>,
 }
 
 impl Default for DecodeOptions {
@@ -129,6 +138,7 @@ impl Default for DecodeOptions {
             alpha: AlphaMode::Matte,
             background: [255, 255, 255],
             strip_gps: false,
+            draft: None,
         }
     }
 }
@@ -157,6 +167,11 @@ impl DecodeOptions {
     /// Drops GPS coordinates from the EXIF returned.
     pub fn with_strip_gps(mut self, on: bool) -> Self {
         self.strip_gps = on;
+        self
+    }
+    /// Sets the reduced JPEG decoding size ([`DecodeOptions::draft`]).
+    pub fn with_draft(mut self, size: Option<(u32, u32)>) -> Self {
+        self.draft = size;
         self
     }
 }
@@ -276,6 +291,16 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<(&'static str, u32, u32)> 
 /// A typed [`ImageError`] for empty, unsupported, corrupt, truncated or over-limit input; never
 /// panics on hostile bytes.
 pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
+    decode_for(bytes, opts, None)
+}
+
+/// [`decode`], with the draft size taken from `resize` ([`crate::ResizeConfig::draft_size`] of the
+/// upright source size, with the given reducing gap) when `resize` is given.
+pub(crate) fn decode_for(
+    bytes: &[u8],
+    opts: &DecodeOptions,
+    resize: Option<(&crate::resize::ResizeConfig, f64)>,
+) -> Result<Decoded> {
     let limits = &opts.limits;
     let (mut reader, format) = guess(bytes, limits)?;
     let name = format_name(format);
@@ -294,8 +319,6 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
     let (w, h) = decoder.dimensions();
     check_dims(w, h, limits)?;
     let raw: Option<Vec<u8>> = decoder.exif_metadata().ok().flatten();
-    let image =
-        DynamicImage::from_decoder(decoder).map_err(|e| corrupt(name, e, limits.max_alloc))?;
     let (exif, raw_exif) = match raw {
         Some(raw) => match parse_exif(&raw) {
             Some(mut info) => {
@@ -316,6 +339,35 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
         .and_then(|e| e.orientation)
         .filter(|o| (1..=8).contains(o))
         .unwrap_or(1);
+    // Requests are upright; orientations 5-8 store the image transposed.
+    let transposed = orientation >= 5 && opts.auto_orient;
+    let upright = |(a, b): (u32, u32)| if transposed { (b, a) } else { (a, b) };
+    let want = match resize {
+        Some((r, gap)) => r.draft_size(upright((w, h)).0, upright((w, h)).1, gap),
+        None => opts.draft,
+    };
+    #[cfg(feature = "turbo")]
+    let reduced = match format {
+        ImageFormat::Jpeg => {
+            let d = want.map_or(1, |want| jpeg_scale_denominator((w, h), upright(want)));
+            decode_jpeg_turbo(bytes, (w, h), d, limits.max_alloc)?
+        }
+        _ => None,
+    };
+    #[cfg(not(feature = "turbo"))]
+    let reduced: Option<DynamicImage> = {
+        let _ = (want, upright);
+        None
+    };
+    let image = match reduced {
+        Some(image) => {
+            drop(decoder);
+            image
+        }
+        None => {
+            DynamicImage::from_decoder(decoder).map_err(|e| corrupt(name, e, limits.max_alloc))?
+        }
+    };
     let had_alpha = image.color().has_alpha();
     let mut image = image;
     if let Some(o) = Orientation::from_exif(orientation).filter(|_| opts.auto_orient) {
@@ -339,6 +391,70 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
         exif,
         raw_exif,
     })
+}
+
+/// The DCT scale denominator (8, 4, 2; 1 = none) that keeps `(w, h)` at least `want` in both
+/// axes, the output of a 1/d scaled JPEG decode being `ceil(w / d)` × `ceil(h / d)`.
+#[cfg(feature = "turbo")]
+fn jpeg_scale_denominator((w, h): (u32, u32), (want_w, want_h): (u32, u32)) -> u32 {
+    [8, 4, 2]
+        .into_iter()
+        .find(|&d| w.div_ceil(d) >= want_w && h.div_ceil(d) >= want_h)
+        .unwrap_or(1)
+}
+
+/// Decodes a JPEG with libjpeg-turbo, DCT-scaled to 1/`denominator`; `None` for a colour space
+/// the RGB output cannot take (CMYK, YCCK), which then goes through `image`'s decoder.
+#[cfg(feature = "turbo")]
+fn decode_jpeg_turbo(
+    bytes: &[u8],
+    (w, h): (u32, u32),
+    denominator: u32,
+    max_alloc: u64,
+) -> Result<Option<DynamicImage>> {
+    let corrupt = |e: turbojpeg::Error| ImageError::Corrupt {
+        format: "jpeg",
+        message: e.to_string(),
+    };
+    let mut dec = turbojpeg::Decompressor::new().map_err(corrupt)?;
+    let header = dec.read_header(bytes).map_err(corrupt)?;
+    if matches!(
+        header.colorspace,
+        turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK
+    ) {
+        return Ok(None);
+    }
+    if (header.width, header.height) != (w as usize, h as usize) {
+        return Err(ImageError::Corrupt {
+            format: "jpeg",
+            message: format!(
+                "frame header says {}x{}, the first header {w}x{h}",
+                header.width, header.height
+            ),
+        });
+    }
+    let scale = turbojpeg::ScalingFactor::new(1, denominator as usize);
+    dec.set_scaling_factor(scale).map_err(corrupt)?;
+    let out = header.scaled(scale);
+    let len = 3 * out.width * out.height;
+    Limits::check("alloc", len as u64, max_alloc)?;
+    let mut image = turbojpeg::Image {
+        pixels: vec![0u8; len],
+        width: out.width,
+        pitch: 3 * out.width,
+        height: out.height,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    dec.decompress(bytes, image.as_deref_mut())
+        .map_err(corrupt)?;
+    // Both come from a 16-bit JPEG header, so they fit.
+    let rgb = RgbImage::from_raw(out.width as u32, out.height as u32, image.pixels).ok_or(
+        ImageError::Corrupt {
+            format: "jpeg",
+            message: "decoder returned a short buffer".into(),
+        },
+    )?;
+    Ok(Some(DynamicImage::ImageRgb8(rgb)))
 }
 
 /// True when an end-of-image marker follows the first start-of-scan. Entropy-coded data stuffs

@@ -1,6 +1,5 @@
 //! Encoding to JPEG (quality), PNG and WebP (lossless), with metadata stripped or kept.
 
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::{DynamicImage, ImageEncoder};
@@ -149,17 +148,7 @@ pub fn encode(img: &DynamicImage, opts: &EncodeOptions, exif: Option<&[u8]>) -> 
                 }
                 other => std::borrow::Cow::Owned(other.to_rgb8()),
             };
-            let mut enc = JpegEncoder::new_with_quality(&mut out, opts.quality);
-            if let Some(m) = meta {
-                let _ = enc.set_exif_metadata(m);
-            }
-            enc.write_image(
-                rgb.as_raw(),
-                rgb.width(),
-                rgb.height(),
-                image::ExtendedColorType::Rgb8,
-            )
-            .map_err(err)?;
+            out = encode_jpeg(&rgb, opts.quality, meta)?;
         }
         OutputFormat::Png | OutputFormat::Webp => {
             let img = match img {
@@ -188,4 +177,93 @@ pub fn encode(img: &DynamicImage, opts: &EncodeOptions, exif: Option<&[u8]>) -> 
         }
     }
     Ok(out)
+}
+
+/// The error of a JPEG encoder.
+fn jpeg_error(message: impl std::fmt::Display) -> ImageError {
+    ImageError::Encode {
+        format: "jpeg",
+        message: message.to_string(),
+    }
+}
+
+/// Baseline JPEG of `rgb` with 4:4:4 chroma at quality 90 and above and 4:2:0 below (the
+/// default of both encoders used here), and `exif` (TIFF structure) as an APP1 segment; EXIF
+/// larger than a segment (65,527 bytes) is dropped rather than failing the image.
+fn encode_jpeg(rgb: &image::RgbImage, quality: u8, exif: Option<Vec<u8>>) -> Result<Vec<u8>> {
+    let (w, h) = rgb.dimensions();
+    if w > 65_535 || h > 65_535 {
+        return Err(jpeg_error(format!("{w}x{h} is past JPEG's 65535 limit")));
+    }
+    let app1 = exif.filter(|m| m.len() <= 65_527).map(|m| {
+        let mut app1 = Vec::with_capacity(6 + m.len());
+        app1.extend_from_slice(b"Exif\0\0");
+        app1.extend_from_slice(&m);
+        app1
+    });
+    jpeg_body(rgb, quality, app1)
+}
+
+/// libjpeg-turbo (`turbo` feature).
+#[cfg(feature = "turbo")]
+fn jpeg_body(rgb: &image::RgbImage, quality: u8, app1: Option<Vec<u8>>) -> Result<Vec<u8>> {
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let mut c = turbojpeg::Compressor::new().map_err(jpeg_error)?;
+    c.set_quality(i32::from(quality)).map_err(jpeg_error)?;
+    let subsamp = if quality >= 90 {
+        turbojpeg::Subsamp::None
+    } else {
+        turbojpeg::Subsamp::Sub2x2
+    };
+    c.set_subsamp(subsamp).map_err(jpeg_error)?;
+    let image = turbojpeg::Image {
+        pixels: rgb.as_raw().as_slice(),
+        width: w,
+        pitch: 3 * w,
+        height: h,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    let jpeg = c.compress_to_vec(image).map_err(jpeg_error)?;
+    Ok(match app1 {
+        Some(app1) => insert_app1(&jpeg, &app1),
+        None => jpeg,
+    })
+}
+
+/// jpeg-encoder (pure Rust, SIMD), without the `turbo` feature.
+#[cfg(not(feature = "turbo"))]
+fn jpeg_body(rgb: &image::RgbImage, quality: u8, app1: Option<Vec<u8>>) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
+    if let Some(app1) = app1 {
+        enc.add_app_segment(1, app1).map_err(jpeg_error)?;
+    }
+    // Checked by the caller: both fit in 16 bits.
+    enc.encode(
+        rgb.as_raw(),
+        rgb.width() as u16,
+        rgb.height() as u16,
+        jpeg_encoder::ColorType::Rgb,
+    )
+    .map_err(jpeg_error)?;
+    Ok(out)
+}
+
+/// `jpeg` with an APP1 segment inserted after SOI and a JFIF APP0, if there is one (where
+/// libjpeg itself writes markers).
+#[cfg(feature = "turbo")]
+fn insert_app1(jpeg: &[u8], app1: &[u8]) -> Vec<u8> {
+    let mut at = 2;
+    if jpeg.len() >= 6 && jpeg[2..4] == [0xFF, 0xE0] {
+        at = 4 + usize::from(u16::from_be_bytes([jpeg[4], jpeg[5]]));
+    }
+    let at = at.min(jpeg.len());
+    let mut out = Vec::with_capacity(jpeg.len() + app1.len() + 4);
+    out.extend_from_slice(&jpeg[..at]);
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    // At most 65,533 bytes of data (checked by the caller), so the length fits.
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(app1);
+    out.extend_from_slice(&jpeg[at..]);
+    out
 }

@@ -236,6 +236,50 @@ impl ResizeConfig {
         self.only_if_bigger = on;
         self
     }
+
+    /// The smallest decoded size of a `width` × `height` (upright) image that still leaves this
+    /// resize a reduction of at least `reducing_gap` in both axes, for
+    /// [`crate::DecodeOptions::draft`]: 2.0 is the default of Pillow's `Image.thumbnail`, 1.0
+    /// lets the DCT scaling do all of the reduction it can (what `Image.draft` alone does).
+    /// `None` when the resize keeps the image as it is, or shrinks it by less than the gap.
+    ///
+    /// Decoding smaller changes the pixels the filter sees, so the output differs slightly from
+    /// resizing the full image (and by a pixel in size where rounding differs);
+    /// `docs/image.md` gives the measured PSNR. Use it when throughput matters more than
+    /// bit-exactness with a full decode.
+    ///
+    /// ```
+    /// use dataprep_image::{ResizeConfig, ResizeMode};
+    /// let border = ResizeConfig::new(256, ResizeMode::Border);
+    /// assert_eq!(border.draft_size(4000, 3000, 2.0), Some((512, 384)));
+    /// assert_eq!(border.draft_size(4000, 3000, 1.0), Some((256, 192)));
+    /// assert_eq!(border.draft_size(400, 300, 2.0), None);
+    /// ```
+    pub fn draft_size(&self, width: u32, height: u32, reducing_gap: f64) -> Option<(u32, u32)> {
+        if width == 0 || height == 0 || self.width == 0 || self.height == 0 {
+            return None;
+        }
+        let gap = if reducing_gap.is_finite() {
+            reducing_gap.max(1.0)
+        } else {
+            1.0
+        };
+        let (w, h) = (f64::from(width), f64::from(height));
+        let (sx, sy) = match self.mode {
+            ResizeMode::No => return None,
+            ResizeMode::Stretch => (f64::from(self.width) / w, f64::from(self.height) / h),
+            ResizeMode::Border | ResizeMode::KeepRatioLargest => {
+                let s = f64::from(self.width) / w.max(h);
+                (s, s)
+            }
+            ResizeMode::KeepRatio | ResizeMode::CenterCrop => {
+                let s = f64::from(self.width) / w.min(h);
+                (s, s)
+            }
+        };
+        let need = ((gap * sx * w).ceil() as u32, (gap * sy * h).ceil() as u32);
+        (need.0 < width && need.1 < height).then_some(need)
+    }
 }
 
 /// Python's `round` (half to even) of `dim * scale`, at least 1.

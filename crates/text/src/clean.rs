@@ -57,7 +57,11 @@ pub fn strip_markdown(text: &str) -> String {
     res
 }
 
-fn strip_tokens(text: &str, is_target: impl Fn(&str) -> bool) -> Cow<'_, str> {
+fn replace_tokens<'a>(
+    text: &'a str,
+    replacement: &str,
+    is_target: impl Fn(&str) -> bool,
+) -> Cow<'a, str> {
     let mut out = String::new();
     let mut last = 0;
     let mut changed = false;
@@ -80,6 +84,7 @@ fn strip_tokens(text: &str, is_target: impl Fn(&str) -> bool) -> Cow<'_, str> {
             .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '>', ']', '"', '\'']);
         if !core.is_empty() && is_target(core) {
             out.push_str(&text[last..core_start]);
+            out.push_str(replacement);
             last = core_start + core.len();
             changed = true;
         }
@@ -91,36 +96,60 @@ fn strip_tokens(text: &str, is_target: impl Fn(&str) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+fn is_url(t: &str) -> bool {
+    let l = t.get(..8).unwrap_or(t).to_ascii_lowercase();
+    l.starts_with("http://")
+        || l.starts_with("https://")
+        || l.starts_with("ftp://")
+        || l.starts_with("www.")
+}
+
+fn is_email(t: &str) -> bool {
+    let Some((local, domain)) = t.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._%+-".contains(c))
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || ".-".contains(c))
+}
+
 /// Removes URLs (`http://`, `https://`, `ftp://`, `www.` tokens), keeping surrounding
 /// punctuation.
 pub fn strip_urls(text: &str) -> Cow<'_, str> {
-    strip_tokens(text, |t| {
-        let l = t.get(..8).unwrap_or(t).to_ascii_lowercase();
-        l.starts_with("http://")
-            || l.starts_with("https://")
-            || l.starts_with("ftp://")
-            || l.starts_with("www.")
-    })
+    replace_tokens(text, "", is_url)
+}
+
+/// Replaces URLs (as [`strip_urls`] finds them) with `placeholder`.
+///
+/// ```
+/// use dataprep_text::clean::replace_urls;
+/// assert_eq!(replace_urls("see (https://x.invalid/a), now", "<URL>"), "see (<URL>), now");
+/// ```
+pub fn replace_urls<'a>(text: &'a str, placeholder: &str) -> Cow<'a, str> {
+    replace_tokens(text, placeholder, is_url)
 }
 
 /// Removes e-mail addresses (`local@domain.tld` tokens).
 pub fn strip_emails(text: &str) -> Cow<'_, str> {
-    strip_tokens(text, |t| {
-        let Some((local, domain)) = t.split_once('@') else {
-            return false;
-        };
-        !local.is_empty()
-            && !domain.contains('@')
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && local
-                .chars()
-                .all(|c| c.is_alphanumeric() || "._%+-".contains(c))
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || ".-".contains(c))
-    })
+    replace_tokens(text, "", is_email)
+}
+
+/// Replaces e-mail addresses (as [`strip_emails`] finds them) with `placeholder`.
+///
+/// ```
+/// use dataprep_text::clean::replace_emails;
+/// assert_eq!(replace_emails("mail me@example.com.", "<EMAIL>"), "mail <EMAIL>.");
+/// ```
+pub fn replace_emails<'a>(text: &'a str, placeholder: &str) -> Cow<'a, str> {
+    replace_tokens(text, placeholder, is_email)
 }
 
 /// Removes every occurrence of a non-blank line that occurs at least `min_repeats` times in the
@@ -156,8 +185,12 @@ pub struct CleanConfig {
     pub strip_markdown: bool,
     /// Strip URLs (default false).
     pub strip_urls: bool,
+    /// What a stripped URL becomes (default empty, e.g. `<URL>`).
+    pub url_placeholder: String,
     /// Strip e-mail addresses (default false).
     pub strip_emails: bool,
+    /// What a stripped e-mail address becomes (default empty, e.g. `<EMAIL>`).
+    pub email_placeholder: String,
     /// Remove lines repeated at least this many times (0 = off, the default).
     pub repeated_lines: usize,
 }
@@ -168,7 +201,9 @@ impl Default for CleanConfig {
             field: "text".into(),
             strip_markdown: false,
             strip_urls: false,
+            url_placeholder: String::new(),
             strip_emails: false,
+            email_placeholder: String::new(),
             repeated_lines: 0,
         }
     }
@@ -207,10 +242,10 @@ impl Stage for CleanStage {
             Cow::Borrowed(text)
         };
         if c.strip_urls {
-            cur = Cow::Owned(strip_urls(&cur).into_owned());
+            cur = Cow::Owned(replace_urls(&cur, &c.url_placeholder).into_owned());
         }
         if c.strip_emails {
-            cur = Cow::Owned(strip_emails(&cur).into_owned());
+            cur = Cow::Owned(replace_emails(&cur, &c.email_placeholder).into_owned());
         }
         if c.repeated_lines > 0 {
             cur = Cow::Owned(remove_repeated_lines(&cur, c.repeated_lines).into_owned());

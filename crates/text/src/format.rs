@@ -185,6 +185,9 @@ pub enum ChatError {
     /// The messages field has the wrong shape.
     #[error("messages field: {0}")]
     Shape(String),
+    /// A Jinja chat template failed to compile or render ([`crate::jinja`]).
+    #[error("chat template: {0}")]
+    Template(String),
 }
 
 /// Validates roles and turn order: an optional first `system` message, then a `user` turn,

@@ -30,9 +30,12 @@
 pub mod clean;
 pub mod format;
 pub mod html;
+pub mod jinja;
 pub mod langid;
 pub mod normalize;
 pub mod segment;
+#[cfg(feature = "parquet")]
+pub mod token_parquet;
 pub mod tokenize;
 
 mod error;

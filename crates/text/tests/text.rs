@@ -641,6 +641,16 @@ mod cleaning {
             .process(&mut rec, &Context::new("clean", 0))
             .unwrap();
         assert_eq!(rec.str("text").unwrap(), "A ");
+        let mut cfg = CleanConfig::default();
+        cfg.strip_urls = true;
+        cfg.url_placeholder = "<URL>".into();
+        cfg.strip_emails = true;
+        cfg.email_placeholder = "<EMAIL>".into();
+        let mut rec = Record::new().with("text", "see www.x.org, or mail a.b@c.de.");
+        CleanStage::new(cfg)
+            .process(&mut rec, &Context::new("clean", 0))
+            .unwrap();
+        assert_eq!(rec.str("text").unwrap(), "see <URL>, or mail <EMAIL>.");
     }
 
     proptest! {
@@ -651,5 +661,181 @@ mod cleaning {
             let _ = clean::strip_emails(&s);
             let _ = clean::remove_repeated_lines(&s, 2);
         }
+    }
+}
+
+mod chat_templates {
+    use dataprep_core::{Context, Record, Stage, Value};
+    use dataprep_text::format::{ChatError, Message};
+    use dataprep_text::jinja::{JinjaChatStage, JinjaTemplate};
+
+    fn dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chat_templates")
+    }
+
+    fn conversations() -> Vec<(String, Vec<Message>)> {
+        let s = std::fs::read_to_string(dir().join("conversations.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let msgs = serde_json::from_value(c["messages"].clone()).unwrap();
+                (c["name"].as_str().unwrap().to_owned(), msgs)
+            })
+            .collect()
+    }
+
+    /// Every template × conversation × generation prompt renders exactly as jinja2 does in
+    /// transformers' environment (tools/text_chat_template_goldens.py), errors included.
+    #[test]
+    fn renders_equal_jinja2_goldens() {
+        let s = std::fs::read_to_string(dir().join("goldens.json")).unwrap();
+        let goldens: Vec<serde_json::Value> = serde_json::from_str(&s).unwrap();
+        let convs = conversations();
+        assert_eq!(goldens.len(), 40);
+        for g in &goldens {
+            let name = g["template"].as_str().unwrap();
+            let src = std::fs::read_to_string(dir().join(name)).unwrap();
+            let t = JinjaTemplate::new(src)
+                .unwrap()
+                .with_special_tokens("<s>", "</s>");
+            let conv = g["conversation"].as_str().unwrap();
+            let msgs = &convs.iter().find(|(n, _)| n == conv).unwrap().1;
+            let prompt = g["add_generation_prompt"].as_bool().unwrap();
+            let got = t.render(msgs, prompt);
+            match (g.get("text"), got) {
+                (Some(want), Ok(text)) => {
+                    assert_eq!(text, want.as_str().unwrap(), "{name} / {conv} / {prompt}")
+                }
+                (None, Err(ChatError::Template(msg))) => {
+                    let want = g["error"].as_str().unwrap();
+                    assert!(
+                        msg.contains(want),
+                        "{name} / {conv}: {msg:?} lacks {want:?}"
+                    );
+                }
+                (want, got) => panic!("{name} / {conv} / {prompt}: want {want:?}, got {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn reads_tokenizer_config_layouts() {
+        let t = JinjaTemplate::from_tokenizer_config(
+            r#"{"chat_template": "{{ bos_token }}{{ messages[0].content }}{{ eos_token }}",
+                "bos_token": {"content": "<bos>", "lstrip": false}, "eos_token": "<eos>"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            t.render(&[Message::new("user", "x")], false).unwrap(),
+            "<bos>x<eos>"
+        );
+        let t = JinjaTemplate::from_tokenizer_config(
+            r#"{"chat_template": [{"name": "tool_use", "template": "T"},
+                                  {"name": "default", "template": "D{{ messages | length }}"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(t.render(&[Message::new("user", "x")], false).unwrap(), "D1");
+        for bad in [
+            r#"{}"#,
+            r#"{"chat_template": [{"name": "a", "template": "1"}, {"name": "b", "template": "2"}]}"#,
+            "not json",
+            r#"{"chat_template": "{% if %}"}"#,
+        ] {
+            assert!(
+                matches!(
+                    JinjaTemplate::from_tokenizer_config(bad),
+                    Err(ChatError::Template(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn stage_renders_drops_invalid_and_fails_on_template_exceptions() {
+        let src = std::fs::read_to_string(dir().join("inst_alternating.jinja")).unwrap();
+        let stage = JinjaChatStage::new(
+            JinjaTemplate::new(src)
+                .unwrap()
+                .with_special_tokens("<s>", "</s>"),
+        );
+        let msg = |role: &str, content: &str| {
+            Value::Struct(vec![
+                ("role".into(), Value::from(role)),
+                ("content".into(), Value::from(content)),
+            ])
+        };
+        let cx = Context::new("chat_template", 0);
+        let mut ok = Record::new();
+        ok.set(
+            "messages",
+            Value::List(vec![msg("user", " hi "), msg("assistant", "yo")]),
+        );
+        assert!(matches!(
+            stage.process(&mut ok, &cx).unwrap(),
+            dataprep_core::Action::Keep
+        ));
+        // The template's indentation inside `{{ }}` lines stays (as in jinja2; see the goldens).
+        let text = ok.get("text").and_then(Value::as_str).unwrap();
+        assert_eq!(
+            text.split_whitespace().collect::<Vec<_>>(),
+            ["<s>", "[INST]", "hi", "[/INST]", "yo</s>"]
+        );
+        // Fails validation first: dropped.
+        let mut invalid = Record::new();
+        invalid.set("messages", Value::List(vec![msg("assistant", "first")]));
+        assert!(matches!(
+            stage.process(&mut invalid, &cx).unwrap(),
+            dataprep_core::Action::Drop(r) if r == "invalid_chat"
+        ));
+        // Valid for our validator (tool after assistant) but the template raises: a record error.
+        let mut raises = Record::new();
+        raises.set(
+            "messages",
+            Value::List(vec![
+                msg("user", "q"),
+                msg("assistant", "call"),
+                msg("tool", "42"),
+            ]),
+        );
+        let err = stage.process(&mut raises, &cx).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Conversation roles must alternate"),
+            "{err}"
+        );
+    }
+}
+
+#[cfg(feature = "parquet")]
+mod token_parquet {
+    use dataprep_text::token_parquet::{TokenParquetWriter, read_token_parquet};
+
+    #[test]
+    fn round_trips_across_row_groups_and_leaves_nothing_when_unfinished() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.parquet");
+        let docs: Vec<(String, Vec<u32>)> = (0..20_000u32)
+            .map(|i| (format!("doc-{i}"), (0..i % 7).map(|k| i * 7 + k).collect()))
+            .collect();
+        let mut w = TokenParquetWriter::create(&path).unwrap();
+        for (id, ids) in &docs {
+            w.push(id, ids).unwrap();
+        }
+        assert!(!path.exists(), "nothing at the final path before finish");
+        assert_eq!(w.finish().unwrap(), 20_000);
+        assert_eq!(read_token_parquet(&path).unwrap(), docs);
+
+        let partial = dir.path().join("partial.parquet");
+        let mut w = TokenParquetWriter::create(&partial).unwrap();
+        w.push("a", &[1, 2]).unwrap();
+        drop(w);
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["tokens.parquet"], "a dropped writer leaves no file");
     }
 }

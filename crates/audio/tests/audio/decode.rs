@@ -181,3 +181,23 @@ proptest::proptest! {
         let _ = decode(&b, Some("wav"), &DecodeLimits::default());
     }
 }
+
+/// Found by the `audio_decode` fuzz target (fuzz/corpus/audio_decode/wav_huge_channels.wav): a
+/// WAV `fmt ` chunk with 65,535 channels makes symphonia overflow (a panic with overflow checks
+/// on); `decode` returns a typed error instead, for every extension hint.
+#[test]
+fn fuzz_found_wav_with_a_huge_channel_count_is_a_typed_error() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/corpus/audio_decode/wav_huge_channels.wav"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    for hint in [None, Some("wav")] {
+        let r = decode(&bytes, hint, &DecodeLimits::default());
+        assert!(
+            r.is_err(),
+            "{hint:?}: decoded {:?}",
+            r.map(|a| a.channels.len())
+        );
+    }
+}

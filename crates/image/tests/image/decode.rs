@@ -5,7 +5,9 @@ use dataprep_image::{AlphaMode, DecodeOptions, ImageError, Limits, decode, probe
 use exif::{Tag, Value};
 use proptest::prelude::*;
 
-use super::common::{exif_block, field, goldens, jpeg_bytes, png_bytes, synthetic};
+use dataprep_image::image::GenericImageView;
+
+use super::common::{exif_block, field, goldens, jpeg_bytes, photo, png_bytes, psnr, synthetic};
 
 fn encode(img: &DynamicImage, f: ImageFormat) -> Vec<u8> {
     let mut out = Vec::new();
@@ -370,4 +372,124 @@ proptest! {
         let limits = Limits::default().with_max_pixels(1 << 20).with_max_alloc(64 << 20);
         let _ = decode(&bytes, &DecodeOptions::default().with_limits(limits));
     }
+}
+
+/// A 1024x768 photo as JPEG 90 (the benchmark's input).
+fn big_photo_jpeg() -> (DynamicImage, Vec<u8>) {
+    let big = dataprep_image::resize_exact(
+        &photo("coffee.png"),
+        1024,
+        768,
+        dataprep_image::Filter::Lanczos3,
+    )
+    .unwrap();
+    let jpeg = jpeg_bytes(&big, 90, None);
+    (big, jpeg)
+}
+
+#[cfg(feature = "turbo")]
+#[test]
+fn draft_decodes_a_jpeg_at_the_smallest_dct_scale_that_is_large_enough() {
+    let (_, jpeg) = big_photo_jpeg();
+    for (want, got) in [
+        ((512, 384), (512, 384)),
+        ((513, 384), (1024, 768)),
+        ((256, 100), (256, 192)),
+        ((1, 1), (128, 96)),
+        ((2000, 10), (1024, 768)),
+    ] {
+        let d = decode(&jpeg, &DecodeOptions::default().with_draft(Some(want))).unwrap();
+        assert_eq!(d.image.dimensions(), got, "draft {want:?}");
+        // The declared size is the full one whatever the draft.
+        assert_eq!((d.source_width, d.source_height), (1024, 768));
+    }
+    // PNG ignores the draft.
+    let png = png_bytes(&stored_6x4(), None);
+    let d = decode(&png, &DecodeOptions::default().with_draft(Some((1, 1)))).unwrap();
+    assert_eq!(d.image.dimensions(), (6, 4));
+}
+
+/// Without `turbo` the draft is ignored, so this holds in every build; with it, the reduced
+/// decode stays close to the full one after the resize.
+#[test]
+fn draft_pixels_are_close_to_a_full_decode_downscaled() {
+    let (_, jpeg) = big_photo_jpeg();
+    let full = decode(&jpeg, &DecodeOptions::default()).unwrap().image;
+    let cfg = dataprep_image::ResizeConfig::new(256, dataprep_image::ResizeMode::Border);
+    for (gap, want, min_psnr) in [(2.0, (512, 384), 38.0), (1.0, (256, 192), 30.0)] {
+        assert_eq!(cfg.draft_size(1024, 768, gap), Some(want));
+        let opts = DecodeOptions::default().with_draft(Some(want));
+        let draft = decode(&jpeg, &opts).unwrap().image;
+        let a = dataprep_image::resize(&full, &cfg).unwrap();
+        let b = dataprep_image::resize(&draft, &cfg).unwrap();
+        assert_eq!(a.dimensions(), (256, 256));
+        assert_eq!(a.dimensions(), b.dimensions());
+        let p = psnr(a.as_bytes(), b.as_bytes());
+        assert!(
+            p > min_psnr,
+            "gap {gap}: draft vs full decode after the resize: PSNR {p:.1} dB"
+        );
+    }
+}
+
+#[cfg(feature = "turbo")]
+#[test]
+fn draft_requests_are_upright_for_transposing_orientations() {
+    let (_, jpeg) = big_photo_jpeg();
+    // Orientation 6 (rotate 90): the upright image is 768x1024, so a request of (384, 512)
+    // is met at 1/2 scale, and the result is upright.
+    let bytes = with_app1(&jpeg, &orientation_exif(6));
+    let d = decode(
+        &bytes,
+        &DecodeOptions::default().with_draft(Some((384, 512))),
+    )
+    .unwrap();
+    assert_eq!(d.orientation, 6);
+    assert_eq!(d.image.dimensions(), (384, 512));
+    // Without auto-orientation the request is taken as stored.
+    let d = decode(
+        &bytes,
+        &DecodeOptions::default()
+            .with_auto_orient(false)
+            .with_draft(Some((384, 512))),
+    )
+    .unwrap();
+    assert_eq!(d.image.dimensions(), (1024, 768));
+}
+
+#[cfg(feature = "turbo")]
+#[test]
+fn draft_of_a_greyscale_jpeg_gives_rgb() {
+    let grey =
+        DynamicImage::ImageLuma8(dataprep_image::image::GrayImage::from_fn(64, 48, |x, y| {
+            dataprep_image::image::Luma([((x * 4 + y) % 256) as u8])
+        }));
+    let mut jpeg = Vec::new();
+    dataprep_image::image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&grey)
+        .unwrap();
+    let d = decode(&jpeg, &DecodeOptions::default().with_draft(Some((16, 12)))).unwrap();
+    assert_eq!(d.image.dimensions(), (16, 12));
+    assert!(matches!(d.image, DynamicImage::ImageRgb8(_)));
+}
+
+#[test]
+fn prepare_with_draft_reports_the_full_upright_size() {
+    use dataprep_image::{PrepareConfig, prepare};
+    let (_, jpeg) = big_photo_jpeg();
+    let bytes = with_app1(&jpeg, &orientation_exif(6));
+    let full = prepare(&bytes, &PrepareConfig::default()).unwrap();
+    let fast = prepare(&bytes, &PrepareConfig::default().with_draft(Some(2.0))).unwrap();
+    for p in [&full, &fast] {
+        assert_eq!((p.width, p.height), (768, 1024));
+        assert_eq!((p.output_width, p.output_height), (256, 256));
+    }
+    let a = decode(&full.bytes, &DecodeOptions::default())
+        .unwrap()
+        .image;
+    let b = decode(&fast.bytes, &DecodeOptions::default())
+        .unwrap()
+        .image;
+    let p = psnr(a.as_bytes(), b.as_bytes());
+    assert!(p > 35.0, "prepared with and without draft: PSNR {p:.1} dB");
 }
