@@ -15,6 +15,7 @@
 //! assert_eq!(exact_clusters(&docs, &TextNorm::default()), [0, 1, 0, 0]);
 //! ```
 
+mod files;
 pub mod minhash;
 mod normalize;
 
