@@ -172,7 +172,9 @@ fn main() -> Result<(), Box<dyn Error>> {
                         raw,
                     });
                 }
-                None => invalid.push(json!({ "line": n + 1, "error": "no string field `text`", "record": raw })),
+                None => invalid.push(
+                    json!({ "line": n + 1, "error": "no string field `text`", "record": raw }),
+                ),
             },
             Err(e) => invalid.push(json!({ "line": n + 1, "error": e, "input": line })),
         }
@@ -290,9 +292,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     for (r, n) in &by_reason {
         println!("  {n:6}  {r}");
     }
-    for name in ["scores.jsonl", "kept.jsonl", "rejected.jsonl", "summary.json"] {
+    for name in [
+        "scores.jsonl",
+        "kept.jsonl",
+        "rejected.jsonl",
+        "summary.json",
+    ] {
         println!("  wrote {}", out.join(name).display());
     }
-    assert_eq!(lines as usize, n_kept + n_rejected + invalid.len(), "counts must add up");
+    assert_eq!(
+        lines as usize,
+        n_kept + n_rejected + invalid.len(),
+        "counts must add up"
+    );
     Ok(())
 }

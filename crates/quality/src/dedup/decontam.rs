@@ -342,13 +342,19 @@ mod tests {
         let c = ix.check(&doc);
         assert_eq!(c.matched_ngrams, 10);
         assert_eq!(c.benchmarks, [("moon_qa".to_string(), 10)]);
-        assert!(ix.check("The first crewed landing on the Moon took place in 1969.").is_clean());
+        assert!(
+            ix.check("The first crewed landing on the Moon took place in 1969.")
+                .is_clean()
+        );
     }
 
     #[test]
     fn shared_ngrams_count_for_every_benchmark() {
         let cfg = DecontConfig::default().with_n(3);
-        let ix = DecontIndex::from_benchmarks(cfg, [("a", "one two three four"), ("b", "two three four five")]);
+        let ix = DecontIndex::from_benchmarks(
+            cfg,
+            [("a", "one two three four"), ("b", "two three four five")],
+        );
         let c = ix.check("zero two three four six");
         assert_eq!(c.matched_ngrams, 1);
         assert_eq!(c.benchmarks, [("a".to_string(), 1), ("b".to_string(), 1)]);
@@ -358,13 +364,25 @@ mod tests {
     fn stage_drops_or_flags() {
         let ix = DecontIndex::from_benchmarks(DecontConfig::default(), [("moon_qa", Q)]);
         let mut rec = Record::new().with("text", Q);
-        let a = ix.clone().stage().process(&mut rec, &Context::new("d", 0)).unwrap();
+        let a = ix
+            .clone()
+            .stage()
+            .process(&mut rec, &Context::new("d", 0))
+            .unwrap();
         assert_eq!(a, Action::drop("contaminated"));
         assert_eq!(rec.score("decontamination", "matched_ngrams"), Some(10.0));
         let mut flag = ix.clone();
         flag.config.action = DecontAction::Flag;
         let mut rec = Record::new().with("text", Q);
-        assert_eq!(flag.stage().process(&mut rec, &Context::new("d", 0)).unwrap(), Action::Keep);
-        assert_eq!(rec.get("contaminated_by"), Some(&Value::List(vec![Value::from("moon_qa")])));
+        assert_eq!(
+            flag.stage()
+                .process(&mut rec, &Context::new("d", 0))
+                .unwrap(),
+            Action::Keep
+        );
+        assert_eq!(
+            rec.get("contaminated_by"),
+            Some(&Value::List(vec![Value::from("moon_qa")]))
+        );
     }
 }

@@ -470,7 +470,11 @@ pub fn span_dedup<S: AsRef<str> + Sync>(
 /// Writes an outcome to a record: the edited text into `field`, and the scores
 /// `scores.span_dedup.removed_sentences`.
 fn apply(record: &mut Record, field: &str, outcome: SpanOutcome, stage: &str) -> Action {
-    record.set_score(stage, "removed_sentences", outcome.removed_sentences() as f64);
+    record.set_score(
+        stage,
+        "removed_sentences",
+        outcome.removed_sentences() as f64,
+    );
     match outcome {
         SpanOutcome::Unchanged => Action::Keep,
         SpanOutcome::Edited { text, .. } => {
@@ -530,7 +534,11 @@ impl StatefulStage for SpanDedup {
     }
 
     fn config(&self) -> serde_json::Value {
-        config_json(&(&self.config, &self.field, self.index.as_ref().map(SpanIndex::len)))
+        config_json(&(
+            &self.config,
+            &self.field,
+            self.index.as_ref().map(SpanIndex::len),
+        ))
     }
 
     fn version(&self) -> &str {
@@ -692,7 +700,12 @@ where
 {
     let buckets = opts.buckets.max(1);
     let mut sorts: Vec<ExternalSort<SigCodec>> = (0..buckets)
-        .map(|b| ExternalSort::new(bucket_dir(dir, b).join(format!("{shard:05}.spansig")), SigCodec))
+        .map(|b| {
+            ExternalSort::new(
+                bucket_dir(dir, b).join(format!("{shard:05}.spansig")),
+                SigCodec,
+            )
+        })
         .collect();
     let mut stats = SpanSignatureStats::default();
     let mut iter = docs.into_iter();
@@ -807,10 +820,11 @@ pub fn find_span_duplicates(
     opts: &SpanFileOptions,
 ) -> Result<SpanMatchStats> {
     let buckets = opts.buckets.max(1);
-    let mut readers: Vec<(u32, RecReader<SigCodec>)> = shard_files(&bucket_dir(sig_dir, bucket), ".spansig")?
-        .into_iter()
-        .map(|(s, p)| Ok((s, RecReader::open(&p, SigCodec)?)))
-        .collect::<Result<_>>()?;
+    let mut readers: Vec<(u32, RecReader<SigCodec>)> =
+        shard_files(&bucket_dir(sig_dir, bucket), ".spansig")?
+            .into_iter()
+            .map(|(s, p)| Ok((s, RecReader::open(&p, SigCodec)?)))
+            .collect::<Result<_>>()?;
     let mut index_reader = index.map(|p| RecReader::open(p, HashCodec)).transpose()?;
     // The next index hash of this bucket.
     let next_index = |r: &mut Option<RecReader<HashCodec>>| -> Result<Option<u64>> {
@@ -993,7 +1007,9 @@ impl StatefulStage for SpanDedupFilter {
     fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let doc = self.next;
         self.next = self.next.wrapping_add(1);
-        let outcome = self.dups.outcome(doc, record.str(&self.field)?, &self.config);
+        let outcome = self
+            .dups
+            .outcome(doc, record.str(&self.field)?, &self.config);
         self.stats.add(&outcome);
         Ok(apply(record, &self.field, outcome, "span_dedup"))
     }
@@ -1062,7 +1078,13 @@ mod tests {
                 removed_sentences: 3
             }
         );
-        assert!(matches!(out[2], SpanOutcome::Dropped { reason: SpanDrop::Empty, .. }));
+        assert!(matches!(
+            out[2],
+            SpanOutcome::Dropped {
+                reason: SpanDrop::Empty,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -1088,7 +1110,10 @@ mod tests {
         assert_eq!(span_hashes("... ... ...", &cfg), []);
         assert!(matches!(
             span_dedup(&[""], &cfg, None)[0],
-            SpanOutcome::Dropped { reason: SpanDrop::Empty, .. }
+            SpanOutcome::Dropped {
+                reason: SpanDrop::Empty,
+                ..
+            }
         ));
     }
 }

@@ -66,7 +66,11 @@ impl std::fmt::Debug for Tokenizer {
 static TOKENIZER: LazyLock<Tokenizer> = LazyLock::new(|| {
     let mut t = Tokenizer {
         specials: tables::SPECIALS.iter().copied().collect(),
-        max_special_len: tables::SPECIALS.iter().map(|(s, _)| s.len()).max().unwrap_or(0),
+        max_special_len: tables::SPECIALS
+            .iter()
+            .map(|(s, _)| s.len())
+            .max()
+            .unwrap_or(0),
         prefixes: RuleSet::new(tables::PREFIXES),
         suffixes: RuleSet::new(tables::SUFFIXES),
         infixes: RuleSet::new(tables::INFIXES),

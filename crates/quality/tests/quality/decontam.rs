@@ -42,7 +42,10 @@ fn planted_passages_are_found_and_the_corpus_is_clean() {
         let mut t = d.to_string();
         if i % 10 == 0 {
             let q = BENCH[i / 10 % 3].1.to_uppercase().replace(',', ";");
-            let mid = t.char_indices().nth(t.chars().count() / 2).map_or(0, |(b, _)| b);
+            let mid = t
+                .char_indices()
+                .nth(t.chars().count() / 2)
+                .map_or(0, |(b, _)| b);
             let cut = t[mid..].find(' ').map_or(t.len(), |k| mid + k);
             t.insert_str(cut, &format!(" {q} "));
         }

@@ -36,7 +36,13 @@ fn check_all(text: &str) {
         let again = f
             .decide(&|k| r.score(k))
             .unwrap_or_else(|e| panic!("{}: {e}", f.name()));
-        assert_eq!(again.decision, r.decision, "{} on {:?}", f.name(), preview(text));
+        assert_eq!(
+            again.decision,
+            r.decision,
+            "{} on {:?}",
+            f.name(),
+            preview(text)
+        );
     }
 }
 
@@ -58,8 +64,14 @@ fn hostile_docs() -> Vec<(&'static str, String)> {
         ("nul bytes", "\0".repeat(100_000)),
         ("lossy binary", String::from_utf8_lossy(&bytes).into_owned()),
         ("one word repeated", "word ".repeat(200_000)),
-        ("one sentence repeated", "The cat sat on the mat. ".repeat(20_000)),
-        ("long url", format!("http://{}.example.com/", "a".repeat(100_000))),
+        (
+            "one sentence repeated",
+            "The cat sat on the mat. ".repeat(20_000),
+        ),
+        (
+            "long url",
+            format!("http://{}.example.com/", "a".repeat(100_000)),
+        ),
         // A long run of prefix characters was quadratic in the word splitter (fixed).
         ("brackets", "{[(".repeat(100_000)),
         ("ellipses", "… ...\n".repeat(50_000)),

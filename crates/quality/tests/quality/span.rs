@@ -58,7 +58,10 @@ fn compare(mode: &str, docs: &[Doc], outs: &[SpanOutcome]) {
         let want_kept = g["kept"].as_bool().unwrap();
         let want_text = g["text"].as_str().map(str::to_owned);
         if kept != want_kept || (kept && text != want_text) {
-            bad.push(format!("{}: ours {o:?} datatrove kept={want_kept} {want_text:?}", d.id));
+            bad.push(format!(
+                "{}: ours {o:?} datatrove kept={want_kept} {want_text:?}",
+                d.id
+            ));
         }
     }
     let agree = docs.len() - bad.len();
@@ -153,7 +156,14 @@ fn file_stages_match_datatrove_and_one_vs_three_shards() {
     let cfg = SpanDedupConfig::default();
     let t = texts();
     let tmp = tempfile::tempdir().unwrap();
-    let one = run_files(&tmp.path().join("one"), &t, &[], &cfg, &SpanFileOptions::default(), None);
+    let one = run_files(
+        &tmp.path().join("one"),
+        &t,
+        &[],
+        &cfg,
+        &SpanFileOptions::default(),
+        None,
+    );
     compare("within", &CORPUS, &one);
     let three = run_files(
         &tmp.path().join("three"),
@@ -165,8 +175,17 @@ fn file_stages_match_datatrove_and_one_vs_three_shards() {
     );
     assert_eq!(serialise(&one), serialise(&three));
     // Buckets and tiny spill buffers change nothing, and spilling writes the same files.
-    let opts = SpanFileOptions::default().with_buckets(3).with_max_buffered(7);
-    let spilled = run_files(&tmp.path().join("spill"), &t, &[10, 11, 60], &cfg, &opts, None);
+    let opts = SpanFileOptions::default()
+        .with_buckets(3)
+        .with_max_buffered(7);
+    let spilled = run_files(
+        &tmp.path().join("spill"),
+        &t,
+        &[10, 11, 60],
+        &cfg,
+        &opts,
+        None,
+    );
     assert_eq!(serialise(&one), serialise(&spilled));
     let again = run_files(
         &tmp.path().join("nospill"),
