@@ -326,3 +326,37 @@ proptest! {
         prop_assert_eq!(s.documents, s.kept + s.edited + s.dropped);
     }
 }
+
+#[test]
+fn pipeline_counts_add_up() {
+    use dataprep_core::{Pipeline, VecDataset, VecSink};
+    let cfg = SpanDedupConfig::default();
+    let t = texts();
+    let expect = SpanDedupStats::of(&span_dedup(&t, &cfg, None));
+    let mut records: Vec<Record> = CORPUS
+        .iter()
+        .map(|d| Record::new().with_key(d.id.as_str()).with("text", d.text.as_str()))
+        .collect();
+    // A record without the field fails on its own; the job goes on.
+    records.insert(40, Record::new().with_key("no-text").with("title", "x"));
+    let mut sink = VecSink::default();
+    let summary = Pipeline::new(VecDataset::new(records))
+        .stateful(SpanDedup::new(cfg))
+        .sink(&mut sink)
+        .run()
+        .unwrap();
+    let s = summary.stage("span_dedup").unwrap();
+    assert!(summary.is_balanced());
+    assert_eq!(s.records_in, t.len() as u64 + 1);
+    assert_eq!(s.failed, 1);
+    assert_eq!(s.dropped, expect.dropped);
+    assert_eq!(s.records_out, expect.kept + expect.edited);
+    assert_eq!(sink.records().len() as u64, expect.kept + expect.edited);
+    let by_reason: u64 = s
+        .dropped_by_reason
+        .iter()
+        .filter(|(r, _)| r.starts_with("span_dedup_"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(by_reason, expect.dropped);
+}
