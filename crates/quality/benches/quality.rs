@@ -6,6 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dataprep_quality::dedup::minhash::{MinHashConfig, MinHasher, near_clusters};
+use dataprep_quality::dedup::decontam::{DecontConfig, DecontIndex};
 use dataprep_quality::dedup::span::{
     SpanDedupConfig, SpanDuplicates, SpanFileOptions, find_span_duplicates, span_dedup,
     write_span_signatures,
@@ -132,6 +133,23 @@ fn benches(c: &mut Criterion) {
             let d = SpanDuplicates::load(&dups, 0).expect("load");
             for (i, t) in span_docs.iter().enumerate() {
                 black_box(d.outcome(i as u32, t, &cfg));
+            }
+        })
+    });
+    g.finish();
+
+    // Decontamination: 12-grams of 40 English documents as the "benchmark", every English
+    // document checked.
+    let ix = DecontIndex::from_benchmarks(
+        DecontConfig::default(),
+        docs.iter().step_by(6).map(|d| ("bench", d.as_str())),
+    );
+    let mut g = c.benchmark_group("decontamination_en_docs");
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("check_12_grams", |b| {
+        b.iter(|| {
+            for d in &docs {
+                black_box(ix.check(black_box(d)));
             }
         })
     });

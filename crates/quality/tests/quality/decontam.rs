@@ -1,6 +1,7 @@
-//! Decontamination: planted benchmark passages in corpus documents are found (drop and flag),
-//! clean documents are not, and a property: a document matches exactly when it shares a word
-//! n-gram with a benchmark.
+//! Decontamination: datatrove 0.10.1's decisions on the parity corpus
+//! (`tools/quality_decontam_goldens.py`), planted benchmark passages in corpus documents are found
+//! (drop and flag), clean documents are not, and a property: a document matches exactly when it
+//! shares a word n-gram with a benchmark.
 
 use std::collections::HashSet;
 
@@ -9,6 +10,38 @@ use dataprep_quality::dedup::decontam::{DecontAction, DecontConfig, DecontIndex}
 use proptest::prelude::*;
 
 use super::common::CORPUS;
+
+#[test]
+fn decisions_match_datatrove() {
+    let bench: Vec<(String, String)> = include_str!("../data/decontam_benchmarks.jsonl")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["task"].as_str().unwrap().to_owned(),
+                v["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let ix = DecontIndex::from_benchmarks(DecontConfig::default(), bench);
+    let gold: Vec<serde_json::Value> = include_str!("../data/decontam_goldens.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(gold.len(), CORPUS.len());
+    let mut contaminated = 0;
+    for (d, g) in CORPUS.iter().zip(&gold) {
+        assert_eq!(g["id"], d.id.as_str());
+        let c = ix.check(&d.text);
+        assert_eq!(!c.is_clean(), g["contaminated"].as_bool().unwrap(), "{}: {c:?}", d.id);
+        if let Some(task) = g["task"].as_str() {
+            // datatrove names the benchmark of the first matching n-gram; we list them all.
+            assert!(c.benchmarks.iter().any(|(b, _)| b == task), "{}: {c:?}", d.id);
+            contaminated += 1;
+        }
+    }
+    assert_eq!(contaminated, 30);
+}
 
 const BENCH: [(&str, &str); 3] = [
     (
