@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dataprep_quality::dedup::minhash::{MinHashConfig, MinHasher, near_clusters};
 use dataprep_quality::dedup::decontam::{DecontConfig, DecontIndex};
+use dataprep_quality::dedup::minhash::{MinHashConfig, MinHasher, near_clusters};
 use dataprep_quality::dedup::span::{
     SpanDedupConfig, SpanDuplicates, SpanFileOptions, find_span_duplicates, span_dedup,
     write_span_signatures,

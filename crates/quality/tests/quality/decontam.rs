@@ -33,10 +33,19 @@ fn decisions_match_datatrove() {
     for (d, g) in CORPUS.iter().zip(&gold) {
         assert_eq!(g["id"], d.id.as_str());
         let c = ix.check(&d.text);
-        assert_eq!(!c.is_clean(), g["contaminated"].as_bool().unwrap(), "{}: {c:?}", d.id);
+        assert_eq!(
+            !c.is_clean(),
+            g["contaminated"].as_bool().unwrap(),
+            "{}: {c:?}",
+            d.id
+        );
         if let Some(task) = g["task"].as_str() {
             // datatrove names the benchmark of the first matching n-gram; we list them all.
-            assert!(c.benchmarks.iter().any(|(b, _)| b == task), "{}: {c:?}", d.id);
+            assert!(
+                c.benchmarks.iter().any(|(b, _)| b == task),
+                "{}: {c:?}",
+                d.id
+            );
             contaminated += 1;
         }
     }

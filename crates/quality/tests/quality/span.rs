@@ -335,7 +335,11 @@ fn pipeline_counts_add_up() {
     let expect = SpanDedupStats::of(&span_dedup(&t, &cfg, None));
     let mut records: Vec<Record> = CORPUS
         .iter()
-        .map(|d| Record::new().with_key(d.id.as_str()).with("text", d.text.as_str()))
+        .map(|d| {
+            Record::new()
+                .with_key(d.id.as_str())
+                .with("text", d.text.as_str())
+        })
         .collect();
     // A record without the field fails on its own; the job goes on.
     records.insert(40, Record::new().with_key("no-text").with("title", "x"));
@@ -359,4 +363,35 @@ fn pipeline_counts_add_up() {
         .map(|(_, n)| n)
         .sum();
     assert_eq!(by_reason, expect.dropped);
+}
+
+#[test]
+fn malformed_files_are_errors_not_panics() {
+    let cfg = SpanDedupConfig::default();
+    let opts = SpanFileOptions::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let (sigs, dups) = (tmp.path().join("sigs"), tmp.path().join("dups"));
+    write_span_signatures(&sigs, 0, texts().iter(), &cfg, &opts).unwrap();
+    // Truncate the signature file by 3 bytes: a typed format error.
+    let f = sigs.join("0000").join("00000.spansig");
+    let mut bytes = std::fs::read(&f).unwrap();
+    bytes.truncate(bytes.len() - 3);
+    std::fs::write(&f, &bytes).unwrap();
+    let e = find_span_duplicates(&sigs, 0, &dups, None, &cfg, &opts).unwrap_err();
+    assert!(matches!(e, dataprep_quality::Error::Format { .. }), "{e}");
+    // A file that is not named after a shard, and an index of the wrong length.
+    std::fs::write(sigs.join("0000").join("x.spansig"), b"").unwrap();
+    assert!(find_span_duplicates(&sigs, 0, &dups, None, &cfg, &opts).is_err());
+    let ix = tmp.path().join("bad.spanidx");
+    std::fs::write(&ix, [0u8; 12]).unwrap();
+    assert!(matches!(
+        SpanIndex::load(&ix),
+        Err(dataprep_quality::Error::Format { .. })
+    ));
+    // No duplicates directory at all: nothing to remove.
+    assert!(
+        SpanDuplicates::load(&tmp.path().join("missing"), 0)
+            .unwrap()
+            .is_empty()
+    );
 }
