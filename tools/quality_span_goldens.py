@@ -16,7 +16,8 @@ Two modes:
 - `within`: all documents, no index (spans repeated inside the corpus are removed from all but
   their first occurrence);
 - `index`: SentenceDedupBuildIndex over the first 20 documents, then the other documents deduped
-  against that index only (only_dedup_in_index=True).
+  against that index only (only_dedup_in_index=True);
+- `lines`: all documents, spans of 3 lines instead of sentences (split_sentences=False).
 
 xxhash >= 4 no longer hashes `str`; datatrove 0.10.1 passes `str`, which older xxhash encoded as
 UTF-8, so the script encodes to UTF-8 itself.
@@ -50,8 +51,8 @@ def docs_of(rows):
     return [Document(text=r["text"], id=r["id"]) for r in rows]
 
 
-def run(rows, tmp, index_rows=None):
-    config = SentDedupConfig()
+def run(rows, tmp, index_rows=None, config=None):
+    config = config or SentDedupConfig()
     sigs, dups, index = (os.path.join(tmp, x) for x in ("sigs", "dups", "index"))
     index_folder = None
     if index_rows is not None:
@@ -72,10 +73,12 @@ def main():
     with open(os.path.join(DATA, "span_corpus.jsonl"), encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
     out = []
-    for mode in ("within", "index"):
+    for mode in ("within", "index", "lines"):
         with tempfile.TemporaryDirectory() as tmp:
             if mode == "within":
                 subset, kept = rows, run(rows, tmp)
+            elif mode == "lines":
+                subset, kept = rows, run(rows, tmp, config=SentDedupConfig(split_sentences=False))
             else:
                 subset = rows[INDEXED:]
                 kept = run(subset, tmp, index_rows=rows[:INDEXED])
@@ -88,7 +91,7 @@ def main():
     with open(os.path.join(DATA, "span_goldens.jsonl"), "w", encoding="utf-8") as f:
         for g in out:
             f.write(json.dumps(g, ensure_ascii=False) + "\n")
-    for mode in ("within", "index"):
+    for mode in ("within", "index", "lines"):
         gs = [g for g in out if g["mode"] == mode]
         print(
             mode,

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use dataprep_core::{Action, Context, Record, StatefulStage};
 use dataprep_quality::dedup::span::{
     SpanDedup, SpanDedupConfig, SpanDedupFilter, SpanDedupStats, SpanDuplicates, SpanFileOptions,
-    SpanIndex, SpanOutcome, build_span_index, find_span_duplicates, span_dedup,
+    SpanIndex, SpanOutcome, SpanUnit, build_span_index, find_span_duplicates, span_dedup,
     write_span_signatures,
 };
 use proptest::prelude::*;
@@ -87,6 +87,14 @@ fn in_memory_matches_datatrove() {
     let ix = SpanIndex::from_texts(&t[..INDEXED], &cfg);
     let outs = span_dedup(&t[INDEXED..], &cfg, Some(&ix));
     compare("index", &CORPUS[INDEXED..], &outs);
+
+    // Spans of 3 lines (datatrove's split_sentences=False).
+    let lines = cfg.clone().with_unit(SpanUnit::Lines);
+    let outs = span_dedup(&t, &lines, None);
+    compare("lines", &CORPUS, &outs);
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = SpanFileOptions::default().with_buckets(2);
+    assert_eq!(run_files(tmp.path(), &t, &[33], &lines, &opts, None), outs);
 }
 
 /// Runs the three file stages over `shards` (cut points of the corpus) and returns the
