@@ -5,7 +5,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dataprep_quality::dedup::decontam::{DecontConfig, DecontIndex};
 use dataprep_quality::dedup::minhash::{MinHashConfig, MinHasher, near_clusters};
+use dataprep_quality::dedup::span::{
+    SpanDedupConfig, SpanDuplicates, SpanFileOptions, find_span_duplicates, span_dedup,
+    write_span_signatures,
+};
 use dataprep_quality::dedup::{TextNorm, exact_clusters};
 use dataprep_quality::filters::{
     C4Quality, FineWebQuality, GopherQuality, GopherRepetition, QualityFilter,
@@ -107,6 +112,64 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(detect(black_box(&prose), &cfg)))
     });
     g.finish();
+
+    // Span dedup on the span corpus scaled up: 78 documents × 13 copies with a per-copy sentence
+    // so that copies are not identical (the same texts as tools/quality_span_bench.py).
+    let span_docs = span_docs();
+    let mut g = c.benchmark_group("span_dedup");
+    g.throughput(Throughput::Elements(span_docs.len() as u64));
+    g.sample_size(10);
+    let cfg = SpanDedupConfig::default();
+    g.bench_function("in_memory", |b| {
+        b.iter(|| black_box(span_dedup(black_box(&span_docs), &cfg, None)))
+    });
+    g.bench_function("file_stages_one_shard", |b| {
+        b.iter(|| {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let (sigs, dups) = (tmp.path().join("sigs"), tmp.path().join("dups"));
+            let opts = SpanFileOptions::default();
+            write_span_signatures(&sigs, 0, span_docs.iter(), &cfg, &opts).expect("sigs");
+            find_span_duplicates(&sigs, 0, &dups, None, &cfg, &opts).expect("dups");
+            let d = SpanDuplicates::load(&dups, 0).expect("load");
+            for (i, t) in span_docs.iter().enumerate() {
+                black_box(d.outcome(i as u32, t, &cfg));
+            }
+        })
+    });
+    g.finish();
+
+    // Decontamination: 12-grams of 40 English documents as the "benchmark", every English
+    // document checked.
+    let ix = DecontIndex::from_benchmarks(
+        DecontConfig::default(),
+        docs.iter().step_by(6).map(|d| ("bench", d.as_str())),
+    );
+    let mut g = c.benchmark_group("decontamination_en_docs");
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("check_12_grams", |b| {
+        b.iter(|| {
+            for d in &docs {
+                black_box(ix.check(black_box(d)));
+            }
+        })
+    });
+    g.finish();
+}
+
+/// The span corpus repeated 13 times (1,014 documents), each copy with its own first sentence.
+fn span_docs() -> Vec<String> {
+    let base: Vec<String> = include_str!("../tests/data/span_corpus.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("corpus line"))
+        .map(|v| v["text"].as_str().expect("text").to_owned())
+        .collect();
+    (0..13)
+        .flat_map(|k| {
+            base.iter()
+                .enumerate()
+                .map(move |(i, t)| format!("Copy {k} of document {i} starts here. {t}"))
+        })
+        .collect()
 }
 
 criterion_group!(quality, benches);

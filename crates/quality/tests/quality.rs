@@ -2,8 +2,11 @@
 
 mod quality {
     pub(crate) mod common;
+    mod decontam;
     mod dedup;
+    mod hostile;
     mod parity;
     mod pii;
+    mod span;
     mod words;
 }

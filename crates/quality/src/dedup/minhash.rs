@@ -41,8 +41,7 @@
 //! ```
 
 use std::collections::{BinaryHeap, HashMap};
-use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use dataprep_core::stage::config_json;
@@ -50,6 +49,7 @@ use dataprep_core::{Action, Context, Record, RecordError, StatefulStage};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::files::{AtomicWriter, Codec, ExternalSort, RecReader, open, read_record};
 use super::{TextNorm, simplify_text};
 use crate::words::split_into_words;
 use crate::{Error, Result};
@@ -417,41 +417,6 @@ fn band_dir(dir: &Path, band: usize) -> PathBuf {
     dir.join(format!("band_{band:03}"))
 }
 
-fn create(path: &Path) -> Result<BufWriter<File>> {
-    if let Some(p) = path.parent() {
-        fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
-    }
-    File::create(path)
-        .map(|f| BufWriter::with_capacity(1 << 16, f))
-        .map_err(|e| Error::io(path, e))
-}
-
-fn open(path: &Path) -> Result<BufReader<File>> {
-    File::open(path)
-        .map(|f| BufReader::with_capacity(1 << 16, f))
-        .map_err(|e| Error::io(path, e))
-}
-
-/// Reads exactly `buf.len()` bytes; `Ok(false)` at a clean end of file.
-fn read_record(r: &mut impl Read, buf: &mut [u8], path: &Path) -> Result<bool> {
-    let mut got = 0;
-    while got < buf.len() {
-        match r.read(&mut buf[got..]) {
-            Ok(0) if got == 0 => return Ok(false),
-            Ok(0) => {
-                return Err(Error::Format {
-                    path: path.to_owned(),
-                    message: "truncated record".into(),
-                });
-            }
-            Ok(k) => got += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::io(path, e)),
-        }
-    }
-    Ok(true)
-}
-
 /// One band record of a signature file: `rows` hashes then the document index.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct SigRec {
@@ -459,64 +424,33 @@ struct SigRec {
     doc: u32,
 }
 
-fn write_sig(w: &mut impl Write, r: &SigRec, path: &Path) -> Result<()> {
-    let mut buf = Vec::with_capacity(r.hashes.len() * 8 + 4);
-    for h in &r.hashes {
-        buf.extend_from_slice(&h.to_le_bytes());
-    }
-    buf.extend_from_slice(&r.doc.to_le_bytes());
-    w.write_all(&buf).map_err(|e| Error::io(path, e))
-}
-
-struct SigReader {
-    r: BufReader<File>,
-    path: PathBuf,
-    buf: Vec<u8>,
+/// The layout of a band record: `rows` little-endian u64 then a u32.
+#[derive(Debug, Clone, Copy)]
+struct SigCodec {
     rows: usize,
 }
 
-impl SigReader {
-    fn open(path: &Path, rows: usize) -> Result<Self> {
-        Ok(SigReader {
-            r: open(path)?,
-            path: path.to_owned(),
-            buf: vec![0; rows * 8 + 4],
-            rows,
-        })
+impl Codec for SigCodec {
+    type Rec = SigRec;
+
+    fn size(&self) -> usize {
+        self.rows * 8 + 4
     }
 
-    fn next_rec(&mut self) -> Result<Option<SigRec>> {
-        if !read_record(&mut self.r, &mut self.buf, &self.path)? {
-            return Ok(None);
+    fn encode(&self, r: &SigRec, out: &mut Vec<u8>) {
+        for h in &r.hashes {
+            out.extend_from_slice(&h.to_le_bytes());
         }
+        out.extend_from_slice(&r.doc.to_le_bytes());
+    }
+
+    fn decode(&self, b: &[u8]) -> SigRec {
         let hashes = (0..self.rows)
-            .map(|i| u64::from_le_bytes(self.buf[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
+            .map(|i| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
             .collect();
-        let doc = u32::from_le_bytes(self.buf[self.rows * 8..].try_into().expect("4 bytes"));
-        Ok(Some(SigRec { hashes, doc }))
+        let doc = u32::from_le_bytes(b[self.rows * 8..].try_into().expect("4 bytes"));
+        SigRec { hashes, doc }
     }
-}
-
-/// Merges sorted run files into `out` (k-way, by (hashes, doc)).
-fn merge_runs(runs: &[PathBuf], out: &Path, rows: usize) -> Result<()> {
-    let mut readers = runs
-        .iter()
-        .map(|p| SigReader::open(p, rows))
-        .collect::<Result<Vec<_>>>()?;
-    let mut heap = BinaryHeap::new();
-    for (i, r) in readers.iter_mut().enumerate() {
-        if let Some(rec) = r.next_rec()? {
-            heap.push(std::cmp::Reverse((rec, i)));
-        }
-    }
-    let mut w = create(out)?;
-    while let Some(std::cmp::Reverse((rec, i))) = heap.pop() {
-        write_sig(&mut w, &rec, out)?;
-        if let Some(next) = readers[i].next_rec()? {
-            heap.push(std::cmp::Reverse((next, i)));
-        }
-    }
-    w.flush().map_err(|e| Error::io(out, e))
 }
 
 /// Options of [`write_signatures`].
@@ -577,25 +511,13 @@ where
     let cfg = hasher.config;
     let (bands, rows) = (cfg.bands, cfg.rows);
     let name = format!("{shard:05}");
-    let mut buffers: Vec<Vec<SigRec>> = vec![Vec::new(); bands];
-    let mut runs: Vec<Vec<PathBuf>> = vec![Vec::new(); bands];
+    let codec = SigCodec { rows };
+    let mut sorts: Vec<ExternalSort<SigCodec>> = (0..bands)
+        .map(|band| ExternalSort::new(band_dir(dir, band).join(format!("{name}.sig")), codec))
+        .collect();
     let mut stats = SignatureStats::default();
     let scores_path = dir.join("scores").join(format!("{name}.f64"));
-    let mut scores = create(&scores_path)?;
-    let spill = |buffers: &mut Vec<Vec<SigRec>>, runs: &mut Vec<Vec<PathBuf>>| -> Result<()> {
-        buffers.par_iter_mut().for_each(|b| b.sort_unstable());
-        for (band, buf) in buffers.iter_mut().enumerate() {
-            let path = band_dir(dir, band).join(format!("{name}.run{}", runs[band].len()));
-            let mut w = create(&path)?;
-            for r in buf.iter() {
-                write_sig(&mut w, r, &path)?;
-            }
-            w.flush().map_err(|e| Error::io(&path, e))?;
-            buf.clear();
-            runs[band].push(path);
-        }
-        Ok(())
-    };
+    let mut scores = AtomicWriter::create(&scores_path)?;
     let mut iter = docs.into_iter();
     loop {
         let batch: Vec<(S, f64)> = iter.by_ref().take(opts.batch.max(1)).collect();
@@ -610,51 +532,25 @@ where
             let doc = u32::try_from(stats.documents)
                 .map_err(|_| Error::Config("more than 2^32 documents in one shard".into()))?;
             stats.documents += 1;
-            scores
-                .write_all(&score.to_le_bytes())
-                .map_err(|e| Error::io(&scores_path, e))?;
+            scores.write_all(&score.to_le_bytes())?;
             if let Some(sig) = sig {
                 stats.signed += 1;
-                for (band, buf) in buffers.iter_mut().enumerate() {
-                    buf.push(SigRec {
+                for (band, s) in sorts.iter_mut().enumerate() {
+                    s.push(SigRec {
                         hashes: sig[band * rows..(band + 1) * rows].to_vec(),
                         doc,
                     });
                 }
             }
         }
-        if stats.signed as usize * bands >= opts.max_buffered * (stats.runs as usize + 1) {
-            spill(&mut buffers, &mut runs)?;
+        let buffered: usize = sorts.iter().map(ExternalSort::buffered).sum();
+        if buffered >= opts.max_buffered {
+            sorts.par_iter_mut().try_for_each(ExternalSort::spill)?;
             stats.runs += 1;
         }
     }
-    scores.flush().map_err(|e| Error::io(&scores_path, e))?;
-    for (band, mut buf) in buffers.into_iter().enumerate() {
-        let out = band_dir(dir, band).join(format!("{name}.sig"));
-        if runs[band].is_empty() {
-            buf.sort_unstable();
-            let mut w = create(&out)?;
-            for r in &buf {
-                write_sig(&mut w, r, &out)?;
-            }
-            w.flush().map_err(|e| Error::io(&out, e))?;
-        } else {
-            if !buf.is_empty() {
-                buf.sort_unstable();
-                let path = band_dir(dir, band).join(format!("{name}.run{}", runs[band].len()));
-                let mut w = create(&path)?;
-                for r in &buf {
-                    write_sig(&mut w, r, &path)?;
-                }
-                w.flush().map_err(|e| Error::io(&path, e))?;
-                runs[band].push(path);
-            }
-            merge_runs(&runs[band], &out, rows)?;
-            for p in &runs[band] {
-                fs::remove_file(p).map_err(|e| Error::io(p, e))?;
-            }
-        }
-    }
+    scores.finish()?;
+    sorts.into_par_iter().try_for_each(ExternalSort::finish)?;
     Ok(stats)
 }
 
@@ -723,14 +619,14 @@ pub fn find_matches(
 ) -> Result<MatchStats> {
     let rows = config.rows;
     // (is_new, shard) orders index entries first within a group of equal hashes.
-    let mut sources: Vec<(bool, u32, SigReader)> = Vec::new();
+    let mut sources: Vec<(bool, u32, RecReader<SigCodec>)> = Vec::new();
     if let Some(ix) = index {
         for (_, p) in shard_files(&band_dir(&ix.dir, band))? {
-            sources.push((false, INDEX_SHARD, SigReader::open(&p, rows)?));
+            sources.push((false, INDEX_SHARD, RecReader::open(&p, SigCodec { rows })?));
         }
     }
     for (shard, p) in shard_files(&band_dir(sig_dir, band))? {
-        sources.push((true, shard, SigReader::open(&p, rows)?));
+        sources.push((true, shard, RecReader::open(&p, SigCodec { rows })?));
     }
     type Item = std::cmp::Reverse<(Vec<u64>, bool, u32, u32, usize)>;
     let mut heap: BinaryHeap<Item> = BinaryHeap::new();
@@ -740,7 +636,7 @@ pub fn find_matches(
         }
     }
     let out = out_dir.join(format!("band_{band:03}.pairs"));
-    let mut w = create(&out)?;
+    let mut w = AtomicWriter::create(&out)?;
     let mut stats = MatchStats::default();
     let mut group: Option<(Vec<u64>, u32, u32)> = None;
     while let Some(std::cmp::Reverse((hashes, is_new, shard, doc, i))) = heap.pop() {
@@ -753,7 +649,7 @@ pub fn find_matches(
                     for (k, v) in pair.iter().enumerate() {
                         b[k * 4..k * 4 + 4].copy_from_slice(&v.to_le_bytes());
                     }
-                    w.write_all(&b).map_err(|e| Error::io(&out, e))?;
+                    w.write_all(&b)?;
                     stats.pairs += 1;
                 }
             }
@@ -768,7 +664,7 @@ pub fn find_matches(
             heap.push(std::cmp::Reverse((rec.hashes, is_new, shard, rec.doc, i)));
         }
     }
-    w.flush().map_err(|e| Error::io(&out, e))?;
+    w.finish()?;
     Ok(stats)
 }
 
@@ -916,15 +812,15 @@ pub fn build_clusters(
         let mut recs = per_shard.remove(&shard).unwrap_or_default();
         recs.sort_unstable();
         let path = out_dir.join(format!("{shard:05}.dups"));
-        let mut w = create(&path)?;
+        let mut w = AtomicWriter::create(&path)?;
         for (doc, cluster, keep) in recs {
             let mut b = [0u8; 13];
             b[..4].copy_from_slice(&doc.to_le_bytes());
             b[4..12].copy_from_slice(&cluster.to_le_bytes());
             b[12] = keep;
-            w.write_all(&b).map_err(|e| Error::io(&path, e))?;
+            w.write_all(&b)?;
         }
-        w.flush().map_err(|e| Error::io(&path, e))?;
+        w.finish()?;
     }
     Ok(stats)
 }

@@ -15,8 +15,11 @@
 //! assert_eq!(exact_clusters(&docs, &TextNorm::default()), [0, 1, 0, 0]);
 //! ```
 
+pub mod decontam;
+mod files;
 pub mod minhash;
 mod normalize;
+pub mod span;
 
 use std::collections::HashMap;
 

@@ -40,6 +40,10 @@ pub struct Token<'a> {
 
 struct Tokenizer {
     specials: HashMap<&'static str, &'static [&'static str]>,
+    /// The longest special case (bytes): longer strings are never looked up, so that the affix
+    /// loop does not hash the whole remaining string at every step (quadratic on a long run of
+    /// prefix characters such as `{[({[(…`).
+    max_special_len: usize,
     prefixes: RuleSet,
     suffixes: RuleSet,
     infixes: RuleSet,
@@ -62,6 +66,11 @@ impl std::fmt::Debug for Tokenizer {
 static TOKENIZER: LazyLock<Tokenizer> = LazyLock::new(|| {
     let mut t = Tokenizer {
         specials: tables::SPECIALS.iter().copied().collect(),
+        max_special_len: tables::SPECIALS
+            .iter()
+            .map(|(s, _)| s.len())
+            .max()
+            .unwrap_or(0),
         prefixes: RuleSet::new(tables::PREFIXES),
         suffixes: RuleSet::new(tables::SUFFIXES),
         infixes: RuleSet::new(tables::INFIXES),
@@ -171,7 +180,9 @@ impl Tokenizer {
         let mut prefixes: Vec<(usize, usize)> = Vec::new();
         let mut suffixes: Vec<(usize, usize)> = Vec::new();
         let mut last_size = usize::MAX;
-        let is_special = |s: &str| with_specials && self.specials.contains_key(s);
+        let is_special = |s: &str| {
+            with_specials && s.len() <= self.max_special_len && self.specials.contains_key(s)
+        };
         while lo < hi && hi - lo != last_size {
             let string = &span[lo..hi];
             if is_special(string) {
@@ -355,30 +366,35 @@ fn sentence_starts(toks: &[Token<'_>]) -> Vec<usize> {
     starts
 }
 
+/// spaCy's sentence spans over `text` (the sentencizer's `(sent.start_char, sent.end_char)`,
+/// byte offsets): a sentence ends at the end of its last token, so a single space after it is in
+/// no span. Empty when the text has no tokens.
+pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
+    let toks = tokens(text);
+    let starts = sentence_starts(&toks);
+    let mut out = Vec::with_capacity(starts.len());
+    for (k, &s) in starts.iter().enumerate() {
+        let last = match starts.get(k + 1) {
+            Some(&next) => toks[next - 1],
+            None => toks[toks.len() - 1],
+        };
+        out.push((toks[s].start, last.start + last.text.len()));
+    }
+    out
+}
+
 /// datatrove's `split_into_sentences(text, "eng")`: the text cut after the last token of each
 /// sentence of spaCy's sentencizer (so the pieces concatenate to the text; whitespace between
 /// sentences starts the next piece). A text without tokens is one piece.
 pub fn split_into_sentences(text: &str) -> Vec<&str> {
-    let toks = tokens(text);
-    let starts = sentence_starts(&toks);
-    if starts.is_empty() {
+    let spans = sentence_spans(text);
+    if spans.is_empty() {
         return vec![text];
     }
-    // End of each sentence = end of its last token.
-    let mut ends: Vec<usize> = starts
-        .iter()
-        .skip(1)
-        .map(|&s| {
-            let t = &toks[s - 1];
-            t.start + t.text.len()
-        })
-        .collect();
-    let last = toks[toks.len() - 1];
-    ends.push(last.start + last.text.len());
-    let mut out = Vec::with_capacity(ends.len());
+    let mut out = Vec::with_capacity(spans.len());
     let mut a = 0;
-    let n = ends.len();
-    for (k, &b) in ends.iter().enumerate() {
+    let n = spans.len();
+    for (k, &(_, b)) in spans.iter().enumerate() {
         let b = if k + 1 == n { text.len() } else { b };
         out.push(&text[a..b]);
         a = b;

@@ -1,0 +1,216 @@
+//! File helpers shared by the file-based dedup stages (MinHash and span dedup): crash-safe
+//! writers, fixed-size binary records, and an external sort (sorted runs spilled to disk, then a
+//! k-way merge).
+
+use std::collections::BinaryHeap;
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::{Error, Result};
+
+/// A buffered writer to `path` that writes `path.tmp` and renames it over `path` on
+/// [`AtomicWriter::finish`], so a crash never leaves a truncated file under the final name.
+pub(crate) struct AtomicWriter {
+    w: BufWriter<File>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl AtomicWriter {
+    /// Creates the parent directories and the temporary file.
+    pub(crate) fn create(path: &Path) -> Result<Self> {
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+        }
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        Ok(AtomicWriter {
+            w: BufWriter::with_capacity(1 << 16, f),
+            tmp,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Writes all of `buf`.
+    pub(crate) fn write_all(&mut self, buf: &[u8]) -> Result<()> {
+        self.w.write_all(buf).map_err(|e| Error::io(&self.tmp, e))
+    }
+
+    /// Flushes and renames the file to its final name.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io(&self.tmp, e))?;
+        drop(self.w);
+        fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Opens `path` for buffered reading.
+pub(crate) fn open(path: &Path) -> Result<BufReader<File>> {
+    File::open(path)
+        .map(|f| BufReader::with_capacity(1 << 16, f))
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Reads exactly `buf.len()` bytes; `Ok(false)` at a clean end of file.
+pub(crate) fn read_record(r: &mut impl Read, buf: &mut [u8], path: &Path) -> Result<bool> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) if got == 0 => return Ok(false),
+            Ok(0) => {
+                return Err(Error::Format {
+                    path: path.to_owned(),
+                    message: "truncated record".into(),
+                });
+            }
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    Ok(true)
+}
+
+/// The fixed-size binary layout of one kind of record.
+pub(crate) trait Codec: Copy + Send + Sync {
+    /// The record; files are sorted by its `Ord`.
+    type Rec: Ord + Send;
+    /// Bytes per record.
+    fn size(&self) -> usize;
+    /// Appends the record's bytes to `out`.
+    fn encode(&self, r: &Self::Rec, out: &mut Vec<u8>);
+    /// Decodes one record from exactly [`Codec::size`] bytes.
+    fn decode(&self, b: &[u8]) -> Self::Rec;
+}
+
+/// Reads the records of a file one by one.
+pub(crate) struct RecReader<C: Codec> {
+    r: BufReader<File>,
+    path: PathBuf,
+    buf: Vec<u8>,
+    codec: C,
+}
+
+impl<C: Codec> RecReader<C> {
+    pub(crate) fn open(path: &Path, codec: C) -> Result<Self> {
+        Ok(RecReader {
+            r: open(path)?,
+            path: path.to_owned(),
+            buf: vec![0; codec.size()],
+            codec,
+        })
+    }
+
+    pub(crate) fn next_rec(&mut self) -> Result<Option<C::Rec>> {
+        if !read_record(&mut self.r, &mut self.buf, &self.path)? {
+            return Ok(None);
+        }
+        Ok(Some(self.codec.decode(&self.buf)))
+    }
+}
+
+/// Writes `recs` (in the given order) to `path`, crash-safely.
+pub(crate) fn write_records<'a, C: Codec>(
+    path: &Path,
+    recs: impl IntoIterator<Item = &'a C::Rec>,
+    codec: C,
+) -> Result<()>
+where
+    C::Rec: 'a,
+{
+    let mut w = AtomicWriter::create(path)?;
+    let mut buf = Vec::with_capacity(codec.size());
+    for r in recs {
+        buf.clear();
+        codec.encode(r, &mut buf);
+        w.write_all(&buf)?;
+    }
+    w.finish()
+}
+
+/// Merges sorted run files into `out` (k-way, by the record order).
+pub(crate) fn merge_runs<C: Codec>(runs: &[PathBuf], out: &Path, codec: C) -> Result<()> {
+    let mut readers = runs
+        .iter()
+        .map(|p| RecReader::open(p, codec))
+        .collect::<Result<Vec<_>>>()?;
+    let mut heap = BinaryHeap::new();
+    for (i, r) in readers.iter_mut().enumerate() {
+        if let Some(rec) = r.next_rec()? {
+            heap.push(std::cmp::Reverse((rec, i)));
+        }
+    }
+    let mut w = AtomicWriter::create(out)?;
+    let mut buf = Vec::with_capacity(codec.size());
+    while let Some(std::cmp::Reverse((rec, i))) = heap.pop() {
+        buf.clear();
+        codec.encode(&rec, &mut buf);
+        w.write_all(&buf)?;
+        if let Some(next) = readers[i].next_rec()? {
+            heap.push(std::cmp::Reverse((next, i)));
+        }
+    }
+    w.finish()
+}
+
+/// An external sort into one file: records are buffered, full buffers are sorted and spilled as
+/// runs (`<out>.runK`), and [`ExternalSort::finish`] writes the sorted file — directly when
+/// nothing was spilled, else by merging the runs (which are then removed). The output bytes do
+/// not depend on when or how often it spilled.
+pub(crate) struct ExternalSort<C: Codec> {
+    codec: C,
+    out: PathBuf,
+    buf: Vec<C::Rec>,
+    runs: Vec<PathBuf>,
+}
+
+impl<C: Codec> ExternalSort<C> {
+    pub(crate) fn new(out: PathBuf, codec: C) -> Self {
+        ExternalSort {
+            codec,
+            out,
+            buf: Vec::new(),
+            runs: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, rec: C::Rec) {
+        self.buf.push(rec);
+    }
+
+    /// Records buffered in memory.
+    pub(crate) fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Sorts the buffer and writes it as a run.
+    pub(crate) fn spill(&mut self) -> Result<()> {
+        self.buf.sort_unstable();
+        let mut name = self.out.as_os_str().to_owned();
+        name.push(format!(".run{}", self.runs.len()));
+        let path = PathBuf::from(name);
+        write_records(&path, &self.buf, self.codec)?;
+        self.buf.clear();
+        self.runs.push(path);
+        Ok(())
+    }
+
+    /// Writes the sorted output file.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        if self.runs.is_empty() {
+            self.buf.sort_unstable();
+            return write_records(&self.out, &self.buf, self.codec);
+        }
+        if !self.buf.is_empty() {
+            self.spill()?;
+        }
+        merge_runs(&self.runs, &self.out, self.codec)?;
+        for p in &self.runs {
+            fs::remove_file(p).map_err(|e| Error::io(p, e))?;
+        }
+        Ok(())
+    }
+}
