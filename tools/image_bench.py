@@ -1,12 +1,13 @@
 """Reference timings for crates/image/benches/image.rs (docs/performance.md).
 
-Run from the repository root, after the Rust bench (which writes the JPEG both sides decode):
+Run from the repository root, after the Rust bench (which writes its resized outputs for the
+PSNR comparison to target/bench-data/image/):
     cargo bench -p dataprep-image --features turbo --bench image
-    python3 tools/image_bench.py [target/bench-data/image/coffee_1024x768_q90.jpg]
+    python3 tools/image_bench.py [crates/image/benches/data/coffee_1024x768_q90.jpg]
 Needs: pip install pillow opencv-python-headless numpy
 
 Same input as the Rust bench: tests/data/photos/coffee.png upscaled to 1024x768 (Lanczos), and
-for the pipeline the very JPEG bytes the Rust bench decoded (quality 90, 4:2:0).
+for the pipeline the committed JPEG both sides decode (crates/image/benches/data/).
 1. PIL.Image.resize to 256x192 per filter (single thread).
 2. img2dataset's resizer path for resize_mode=border, image_size=256, JPEG quality 95:
    cv2.imdecode -> (longest side to 256, cv2.INTER_AREA when downscaling, as img2dataset's
@@ -37,7 +38,7 @@ for name, f in [("box", Image.Resampling.BOX), ("bilinear", Image.Resampling.BIL
                 ("lanczos3", Image.Resampling.LANCZOS)]:
     print(f"pillow resize 1024x768->256x192 {name}: {bench(lambda: big.resize((256, 192), f)) * 1e3:.3f} ms")
 
-path = sys.argv[1] if len(sys.argv) > 1 else "target/bench-data/image/coffee_1024x768_q90.jpg"
+path = sys.argv[1] if len(sys.argv) > 1 else "crates/image/benches/data/coffee_1024x768_q90.jpg"
 with open(path, "rb") as f:
     jpeg = f.read()
 
@@ -77,7 +78,7 @@ ref = np.asarray(full.resize((256, 192), Image.Resampling.LANCZOS))
 bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
 area = cv2.cvtColor(cv2.resize(bgr, (256, 192), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
 print(f"PSNR vs Pillow LANCZOS of the full decode: OpenCV INTER_AREA {psnr(area, ref):.1f} dB")
-base = path.rsplit("/", 1)[0]
+base = "target/bench-data/image"
 for name in ("full", "draft2", "draft1"):
     try:
         out = np.asarray(Image.open(f"{base}/out_{name}_border256_lanczos3.png").convert("RGB"))

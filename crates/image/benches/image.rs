@@ -17,26 +17,21 @@ fn input() -> DynamicImage {
     resize_exact(&img, 1024, 768, Filter::Lanczos3).expect("upscale")
 }
 
-/// The 1024×768 input as a typical web JPEG (quality 90, 4:2:0), written to
-/// `$DATAPREP_BENCH_DATA/image/coffee_1024x768_q90.jpg` (default `target/bench-data`) so that
-/// `tools/image_bench.py` decodes the very same bytes.
-fn input_jpeg(img: &DynamicImage) -> Vec<u8> {
-    let rgb = img.to_rgb8();
-    let mut jpeg = Vec::new();
-    let mut enc = jpeg_encoder::Encoder::new(&mut jpeg, 90);
-    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
-    enc.encode(rgb.as_raw(), 1024, 768, jpeg_encoder::ColorType::Rgb)
-        .expect("encode the input");
-    let dir = bench_dir().join("image");
-    std::fs::create_dir_all(&dir).expect("bench data dir");
-    std::fs::write(dir.join("coffee_1024x768_q90.jpg"), &jpeg).expect("write the input");
-    jpeg
+/// The 1024×768 input as a typical web JPEG (libjpeg via OpenCV, quality 90, 4:2:0; see
+/// `benches/data/README.md`), the very bytes `tools/image_bench.py` decodes.
+fn input_jpeg() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/data/coffee_1024x768_q90.jpg"
+    );
+    std::fs::read(path).expect("committed bench input")
 }
 
 /// Writes the border-256 result (before JPEG encoding) of the full decode and of the draft
 /// decodes as PNG next to the input, for `tools/image_bench.py` to score against Pillow.
 fn write_outputs(jpeg: &[u8]) {
-    let dir = std::path::Path::new(&bench_dir()).join("image");
+    let dir = bench_dir().join("image");
+    std::fs::create_dir_all(&dir).expect("bench data dir");
     let cfg = ResizeConfig::new(256, ResizeMode::Border).with_filter(Filter::Lanczos3);
     for (name, draft) in [
         ("full", None),
@@ -74,7 +69,7 @@ fn benches(c: &mut Criterion) {
     }
     g.finish();
 
-    let jpeg = input_jpeg(&img);
+    let jpeg = input_jpeg();
     write_outputs(&jpeg);
     let mut g = c.benchmark_group("pipeline_1024x768_jpeg");
     g.bench_function("decode", |b| {
