@@ -5,7 +5,7 @@
 //! cargo run --release -p dataprep --example image_prep              # generated sample images
 //! cargo run --release -p dataprep --example image_prep -- \
 //!     --input DIR --output DIR --size N --mode MODE --filter F \
-//!     [--format jpeg|png|webp] [--webdataset]
+//!     [--format jpeg|png|webp] [--webdataset] [--draft GAP]
 //! ```
 //!
 //! - `--mode`: img2dataset's `no`, `border` (default: longest side to N, padded white),
@@ -13,6 +13,10 @@
 //! - `--filter`: `box`, `bilinear`, `hamming`, `bicubic`, `lanczos3` (default) — Pillow's filters.
 //! - `--size`: default 256; `--format`: default `jpeg` (quality 95, img2dataset's), metadata
 //!   stripped.
+//! - `--draft GAP`: decode JPEGs at a reduced size in the DCT domain, still at least GAP times the
+//!   resized size (2 is Pillow's `thumbnail` default); needs the facade's `turbo` feature (on in
+//!   `scripts/dev example`), without it the images are decoded in full. Faster on large photos;
+//!   hashes and quality scores are then measured on the reduced image.
 //!
 //! Every file under `--input` is read (sorted by path). Images are written to `--output` under
 //! their relative path with the output format's extension (a numeric suffix avoids clashes), or,
@@ -58,6 +62,7 @@ struct Args {
     filter: Filter,
     format: OutputFormat,
     webdataset: bool,
+    draft: Option<f64>,
 }
 
 fn parse_args() -> Result<Args, Box<dyn Error>> {
@@ -69,6 +74,7 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
         filter: Filter::Lanczos3,
         format: OutputFormat::Jpeg,
         webdataset: false,
+        draft: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -81,10 +87,17 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
             "--filter" => args.filter = Filter::parse(&value()?)?,
             "--format" => args.format = OutputFormat::parse(&value()?)?,
             "--webdataset" => args.webdataset = true,
+            "--draft" => {
+                let gap: f64 = value()?.parse()?;
+                if !(gap.is_finite() && gap >= 1.0) {
+                    return Err(format!("--draft {gap}: the gap must be at least 1").into());
+                }
+                args.draft = Some(gap);
+            }
             _ => {
                 return Err(format!(
                     "unknown argument {a}; usage: image_prep [--input DIR --output DIR --size N \
-                     --mode MODE --filter F [--format jpeg|png|webp] [--webdataset]]"
+                     --mode MODE --filter F [--format jpeg|png|webp] [--webdataset] [--draft GAP]]"
                 )
                 .into());
             }
@@ -247,7 +260,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let cfg = PrepareConfig::default()
         .with_resize(resize)
         .with_encode(EncodeOptions::new(args.format))
-        .with_quality(QualityConfig::default().with_min_size(16));
+        .with_quality(QualityConfig::default().with_min_size(16))
+        .with_draft(args.draft);
     std::fs::create_dir_all(&args.output)?;
     let mut shards = if args.webdataset {
         Some(
