@@ -32,7 +32,7 @@ def generate_args(out):
     for p in parts:
         a += ["-f", "lavfi", "-t", "4", "-i", f"{p}=size=1280x720:rate=25"]
     graph = "".join(
-        f"[{i}:v]scale=1280:720,setsar=1,format=yuv420p,fps=25,noise=alls=12:allf=t[v{i}];"
+        f"[{i}:v]scale=1280:720,setsar=1,format=yuv420p,fps=25,noise=alls=7:allf=t[v{i}];"
         for i in range(len(parts))
     )
     graph += "".join(f"[v{i}]" for i in range(len(parts)))

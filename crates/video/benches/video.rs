@@ -32,7 +32,7 @@ fn generate_args(out: &str) -> Vec<String> {
     let mut graph = String::new();
     for i in 0..parts.len() {
         graph += &format!(
-            "[{i}:v]scale=1280:720,setsar=1,format=yuv420p,fps=25,noise=alls=12:allf=t[v{i}];"
+            "[{i}:v]scale=1280:720,setsar=1,format=yuv420p,fps=25,noise=alls=7:allf=t[v{i}];"
         );
     }
     for i in 0..parts.len() {

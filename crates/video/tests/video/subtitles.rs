@@ -282,3 +282,24 @@ fn subtitle_and_clip_stages() {
     assert_eq!(recs[0].list("subtitles").unwrap().len(), 1);
     assert!(recs[2].list("subtitles").unwrap().is_empty());
 }
+
+#[test]
+fn other_text_codecs_go_through_ffmpegs_decoder() {
+    // A MicroDVD file (frame-based, `|` line breaks) opened directly: no video stream, and a
+    // codec we do not read from the payload.
+    let d = tmp();
+    let p = d.path().join("a.sub");
+    std::fs::write(&p, "{1}{1}25.000\n{25}{50}Hello|world\n{75}{100}{y:i}Bye\n").unwrap();
+    let t = read_subtitle_stream(&p, None).unwrap();
+    assert_eq!(t.codec, "microdvd");
+    let got: Vec<(f64, f64, &str)> = t
+        .cues
+        .iter()
+        .map(|c| (c.start_s, c.end_s, c.text.as_str()))
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!((got[0].0 - 1.0).abs() < 1e-6 && (got[0].1 - 2.0).abs() < 1e-6, "{got:?}");
+    assert_eq!(got[0].2, "Hello\nworld");
+    assert!((got[1].0 - 3.0).abs() < 1e-6 && (got[1].1 - 4.0).abs() < 1e-6, "{got:?}");
+    assert_eq!(got[1].2, "Bye");
+}
