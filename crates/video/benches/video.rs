@@ -90,6 +90,49 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // The reference tools on the same file, in the same run (so machine load affects both):
+    // the ffmpeg CLI's 1-fps extraction and, when installed, PySceneDetect's CLI.
+    let mut g = c.benchmark_group("reference_1280x720_20s");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(frames));
+    let run = |args: &[&str]| {
+        let st = Command::new(args[0])
+            .args(&args[1..])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("reference tool runs");
+        assert!(st.success(), "{args:?} failed");
+    };
+    let v = p.to_str().expect("utf-8 path");
+    let ff = ["ffmpeg", "-nostdin", "-y", "-i", v, "-vf", "fps=1"];
+    g.bench_function("ffmpeg_cli_fps1_null", |b| {
+        b.iter(|| run(&[&ff[..], &["-f", "null", "-"]].concat()))
+    });
+    g.bench_function("ffmpeg_cli_fps1_rgb24", |b| {
+        b.iter(|| {
+            run(&[
+                &ff[..],
+                &["-pix_fmt", "rgb24", "-f", "rawvideo", "/dev/null"],
+            ]
+            .concat())
+        })
+    });
+    let have_scenedetect = Command::new("scenedetect")
+        .arg("version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if have_scenedetect {
+        g.bench_function("scenedetect_cli_detect_content", |b| {
+            b.iter(|| run(&["scenedetect", "-q", "-i", v, "detect-content"]))
+        });
+    } else {
+        eprintln!("scenedetect not installed: skipping its reference run");
+    }
+    g.finish();
 }
 
 criterion_group!(video, benches);

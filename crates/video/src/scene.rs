@@ -128,16 +128,32 @@ fn linear_taps(src: u32, dst: u32) -> Vec<(usize, [i32; 2])> {
 /// arithmetic (11-bit coefficients; the vertical pass as its SIMD path computes it), bit-exact
 /// with `cv2.resize` on our fixtures.
 pub fn resize_linear_rgb(src: &[u8], sw: u32, sh: u32, dw: u32, dh: u32) -> Vec<u8> {
+    resize_linear_rgb_strided(src, sw as usize * 3, sw, sh, dw, dh)
+}
+
+/// [`resize_linear_rgb`] of rows `stride` bytes apart (FFmpeg's padded frame buffers), so a
+/// converted frame is read in place instead of being copied first.
+pub(crate) fn resize_linear_rgb_strided(
+    src: &[u8],
+    stride: usize,
+    sw: u32,
+    sh: u32,
+    dw: u32,
+    dh: u32,
+) -> Vec<u8> {
+    let (sw_, dw_) = (sw as usize, dw as usize);
     if (sw, sh) == (dw, dh) {
-        return src.to_vec();
+        return (0..sh as usize)
+            .flat_map(|y| &src[y * stride..y * stride + sw_ * 3])
+            .copied()
+            .collect();
     }
     let xt = linear_taps(sw, dw);
     let yt = linear_taps(sh, dh);
-    let (sw_, dw_) = (sw as usize, dw as usize);
     // Horizontal pass per source row used, cached for the two rows a destination row needs.
     let hrow = |y: usize, out: &mut Vec<i32>| {
         out.clear();
-        let row = &src[y * sw_ * 3..(y + 1) * sw_ * 3];
+        let row = &src[y * stride..y * stride + sw_ * 3];
         for &(sx, [a0, a1]) in &xt {
             let x1 = (sx + 1).min(sw_ - 1);
             for c in 0..3 {
@@ -633,9 +649,9 @@ pub fn detect_shots(path: impl AsRef<Path>, cfg: &ShotConfig) -> Result<Shots> {
             Some(s) if s != (w, h) => continue,
             _ => {}
         }
-        let img = conv.convert(path, frame, None)?;
+        let (rgb, stride) = conv.convert_in_place(path, frame)?;
         let (dw, dh) = downscale_size(w, h, cfg.effective_width);
-        let small = resize_linear_rgb(img.as_raw(), w, h, dw, dh);
+        let small = resize_linear_rgb_strided(rgb, stride, w, h, dw, dh);
         let (score, cut) = match &mut det {
             Running::Content(d) => d.process(index, &small),
             Running::Adaptive(d) => d.process(index, &small),

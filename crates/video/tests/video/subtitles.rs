@@ -298,8 +298,14 @@ fn other_text_codecs_go_through_ffmpegs_decoder() {
         .map(|c| (c.start_s, c.end_s, c.text.as_str()))
         .collect();
     assert_eq!(got.len(), 2, "{got:?}");
-    assert!((got[0].0 - 1.0).abs() < 1e-6 && (got[0].1 - 2.0).abs() < 1e-6, "{got:?}");
+    assert!(
+        (got[0].0 - 1.0).abs() < 1e-6 && (got[0].1 - 2.0).abs() < 1e-6,
+        "{got:?}"
+    );
     assert_eq!(got[0].2, "Hello\nworld");
-    assert!((got[1].0 - 3.0).abs() < 1e-6 && (got[1].1 - 4.0).abs() < 1e-6, "{got:?}");
+    assert!(
+        (got[1].0 - 3.0).abs() < 1e-6 && (got[1].1 - 4.0).abs() < 1e-6,
+        "{got:?}"
+    );
     assert_eq!(got[1].2, "Bye");
 }
