@@ -277,6 +277,17 @@ impl RawDecoder {
         }
     }
 
+    /// Like [`RawDecoder::next`] but hands the frame over (the decoder receives the next one
+    /// into a fresh frame), so it can be sent to another thread without copying pixels.
+    pub(crate) fn next_owned(&mut self) -> Result<Option<(RawMeta, ffmpeg::frame::Video)>> {
+        let meta = match self.next()? {
+            Some((meta, _)) => meta,
+            None => return Ok(None),
+        };
+        let frame = std::mem::replace(&mut self.frame, ffmpeg::frame::Video::empty());
+        Ok(Some((meta, frame)))
+    }
+
     fn note_corrupt(&mut self) -> Result<()> {
         self.corrupt += 1;
         if self.corrupt > self.max_corrupt {

@@ -623,6 +623,11 @@ enum Running {
 
 /// Decodes `path` and detects shot cuts as PySceneDetect does (see the module docs).
 ///
+/// Like PySceneDetect, it overlaps decoding with the per-frame work: one thread decodes, one
+/// converts to RGB and downscales, the calling thread scores; stages hand frames over through
+/// bounded queues of 4 (memory stays bounded) and in order, so the result does not depend on
+/// timing or thread count.
+///
 /// # Errors
 /// Open/probe/limit/decode errors; [`VideoError::NoFrames`] for an empty stream.
 pub fn detect_shots(path: impl AsRef<Path>, cfg: &ShotConfig) -> Result<Shots> {
@@ -633,40 +638,80 @@ pub fn detect_shots(path: impl AsRef<Path>, cfg: &ShotConfig) -> Result<Shots> {
         Detector::Content(c) => Running::Content(ContentDetector::new(c)),
         Detector::Adaptive(a) => Running::Adaptive(AdaptiveDetector::new(a)?),
     };
-    let mut conv = RgbConverter::new();
     let mut cuts = Vec::new();
     let mut times: Vec<(u64, f64)> = Vec::new();
     let mut scores = Vec::new();
     let mut frames = 0u64;
     let mut last_time = 0.0;
-    let mut frame_size: Option<(u32, u32)> = None;
     let mut index = 0u64;
-    while let Some((meta, frame)) = raw.next()? {
-        let (w, h) = (frame.width(), frame.height());
-        // PySceneDetect skips frames whose size differs from the first one.
-        match frame_size {
-            None => frame_size = Some((w, h)),
-            Some(s) if s != (w, h) => continue,
-            _ => {}
+    std::thread::scope(|s| -> Result<()> {
+        type Raw = Result<(crate::frames::RawMeta, ffmpeg_next::frame::Video)>;
+        type Small = Result<(crate::frames::RawMeta, Vec<u8>)>;
+        // Stage 1: decode. Stage 2: RGB conversion and downscale. This thread: HSV and score.
+        // A failed send means the next stage stopped (it returned an error): stop too.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Raw>(4);
+        let (tx2, rx2) = std::sync::mpsc::sync_channel::<Small>(4);
+        s.spawn(move || {
+            loop {
+                let (msg, end) = match raw.next_owned() {
+                    Ok(Some(x)) => (Ok(x), false),
+                    Ok(None) => break,
+                    Err(e) => (Err(e), true),
+                };
+                if tx.send(msg).is_err() || end {
+                    break;
+                }
+            }
+        });
+        let effective_width = cfg.effective_width;
+        s.spawn(move || {
+            let mut conv = RgbConverter::new();
+            let mut frame_size: Option<(u32, u32)> = None;
+            for msg in rx {
+                let small = msg.and_then(|(meta, frame)| {
+                    let (w, h) = (frame.width(), frame.height());
+                    // PySceneDetect skips frames whose size differs from the first one.
+                    match frame_size {
+                        None => frame_size = Some((w, h)),
+                        Some(s) if s != (w, h) => return Ok(None),
+                        _ => {}
+                    }
+                    let (rgb, stride) = conv.convert_in_place(path, &frame)?;
+                    let (dw, dh) = downscale_size(w, h, effective_width);
+                    Ok(Some((
+                        meta,
+                        resize_linear_rgb_strided(rgb, stride, w, h, dw, dh),
+                    )))
+                });
+                let (msg, end) = match small {
+                    Ok(Some(x)) => (Ok(x), false),
+                    Ok(None) => continue,
+                    Err(e) => (Err(e), true),
+                };
+                if tx2.send(msg).is_err() || end {
+                    break;
+                }
+            }
+        });
+        for msg in rx2 {
+            let (meta, small) = msg?;
+            let (score, cut) = match &mut det {
+                Running::Content(d) => d.process(index, &small),
+                Running::Adaptive(d) => d.process(index, &small),
+            };
+            if cfg.keep_scores {
+                scores.push(score);
+            }
+            times.push((index, meta.time_s));
+            if let Some(c) = cut {
+                cuts.push(c);
+            }
+            last_time = meta.time_s;
+            frames += 1;
+            index += 1;
         }
-        let (rgb, stride) = conv.convert_in_place(path, frame)?;
-        let (dw, dh) = downscale_size(w, h, cfg.effective_width);
-        let small = resize_linear_rgb_strided(rgb, stride, w, h, dw, dh);
-        let (score, cut) = match &mut det {
-            Running::Content(d) => d.process(index, &small),
-            Running::Adaptive(d) => d.process(index, &small),
-        };
-        if cfg.keep_scores {
-            scores.push(score);
-        }
-        times.push((index, meta.time_s));
-        if let Some(c) = cut {
-            cuts.push(c);
-        }
-        last_time = meta.time_s;
-        frames += 1;
-        index += 1;
-    }
+        Ok(())
+    })?;
     if frames == 0 {
         return Err(VideoError::NoFrames {
             path: path.to_path_buf(),
