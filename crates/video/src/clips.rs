@@ -19,7 +19,7 @@
 //!   keyframe within `max_length_s`; when a GOP is longer than `max_length_s` the piece ends at
 //!   `start + max_length_s` and the next one starts at the next keyframe). Every clip starts at
 //!   a keyframe, so stream copy is exact; the reported times are the adjusted ones.
-//! - `Exact` (`"exact"`): re-encoded with [`crate::transcode`] (H.264 by default), keeping
+//! - `Exact` (`"exact"`): re-encoded with [`crate::transcode()`] (H.264 by default), keeping
 //!   exactly the frames whose timestamps fall in `[start, end)`; the first frame is at time 0.
 
 use std::path::{Path, PathBuf};
