@@ -243,3 +243,73 @@ fn clip_errors_are_typed() {
     assert!(write_clips(&p, &[(0.0, 1.0)], d.path().join("z"), &cfg).is_err());
     assert_eq!(std::fs::read_dir(d.path().join("z")).unwrap().count(), 0);
 }
+
+#[test]
+fn clips_of_a_video_with_b_frames() {
+    // x264 "medium" uses B-frames (presentation order differs from decode order) and puts
+    // keyframes every 12 frames here.
+    let d = tmp();
+    let p = d.path().join("b.mp4");
+    super::common::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=128x96:rate=25:duration=3",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "medium",
+        "-g",
+        "12",
+        "-keyint_min",
+        "12",
+        "-sc_threshold",
+        "0",
+        "-bf",
+        "3",
+        "-pix_fmt",
+        "yuv420p",
+        p.to_str().unwrap(),
+    ]);
+    assert!(
+        super::common::ffprobe(&p, "stream=has_b_frames")
+            .parse::<u32>()
+            .unwrap()
+            > 0,
+        "fixture has B-frames"
+    );
+    let src = extract_frames(&p, &ExtractConfig::default()).unwrap();
+    assert_eq!(src.len(), 75);
+    let keys = ffprobe_keyframes(&p);
+    let spans = [(0.5, 1.7), (1.7, 3.0)];
+    let kf = ClipConfig::default().with_precision(ClipPrecision::KeyframeAdjusted);
+    let r = write_clips(&p, &spans, d.path().join("kf"), &kf).unwrap();
+    // Keyframes at 0, 0.48, 0.96, 1.44, 1.92, 2.4, 2.88: (0.5, 1.7) → frames 24..36,
+    // (1.7, 3.0) → 48..75 (the end of the video is a boundary).
+    let got: Vec<(u64, u64)> = r.iter().map(|c| (c.start_frame, c.frames)).collect();
+    assert_eq!(got, [(24, 12), (48, 27)]);
+    for c in &r {
+        assert!(keys.iter().any(|k| (k - c.start_s).abs() < 1e-6));
+        let f = extract_frames(&c.path, &ExtractConfig::default()).unwrap();
+        assert_eq!(f.len() as u64, c.frames, "{c:?}");
+        let first = c.start_frame as usize;
+        assert!(f.iter().zip(&src[first..]).all(|(a, b)| a.image == b.image));
+    }
+    let exact = ClipConfig::default()
+        .with_precision(ClipPrecision::Exact)
+        .with_encode(
+            EncodeConfig::default()
+                .with_crf(12)
+                .with_preset("ultrafast"),
+        );
+    let r = write_clips(&p, &spans, d.path().join("exact"), &exact).unwrap();
+    // Frames with 0.5 ≤ t < 1.7: 13..43 (0.52 … 1.68); 1.7 ≤ t < 3: 43..75.
+    let got: Vec<(u64, u64)> = r.iter().map(|c| (c.start_frame, c.frames)).collect();
+    assert_eq!(got, [(13, 30), (43, 32)]);
+    for c in &r {
+        let f = extract_frames(&c.path, &ExtractConfig::default()).unwrap();
+        assert_eq!(f.len() as u64, c.frames);
+        assert!(f[0].time_s.abs() < 1e-9);
+        assert_eq!(closest(&src, &f[0]), c.start_frame as usize);
+    }
+}
