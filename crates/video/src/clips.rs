@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, VideoError};
 use crate::timeline::{FrameTimes, TIME_EPS};
-use crate::transcode::{EncodeConfig, TimeRange, remux, transcode};
+use crate::transcode::{EncodeConfig, TimeRange, remux_from_keyframe, transcode};
 
 /// How exactly clip boundaries are honoured (video2dataset's `precision`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -397,7 +397,14 @@ pub fn write_clips(
         let end_s = c.end_s.min(timeline.end_s);
         let (start_s, frames) = match cfg.precision {
             ClipPrecision::Low | ClipPrecision::KeyframeAdjusted => {
-                let r = remux(input, &path, Some(range))?;
+                // The keyframe at or before the start (the start itself when adjusted).
+                let k = keyframes
+                    .iter()
+                    .rev()
+                    .find(|&&k| k <= c.start_s + TIME_EPS)
+                    .copied()
+                    .unwrap_or(0.0);
+                let r = remux_from_keyframe(input, &path, range, k)?;
                 (
                     r.start_s,
                     timeline.frames_in(r.start_s, c.end_s).len() as u64,

@@ -110,10 +110,29 @@ pub fn remux(
     range: Option<TimeRange>,
 ) -> Result<RemuxReport> {
     let input = input.as_ref();
-    write_atomically(output.as_ref(), |tmp| remux_to(input, tmp, range))
+    write_atomically(output.as_ref(), |tmp| remux_to(input, tmp, range, None))
 }
 
-fn remux_to(input: &Path, output: &Path, range: Option<TimeRange>) -> Result<RemuxReport> {
+/// [`remux`] where the first video keyframe copied is the one at `first_key_s` (a keyframe
+/// time from the timeline): keyframes before it are skipped even when the container's seek
+/// lands earlier (an index-less file).
+pub(crate) fn remux_from_keyframe(
+    input: &Path,
+    output: &Path,
+    range: TimeRange,
+    first_key_s: f64,
+) -> Result<RemuxReport> {
+    write_atomically(output, |tmp| {
+        remux_to(input, tmp, Some(range), Some(first_key_s))
+    })
+}
+
+fn remux_to(
+    input: &Path,
+    output: &Path,
+    range: Option<TimeRange>,
+    first_key_s: Option<f64>,
+) -> Result<RemuxReport> {
     let mut ictx = open_input(input)?;
     let mut octx = open_output(output)?;
     let n = ictx.nb_streams() as usize;
@@ -189,7 +208,7 @@ fn remux_to(input: &Path, output: &Path, range: Option<TimeRange>) -> Result<Rem
         let t = secs(pts - istart[si], tb);
         if Some(si) == video {
             if waiting_key {
-                if !packet.is_key() {
+                if !packet.is_key() || first_key_s.is_some_and(|k| t < k - 1e-4) {
                     continue;
                 }
                 waiting_key = false;
