@@ -411,9 +411,11 @@ pub fn write_clips(
                 )
             }
             ClipPrecision::Exact => {
-                let r = transcode(input, &path, &cfg.encode, Some(range))?;
+                // Start the range at the first frame kept, so audio is cut where video starts.
                 let first = timeline.first_at_or_after(c.start_s);
                 let t = timeline.times_s.get(first).copied().unwrap_or(c.start_s);
+                let range = TimeRange::new(t.min(c.end_s), c.end_s);
+                let r = transcode(input, &path, &cfg.encode, Some(range))?;
                 (t, r.frames)
             }
         };

@@ -414,3 +414,38 @@ pub fn cues_for_clips(cues: &[Cue], clips: &[(f64, f64)]) -> Vec<Vec<Cue>> {
         .map(|&(s, e)| rebase_cues(cues, s, e))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads() {
+        let mov = [&[0u8, 11][..], b"Hello\nworld", b"\0\0\0\x0cstyl"].concat();
+        assert_eq!(
+            payload_text(Payload::MovText, &mov).as_deref(),
+            Some("Hello\nworld")
+        );
+        assert_eq!(payload_text(Payload::MovText, &[0, 0]).as_deref(), Some(""));
+        assert_eq!(payload_text(Payload::MovText, &[]).as_deref(), Some(""));
+        assert_eq!(payload_text(Payload::MovText, &[0, 9, b'a']), None);
+        assert_eq!(payload_text(Payload::MovText, &[7]), None);
+        assert_eq!(
+            payload_text(Payload::Tagged, b"<i>a</i>\r\n <b>b</b> ").as_deref(),
+            Some("a\nb")
+        );
+        assert_eq!(
+            payload_text(Payload::AssEvent, b"1,0,Default,,0,0,0,,{\\b1}x\\Ny").as_deref(),
+            Some("x\ny")
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn payloads_never_panic(data in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            for f in [Payload::Tagged, Payload::AssEvent, Payload::MovText] {
+                let _ = payload_text(f, &data);
+            }
+        }
+    }
+}
