@@ -26,13 +26,13 @@ import time
 DEFAULT = os.path.join("target", "tmp", "video-bench", "bench_1280x720_20s.mp4")
 
 
-def generate_args(out):
+def generate_args(out, w=1280, h=720):
     parts = ["testsrc2", "smptehdbars", "mandelbrot", "testsrc", "rgbtestsrc"]
     a = ["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
     for p in parts:
-        a += ["-f", "lavfi", "-t", "4", "-i", f"{p}=size=1280x720:rate=25"]
+        a += ["-f", "lavfi", "-t", "4", "-i", f"{p}=size={w}x{h}:rate=25"]
     graph = "".join(
-        f"[{i}:v]scale=1280:720,setsar=1,format=yuv420p,fps=25,noise=alls=7:allf=t[v{i}];"
+        f"[{i}:v]scale={w}:{h},setsar=1,format=yuv420p,fps=25,noise=alls=7:allf=t[v{i}];"
         for i in range(len(parts))
     )
     graph += "".join(f"[v{i}]" for i in range(len(parts)))

@@ -1,7 +1,8 @@
 //! Criterion benchmarks of dataprep-video: shot detection (frames/s) and 1-fps frame extraction
-//! on a generated 20 s 1280×720 H.264 video with four cuts. The reference side (PySceneDetect's
-//! `detect-content`, the `ffmpeg` CLI) is `tools/video_bench.py`, on the same video made by the
-//! same command. Results: docs/performance.md.
+//! on a generated 20 s 1280×720 H.264 video with four cuts (and shot detection on the same content
+//! at 640×360). The reference CLIs (`ffmpeg`, PySceneDetect's `scenedetect detect-content` when
+//! installed) run as processes in the same bench; `tools/video_bench.py` times PySceneDetect's
+//! in-process API on the same file (same ffmpeg command). Results: docs/performance.md.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use dataprep_video::{
 };
 
 /// The ffmpeg arguments of the benchmark video (kept identical in tools/video_bench.py).
-fn generate_args(out: &str) -> Vec<String> {
+fn generate_args(out: &str, w: u32, h: u32) -> Vec<String> {
     let parts = [
         "testsrc2",
         "smptehdbars",
@@ -27,12 +28,12 @@ fn generate_args(out: &str) -> Vec<String> {
         .collect();
     for p in parts {
         a.extend(["-f", "lavfi", "-t", "4", "-i"].map(String::from));
-        a.push(format!("{p}=size=1280x720:rate=25"));
+        a.push(format!("{p}=size={w}x{h}:rate=25"));
     }
     let mut graph = String::new();
     for i in 0..parts.len() {
         graph += &format!(
-            "[{i}:v]scale=1280:720,setsar=1,format=yuv420p,fps=25,noise=alls=7:allf=t[v{i}];"
+            "[{i}:v]scale={w}:{h},setsar=1,format=yuv420p,fps=25,noise=alls=7:allf=t[v{i}];"
         );
     }
     for i in 0..parts.len() {
@@ -56,13 +57,13 @@ fn generate_args(out: &str) -> Vec<String> {
     a
 }
 
-fn sample() -> PathBuf {
+fn sample(w: u32, h: u32) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("video-bench");
     std::fs::create_dir_all(&dir).expect("bench dir");
-    let p = dir.join("bench_1280x720_20s.mp4");
+    let p = dir.join(format!("bench_{w}x{h}_20s.mp4"));
     if !p.exists() {
         let st = Command::new("ffmpeg")
-            .args(generate_args(p.to_str().expect("utf-8 path")))
+            .args(generate_args(p.to_str().expect("utf-8 path"), w, h))
             .status()
             .expect("the ffmpeg CLI is installed");
         assert!(st.success(), "ffmpeg failed to make the bench video");
@@ -72,7 +73,7 @@ fn sample() -> PathBuf {
 }
 
 fn benches(c: &mut Criterion) {
-    let p = sample();
+    let p = sample(1280, 720);
     let frames = frame_timing(&p).expect("timing").frames;
     let mut g = c.benchmark_group("video_1280x720_20s");
     g.sample_size(10);
@@ -131,6 +132,22 @@ fn benches(c: &mut Criterion) {
         });
     } else {
         eprintln!("scenedetect not installed: skipping its reference run");
+    }
+    g.finish();
+
+    // The same content at 640×360, where decoding is cheaper and per-frame work weighs more.
+    let p = sample(640, 360);
+    let v = p.to_str().expect("utf-8 path");
+    let mut g = c.benchmark_group("video_640x360_20s");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(frames));
+    g.bench_function("shots_content", |b| {
+        b.iter(|| black_box(detect_shots(&p, &ShotConfig::default()).expect("shots")))
+    });
+    if have_scenedetect {
+        g.bench_function("scenedetect_cli_detect_content", |b| {
+            b.iter(|| run(&["scenedetect", "-q", "-i", v, "detect-content"]))
+        });
     }
     g.finish();
 }

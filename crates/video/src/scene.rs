@@ -70,17 +70,13 @@ impl HsvTables {
     /// Splits an interleaved RGB buffer into H, S and V planes.
     pub fn planes(&self, rgb: &[u8], h: &mut Vec<u8>, s: &mut Vec<u8>, v: &mut Vec<u8>) {
         let n = rgb.len() / 3;
-        h.clear();
-        s.clear();
-        v.clear();
-        h.reserve(n);
-        s.reserve(n);
-        v.reserve(n);
-        for px in rgb.chunks_exact(3) {
-            let [a, b, c] = self.hsv(px[0], px[1], px[2]);
-            h.push(a);
-            s.push(b);
-            v.push(c);
+        for p in [&mut *h, &mut *s, &mut *v] {
+            p.clear();
+            p.resize(n, 0);
+        }
+        let planes = h.iter_mut().zip(s.iter_mut()).zip(v.iter_mut());
+        for (px, ((hh, ss), vv)) in rgb.chunks_exact(3).zip(planes) {
+            [*hh, *ss, *vv] = self.hsv(px[0], px[1], px[2]);
         }
     }
 }
@@ -150,21 +146,26 @@ pub(crate) fn resize_linear_rgb_strided(
     }
     let xt = linear_taps(sw, dw);
     let yt = linear_taps(sh, dh);
-    // Horizontal pass per source row used, cached for the two rows a destination row needs.
-    let hrow = |y: usize, out: &mut Vec<i32>| {
-        out.clear();
+    // Byte offsets of the two horizontal taps of each destination pixel, and their weights.
+    let taps: Vec<(usize, usize, i32, i32)> = xt
+        .iter()
+        .map(|&(sx, [a0, a1])| (sx * 3, (sx + 1).min(sw_ - 1) * 3, a0, a1))
+        .collect();
+    // Horizontal pass of one source row, cached for the two rows a destination row needs.
+    let hrow = |y: usize, out: &mut [i32]| {
         let row = &src[y * stride..y * stride + sw_ * 3];
-        for &(sx, [a0, a1]) in &xt {
-            let x1 = (sx + 1).min(sw_ - 1);
-            for c in 0..3 {
-                out.push(i32::from(row[sx * 3 + c]) * a0 + i32::from(row[x1 * 3 + c]) * a1);
-            }
+        for (o, &(p0, p1, a0, a1)) in out.chunks_exact_mut(3).zip(&taps) {
+            let (q0, q1) = (&row[p0..p0 + 3], &row[p1..p1 + 3]);
+            o[0] = i32::from(q0[0]) * a0 + i32::from(q1[0]) * a1;
+            o[1] = i32::from(q0[1]) * a0 + i32::from(q1[1]) * a1;
+            o[2] = i32::from(q0[2]) * a0 + i32::from(q1[2]) * a1;
         }
     };
-    let mut out = Vec::with_capacity(dw_ * dh as usize * 3);
-    let (mut r0, mut r1) = (Vec::new(), Vec::new());
+    let n = dw_ * 3;
+    let mut out = vec![0u8; n * dh as usize];
+    let (mut r0, mut r1) = (vec![0i32; n], vec![0i32; n]);
     let mut cached: (usize, usize) = (usize::MAX, usize::MAX);
-    for &(sy, [b0, b1]) in &yt {
+    for (orow, &(sy, [b0, b1])) in out.chunks_exact_mut(n).zip(&yt) {
         let y1 = (sy + 1).min(sh as usize - 1);
         if cached != (sy, y1) {
             if cached.1 == sy {
@@ -175,11 +176,11 @@ pub(crate) fn resize_linear_rgb_strided(
             hrow(y1, &mut r1);
             cached = (sy, y1);
         }
-        for i in 0..dw_ * 3 {
+        for ((o, &a), &b) in orow.iter_mut().zip(&r0).zip(&r1) {
             // OpenCV's vectorised vertical pass (`VResizeLinearVec_32s8u`): 16-bit products
             // of the horizontally filtered values shifted by 4, high halves, then >> 2 rounded.
-            let v = (((r0[i] >> 4) * b0) >> 16) + (((r1[i] >> 4) * b1) >> 16);
-            out.push(((v + 2) >> 2).clamp(0, 255) as u8);
+            let v = (((a >> 4) * b0) >> 16) + (((b >> 4) * b1) >> 16);
+            *o = ((v + 2) >> 2).clamp(0, 255) as u8;
         }
     }
     out
