@@ -5,6 +5,7 @@
 //! cargo run --release -p dataprep --example video_clips            # generated sample video
 //! cargo run --release -p dataprep --example video_clips -- \
 //!     --input FILE|DIR --output DIR [--detector content|adaptive]
+//!     [--precision low|keyframe_adjusted|exact] [--min-length S] [--max-length S] [--subtitles]
 //! ```
 //!
 //! For every video (mp4, mkv, mov, webm, avi, m4v) under `--input`, in `--output`
@@ -14,6 +15,13 @@
 //!   threshold 27, min scene length 15 frames; or the adaptive one);
 //! - `<file name>/clips/clip-NNNN.<ext>`: one clip per scene, stream-copied (no re-encoding;
 //!   each starts at the keyframe at or before the scene start, video2dataset's "low" precision);
+//!   `--precision keyframe_adjusted` moves the boundaries to keyframes so the copy is exact,
+//!   `--precision exact` re-encodes with H.264; `--min-length` / `--max-length` drop scenes not
+//!   longer than S seconds and split longer ones, as video2dataset does;
+//! - `<file name>/clips.json`: per clip the planned and actual times, first frame and frame count;
+//! - with `--subtitles`, `<file name>/subtitles.json`: the cues of the first subtitle stream (or
+//!   sidecar `.srt` / `.vtt`), each with its first and last frame, and the cues of each clip
+//!   re-based to the clip start;
 //! - `<file name>/frames-000000.tar`: frames sampled at 1 fps as a WebDataset shard, one sample
 //!   per frame: `KEY.jpg` and `KEY.json` (`source`, `frame`, `time_s`, `scene`, `width`,
 //!   `height`);
@@ -28,8 +36,13 @@ use std::process::Command;
 
 use dataprep::prelude::*;
 use dataprep::storage::{WdsMapping, WebDatasetWriter};
+use dataprep::video::clips::{ClipConfig, ClipPrecision, write_clips};
+use dataprep::video::subtitles::{
+    SubtitleTrack, align_to_frames, cues_for_clips, read_sidecar, read_subtitle_stream,
+    sidecar_files,
+};
 use dataprep::video::{
-    ExtractConfig, FrameReader, Sampling, ShotConfig, TimeRange, detect_shots, probe, remux,
+    ExtractConfig, FrameReader, FrameTimes, Sampling, ShotConfig, detect_shots, probe,
 };
 
 const EXTS: &[&str] = &["mp4", "mkv", "mov", "webm", "avi", "m4v"];
@@ -82,7 +95,29 @@ fn sample_video(dir: &Path) -> Result<PathBuf, Box<dyn Error>> {
     Ok(p)
 }
 
-fn process(video: &Path, out: &Path, cfg: &ShotConfig) -> Result<usize, Box<dyn Error>> {
+/// Options beyond the shot detector.
+struct Opts {
+    clips: ClipConfig,
+    subtitles: bool,
+}
+
+/// The first subtitle stream, else the first sidecar file, if any.
+fn subtitles_of(video: &Path) -> Result<Option<SubtitleTrack>, Box<dyn Error>> {
+    if probe(video)?.has_subtitles() {
+        return Ok(Some(read_subtitle_stream(video, None)?));
+    }
+    Ok(match sidecar_files(video)?.first() {
+        Some((p, _)) => Some(read_sidecar(p, 16 << 20)?),
+        None => None,
+    })
+}
+
+fn process(
+    video: &Path,
+    out: &Path,
+    cfg: &ShotConfig,
+    opts: &Opts,
+) -> Result<usize, Box<dyn Error>> {
     let name = video
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -108,9 +143,34 @@ fn process(video: &Path, out: &Path, cfg: &ShotConfig) -> Result<usize, Box<dyn 
         .filter(|e| EXTS.contains(&e.as_str()))
         .unwrap_or_else(|| "mkv".into());
     let scenes = shots.scenes_seconds();
-    for (i, (s, e)) in scenes.iter().enumerate() {
-        let clip = dir.join("clips").join(format!("clip-{i:04}.{ext}"));
-        remux(video, &clip, Some(TimeRange::new(*s, *e)))?;
+    let clip_cfg = opts.clips.clone().with_container(ext);
+    let clips = write_clips(video, &scenes, dir.join("clips"), &clip_cfg)?;
+    std::fs::write(
+        dir.join("clips.json"),
+        serde_json::to_string_pretty(&clips)? + "\n",
+    )?;
+    if opts.subtitles {
+        let track = subtitles_of(video)?;
+        let cues = track.as_ref().map(|t| t.cues.clone()).unwrap_or_default();
+        let frames = align_to_frames(&cues, &FrameTimes::scan(video)?);
+        let spans: Vec<(f64, f64)> = clips.iter().map(|c| (c.start_s, c.end_s)).collect();
+        let per_clip = cues_for_clips(&cues, &spans);
+        let json = serde_json::json!({
+            "source": track.as_ref().map(|t| &t.source),
+            "codec": track.as_ref().map(|t| &t.codec),
+            "cues": cues.iter().zip(&frames).map(|(c, f)| serde_json::json!({
+                "start_s": c.start_s,
+                "end_s": c.end_s,
+                "text": c.text,
+                "first_frame": f.map(|f| f.first),
+                "last_frame": f.map(|f| f.last),
+            })).collect::<Vec<_>>(),
+            "clips": per_clip,
+        });
+        std::fs::write(
+            dir.join("subtitles.json"),
+            serde_json::to_string_pretty(&json)? + "\n",
+        )?;
     }
     let mut wds = WebDatasetWriter::new(dir.join("frames-000000.tar"))
         .with_mapping(WdsMapping::default().with_member("jpg", "jpg"))
@@ -139,9 +199,9 @@ fn process(video: &Path, out: &Path, cfg: &ShotConfig) -> Result<usize, Box<dyn 
         shots.frames,
         shots.fps,
         shots.cuts_frames,
-        scenes.len()
+        clips.len()
     );
-    Ok(scenes.len())
+    Ok(clips.len())
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -149,6 +209,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut input: Option<PathBuf> = None;
     let mut output = PathBuf::from("target/video-clips-example/out");
     let mut cfg = ShotConfig::default();
+    let mut opts = Opts {
+        clips: ClipConfig::default(),
+        subtitles: false,
+    };
+    let (mut min_len, mut max_len) = (0.0, None);
+    let seconds = |v: Option<&String>, flag: &str| -> Result<f64, Box<dyn Error>> {
+        v.and_then(|s| s.parse::<f64>().ok())
+            .ok_or_else(|| format!("{flag} needs seconds").into())
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -159,13 +228,35 @@ fn main() -> Result<(), Box<dyn Error>> {
                 Some("adaptive") => cfg = ShotConfig::adaptive(),
                 d => return Err(format!("--detector content|adaptive, got {d:?}").into()),
             },
+            "--precision" => {
+                let p = match it.next().map(String::as_str) {
+                    Some("low") => ClipPrecision::Low,
+                    Some("keyframe_adjusted") => ClipPrecision::KeyframeAdjusted,
+                    Some("exact") => ClipPrecision::Exact,
+                    p => {
+                        return Err(
+                            format!("--precision low|keyframe_adjusted|exact, got {p:?}").into(),
+                        );
+                    }
+                };
+                opts.clips = opts.clips.with_precision(p);
+            }
+            "--min-length" => min_len = seconds(it.next(), "--min-length")?,
+            "--max-length" => max_len = Some(seconds(it.next(), "--max-length")?),
+            "--subtitles" => opts.subtitles = true,
             "--help" | "-h" => {
-                println!("video_clips --input FILE|DIR --output DIR [--detector content|adaptive]");
+                println!(
+                    "video_clips --input FILE|DIR --output DIR [--detector content|adaptive] \
+                     [--precision low|keyframe_adjusted|exact] [--min-length S] [--max-length S] \
+                     [--subtitles]"
+                );
                 return Ok(());
             }
             x => return Err(format!("unknown argument {x}").into()),
         }
     }
+    opts.clips = opts.clips.with_lengths(min_len, max_len);
+    opts.clips.validate()?;
     let input = match input {
         Some(p) => p,
         None => sample_video(Path::new("target/video-clips-example/in"))?,
@@ -185,7 +276,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     videos.sort();
     let (mut ok, mut failed) = (0, 0);
     for v in &videos {
-        match process(v, &output, &cfg) {
+        match process(v, &output, &cfg, &opts) {
             Ok(_) => ok += 1,
             Err(e) => {
                 failed += 1;

@@ -379,11 +379,7 @@ impl Stage for SubtitleSegments {
     fn process(&self, r: &mut Record, cx: &Context) -> Result<Action, RecordError> {
         let (x, sr) = samples_of(r, "samples")?;
         let text = r.str(&self.field)?;
-        let subs = if text.trim_start_matches('\u{feff}').starts_with("WEBVTT") {
-            crate::subtitles::parse_vtt(text)
-        } else {
-            crate::subtitles::parse_srt(text)
-        };
+        let subs = crate::subtitles::parse_auto(text);
         let segs = crate::subtitles::cue_segments(&subs.cues, sr, x.len());
         if segs.is_empty() {
             return Ok(Action::drop("no_cues"));

@@ -61,6 +61,7 @@ pub mod rng;
 pub mod schema;
 pub mod stage;
 pub mod stages;
+pub mod subtitles;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod value;

@@ -277,6 +277,17 @@ impl RawDecoder {
         }
     }
 
+    /// Like [`RawDecoder::next`] but hands the frame over (the decoder receives the next one
+    /// into a fresh frame), so it can be sent to another thread without copying pixels.
+    pub(crate) fn next_owned(&mut self) -> Result<Option<(RawMeta, ffmpeg::frame::Video)>> {
+        let meta = match self.next()? {
+            Some((meta, _)) => meta,
+            None => return Ok(None),
+        };
+        let frame = std::mem::replace(&mut self.frame, ffmpeg::frame::Video::empty());
+        Ok(Some((meta, frame)))
+    }
+
     fn note_corrupt(&mut self) -> Result<()> {
         self.corrupt += 1;
         if self.corrupt > self.max_corrupt {
@@ -349,12 +360,23 @@ impl RgbConverter {
         }
     }
 
-    pub(crate) fn convert(
+    /// Converts `frame` to RGB24 at its own size and returns the converter's buffer and its row
+    /// stride in bytes (rows may be padded), without copying.
+    pub(crate) fn convert_in_place(
+        &mut self,
+        path: &Path,
+        frame: &ffmpeg::frame::Video,
+    ) -> Result<(&[u8], usize)> {
+        self.run(path, frame, None)?;
+        Ok((self.out.data(0), self.out.stride(0)))
+    }
+
+    fn run(
         &mut self,
         path: &Path,
         frame: &ffmpeg::frame::Video,
         size: Option<(u32, u32)>,
-    ) -> Result<RgbImage> {
+    ) -> Result<(u32, u32)> {
         let (w, h) = (frame.width(), frame.height());
         let (ow, oh) = size.unwrap_or((w, h));
         let key = (frame.format(), w, h, ow, oh);
@@ -371,6 +393,16 @@ impl RgbConverter {
             .ok_or_else(|| VideoError::decode(path, "no scaler"))?;
         ctx.run(frame, &mut self.out)
             .map_err(|e| VideoError::decode(path, format!("pixel conversion: {e}")))?;
+        Ok((ow, oh))
+    }
+
+    pub(crate) fn convert(
+        &mut self,
+        path: &Path,
+        frame: &ffmpeg::frame::Video,
+        size: Option<(u32, u32)>,
+    ) -> Result<RgbImage> {
+        let (ow, oh) = self.run(path, frame, size)?;
         let stride = self.out.stride(0);
         let data = self.out.data(0);
         let row = ow as usize * 3;

@@ -20,4 +20,12 @@ pub mod standardize;
 pub use standardize::{ResizeConfig, ResizeMode, Retimer, resize, retime};
 pub mod transcode;
 pub use transcode::{EncodeConfig, TimeRange, extract_audio_wav, has_encoder, remux, transcode};
+pub mod clips;
+pub use clips::{
+    ClipConfig, ClipPrecision, ClipReport, MaxLengthStrategy, plan_clips, write_clips,
+};
+pub mod subtitles;
+pub use subtitles::{SubtitleTrack, align_to_frames, cues_for_clips, read_subtitle_streams};
+pub mod timeline;
+pub use timeline::FrameTimes;
 pub mod stages;

@@ -70,17 +70,13 @@ impl HsvTables {
     /// Splits an interleaved RGB buffer into H, S and V planes.
     pub fn planes(&self, rgb: &[u8], h: &mut Vec<u8>, s: &mut Vec<u8>, v: &mut Vec<u8>) {
         let n = rgb.len() / 3;
-        h.clear();
-        s.clear();
-        v.clear();
-        h.reserve(n);
-        s.reserve(n);
-        v.reserve(n);
-        for px in rgb.chunks_exact(3) {
-            let [a, b, c] = self.hsv(px[0], px[1], px[2]);
-            h.push(a);
-            s.push(b);
-            v.push(c);
+        for p in [&mut *h, &mut *s, &mut *v] {
+            p.clear();
+            p.resize(n, 0);
+        }
+        let planes = h.iter_mut().zip(s.iter_mut()).zip(v.iter_mut());
+        for (px, ((hh, ss), vv)) in rgb.chunks_exact(3).zip(planes) {
+            [*hh, *ss, *vv] = self.hsv(px[0], px[1], px[2]);
         }
     }
 }
@@ -128,27 +124,48 @@ fn linear_taps(src: u32, dst: u32) -> Vec<(usize, [i32; 2])> {
 /// arithmetic (11-bit coefficients; the vertical pass as its SIMD path computes it), bit-exact
 /// with `cv2.resize` on our fixtures.
 pub fn resize_linear_rgb(src: &[u8], sw: u32, sh: u32, dw: u32, dh: u32) -> Vec<u8> {
+    resize_linear_rgb_strided(src, sw as usize * 3, sw, sh, dw, dh)
+}
+
+/// [`resize_linear_rgb`] of rows `stride` bytes apart (FFmpeg's padded frame buffers), so a
+/// converted frame is read in place instead of being copied first.
+pub(crate) fn resize_linear_rgb_strided(
+    src: &[u8],
+    stride: usize,
+    sw: u32,
+    sh: u32,
+    dw: u32,
+    dh: u32,
+) -> Vec<u8> {
+    let (sw_, dw_) = (sw as usize, dw as usize);
     if (sw, sh) == (dw, dh) {
-        return src.to_vec();
+        return (0..sh as usize)
+            .flat_map(|y| &src[y * stride..y * stride + sw_ * 3])
+            .copied()
+            .collect();
     }
     let xt = linear_taps(sw, dw);
     let yt = linear_taps(sh, dh);
-    let (sw_, dw_) = (sw as usize, dw as usize);
-    // Horizontal pass per source row used, cached for the two rows a destination row needs.
-    let hrow = |y: usize, out: &mut Vec<i32>| {
-        out.clear();
-        let row = &src[y * sw_ * 3..(y + 1) * sw_ * 3];
-        for &(sx, [a0, a1]) in &xt {
-            let x1 = (sx + 1).min(sw_ - 1);
-            for c in 0..3 {
-                out.push(i32::from(row[sx * 3 + c]) * a0 + i32::from(row[x1 * 3 + c]) * a1);
-            }
+    // Byte offsets of the two horizontal taps of each destination pixel, and their weights.
+    let taps: Vec<(usize, usize, i32, i32)> = xt
+        .iter()
+        .map(|&(sx, [a0, a1])| (sx * 3, (sx + 1).min(sw_ - 1) * 3, a0, a1))
+        .collect();
+    // Horizontal pass of one source row, cached for the two rows a destination row needs.
+    let hrow = |y: usize, out: &mut [i32]| {
+        let row = &src[y * stride..y * stride + sw_ * 3];
+        for (o, &(p0, p1, a0, a1)) in out.chunks_exact_mut(3).zip(&taps) {
+            let (q0, q1) = (&row[p0..p0 + 3], &row[p1..p1 + 3]);
+            o[0] = i32::from(q0[0]) * a0 + i32::from(q1[0]) * a1;
+            o[1] = i32::from(q0[1]) * a0 + i32::from(q1[1]) * a1;
+            o[2] = i32::from(q0[2]) * a0 + i32::from(q1[2]) * a1;
         }
     };
-    let mut out = Vec::with_capacity(dw_ * dh as usize * 3);
-    let (mut r0, mut r1) = (Vec::new(), Vec::new());
+    let n = dw_ * 3;
+    let mut out = vec![0u8; n * dh as usize];
+    let (mut r0, mut r1) = (vec![0i32; n], vec![0i32; n]);
     let mut cached: (usize, usize) = (usize::MAX, usize::MAX);
-    for &(sy, [b0, b1]) in &yt {
+    for (orow, &(sy, [b0, b1])) in out.chunks_exact_mut(n).zip(&yt) {
         let y1 = (sy + 1).min(sh as usize - 1);
         if cached != (sy, y1) {
             if cached.1 == sy {
@@ -159,11 +176,11 @@ pub fn resize_linear_rgb(src: &[u8], sw: u32, sh: u32, dw: u32, dh: u32) -> Vec<
             hrow(y1, &mut r1);
             cached = (sy, y1);
         }
-        for i in 0..dw_ * 3 {
+        for ((o, &a), &b) in orow.iter_mut().zip(&r0).zip(&r1) {
             // OpenCV's vectorised vertical pass (`VResizeLinearVec_32s8u`): 16-bit products
             // of the horizontally filtered values shifted by 4, high halves, then >> 2 rounded.
-            let v = (((r0[i] >> 4) * b0) >> 16) + (((r1[i] >> 4) * b1) >> 16);
-            out.push(((v + 2) >> 2).clamp(0, 255) as u8);
+            let v = (((a >> 4) * b0) >> 16) + (((b >> 4) * b1) >> 16);
+            *o = ((v + 2) >> 2).clamp(0, 255) as u8;
         }
     }
     out
@@ -607,6 +624,11 @@ enum Running {
 
 /// Decodes `path` and detects shot cuts as PySceneDetect does (see the module docs).
 ///
+/// Like PySceneDetect, it overlaps decoding with the per-frame work: one thread decodes, one
+/// converts to RGB and downscales, the calling thread scores; stages hand frames over through
+/// bounded queues of 4 (memory stays bounded) and in order, so the result does not depend on
+/// timing or thread count.
+///
 /// # Errors
 /// Open/probe/limit/decode errors; [`VideoError::NoFrames`] for an empty stream.
 pub fn detect_shots(path: impl AsRef<Path>, cfg: &ShotConfig) -> Result<Shots> {
@@ -617,40 +639,80 @@ pub fn detect_shots(path: impl AsRef<Path>, cfg: &ShotConfig) -> Result<Shots> {
         Detector::Content(c) => Running::Content(ContentDetector::new(c)),
         Detector::Adaptive(a) => Running::Adaptive(AdaptiveDetector::new(a)?),
     };
-    let mut conv = RgbConverter::new();
     let mut cuts = Vec::new();
     let mut times: Vec<(u64, f64)> = Vec::new();
     let mut scores = Vec::new();
     let mut frames = 0u64;
     let mut last_time = 0.0;
-    let mut frame_size: Option<(u32, u32)> = None;
     let mut index = 0u64;
-    while let Some((meta, frame)) = raw.next()? {
-        let (w, h) = (frame.width(), frame.height());
-        // PySceneDetect skips frames whose size differs from the first one.
-        match frame_size {
-            None => frame_size = Some((w, h)),
-            Some(s) if s != (w, h) => continue,
-            _ => {}
+    std::thread::scope(|s| -> Result<()> {
+        type Raw = Result<(crate::frames::RawMeta, ffmpeg_next::frame::Video)>;
+        type Small = Result<(crate::frames::RawMeta, Vec<u8>)>;
+        // Stage 1: decode. Stage 2: RGB conversion and downscale. This thread: HSV and score.
+        // A failed send means the next stage stopped (it returned an error): stop too.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Raw>(4);
+        let (tx2, rx2) = std::sync::mpsc::sync_channel::<Small>(4);
+        s.spawn(move || {
+            loop {
+                let (msg, end) = match raw.next_owned() {
+                    Ok(Some(x)) => (Ok(x), false),
+                    Ok(None) => break,
+                    Err(e) => (Err(e), true),
+                };
+                if tx.send(msg).is_err() || end {
+                    break;
+                }
+            }
+        });
+        let effective_width = cfg.effective_width;
+        s.spawn(move || {
+            let mut conv = RgbConverter::new();
+            let mut frame_size: Option<(u32, u32)> = None;
+            for msg in rx {
+                let small = msg.and_then(|(meta, frame)| {
+                    let (w, h) = (frame.width(), frame.height());
+                    // PySceneDetect skips frames whose size differs from the first one.
+                    match frame_size {
+                        None => frame_size = Some((w, h)),
+                        Some(s) if s != (w, h) => return Ok(None),
+                        _ => {}
+                    }
+                    let (rgb, stride) = conv.convert_in_place(path, &frame)?;
+                    let (dw, dh) = downscale_size(w, h, effective_width);
+                    Ok(Some((
+                        meta,
+                        resize_linear_rgb_strided(rgb, stride, w, h, dw, dh),
+                    )))
+                });
+                let (msg, end) = match small {
+                    Ok(Some(x)) => (Ok(x), false),
+                    Ok(None) => continue,
+                    Err(e) => (Err(e), true),
+                };
+                if tx2.send(msg).is_err() || end {
+                    break;
+                }
+            }
+        });
+        for msg in rx2 {
+            let (meta, small) = msg?;
+            let (score, cut) = match &mut det {
+                Running::Content(d) => d.process(index, &small),
+                Running::Adaptive(d) => d.process(index, &small),
+            };
+            if cfg.keep_scores {
+                scores.push(score);
+            }
+            times.push((index, meta.time_s));
+            if let Some(c) = cut {
+                cuts.push(c);
+            }
+            last_time = meta.time_s;
+            frames += 1;
+            index += 1;
         }
-        let img = conv.convert(path, frame, None)?;
-        let (dw, dh) = downscale_size(w, h, cfg.effective_width);
-        let small = resize_linear_rgb(img.as_raw(), w, h, dw, dh);
-        let (score, cut) = match &mut det {
-            Running::Content(d) => d.process(index, &small),
-            Running::Adaptive(d) => d.process(index, &small),
-        };
-        if cfg.keep_scores {
-            scores.push(score);
-        }
-        times.push((index, meta.time_s));
-        if let Some(c) = cut {
-            cuts.push(c);
-        }
-        last_time = meta.time_s;
-        frames += 1;
-        index += 1;
-    }
+        Ok(())
+    })?;
     if frames == 0 {
         return Err(VideoError::NoFrames {
             path: path.to_path_buf(),

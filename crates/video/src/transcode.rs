@@ -11,6 +11,7 @@ use ffmpeg::{Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 use serde::{Deserialize, Serialize};
 
+use crate::clips::write_atomically;
 use crate::error::{Result, VideoError};
 use crate::probe::{Limits, best_video_stream, init, open_input, probe_checked, stream_start};
 
@@ -74,10 +75,12 @@ fn secs(ts: i64, tb: Rational) -> f64 {
 }
 
 /// Seeks `ictx` to the keyframe at or before `start_s` (nothing for 0); a failed seek just reads
-/// from the top, and the packet loop drops what comes before the start.
+/// from the top, and the packet loop drops what comes before the start. The target is rounded
+/// and moved 100 µs later so a keyframe exactly at `start_s` is not missed by float noise in
+/// the seconds-to-microseconds conversion (frames are always much further apart).
 fn seek_to(ictx: &mut ffmpeg::format::context::Input, start_s: f64) {
     if start_s > 0.0 {
-        let ts = (start_s * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
+        let ts = (start_s * f64::from(ffmpeg::ffi::AV_TIME_BASE)).round() as i64 + 100;
         let _ = ictx.seek(ts, ..ts);
     }
 }
@@ -97,6 +100,7 @@ pub struct RemuxReport {
 /// (the container follows `output`'s extension: `.mp4`, `.mkv`, `.mov`, `.webm`, …). With a
 /// `range`, starts at the keyframe at or before `range.start_s` (stream copy cannot start
 /// elsewhere) and stops before `range.end_s`; timestamps are shifted so the output starts at 0.
+/// The file is written under a temporary name and renamed when complete.
 ///
 /// # Errors
 /// Open errors, [`VideoError::Encode`] when the container cannot hold a stream's codec.
@@ -105,7 +109,30 @@ pub fn remux(
     output: impl AsRef<Path>,
     range: Option<TimeRange>,
 ) -> Result<RemuxReport> {
-    let (input, output) = (input.as_ref(), output.as_ref());
+    let input = input.as_ref();
+    write_atomically(output.as_ref(), |tmp| remux_to(input, tmp, range, None))
+}
+
+/// [`remux`] where the first video keyframe copied is the one at `first_key_s` (a keyframe
+/// time from the timeline): keyframes before it are skipped even when the container's seek
+/// lands earlier (an index-less file).
+pub(crate) fn remux_from_keyframe(
+    input: &Path,
+    output: &Path,
+    range: TimeRange,
+    first_key_s: f64,
+) -> Result<RemuxReport> {
+    write_atomically(output, |tmp| {
+        remux_to(input, tmp, Some(range), Some(first_key_s))
+    })
+}
+
+fn remux_to(
+    input: &Path,
+    output: &Path,
+    range: Option<TimeRange>,
+    first_key_s: Option<f64>,
+) -> Result<RemuxReport> {
     let mut ictx = open_input(input)?;
     let mut octx = open_output(output)?;
     let n = ictx.nb_streams() as usize;
@@ -181,7 +208,7 @@ pub fn remux(
         let t = secs(pts - istart[si], tb);
         if Some(si) == video {
             if waiting_key {
-                if !packet.is_key() {
+                if !packet.is_key() || first_key_s.is_some_and(|k| t < k - 1e-4) {
                     continue;
                 }
                 waiting_key = false;
@@ -302,7 +329,9 @@ pub struct TranscodeReport {
 
 /// Re-encodes the best video stream of `input` (frames with time in `range`, all by default)
 /// to `output` with `cfg`'s encoder; copies the audio stream's packets of the same range.
-/// Timestamps are shifted so the output starts at 0.
+/// Timestamps are shifted so the first frame kept is at time 0: with a range this is the exact
+/// (re-encoding, frame-accurate) clipping mode. The file is written under a temporary name
+/// and renamed when complete.
 ///
 /// # Errors
 /// [`VideoError::UnsupportedCodec`] when the encoder is missing, decode/encode errors.
@@ -312,7 +341,16 @@ pub fn transcode(
     cfg: &EncodeConfig,
     range: Option<TimeRange>,
 ) -> Result<TranscodeReport> {
-    let (input, output) = (input.as_ref(), output.as_ref());
+    let input = input.as_ref();
+    write_atomically(output.as_ref(), |tmp| transcode_to(input, tmp, cfg, range))
+}
+
+fn transcode_to(
+    input: &Path,
+    output: &Path,
+    cfg: &EncodeConfig,
+    range: Option<TimeRange>,
+) -> Result<TranscodeReport> {
     probe_checked(input, &cfg.limits)?;
     let codec = ffmpeg::encoder::find_by_name(&cfg.encoder).ok_or_else(|| {
         VideoError::UnsupportedCodec {
@@ -433,7 +471,8 @@ pub fn transcode(
         end_s: None,
     });
     seek_to(&mut ictx, range.start_s);
-    let start_pts = vstart + (range.start_s / secs(1, vtb)).round() as i64;
+    // The first frame kept is shifted to 0 (set when it is decoded).
+    let mut start_pts: Option<i64> = None;
     let end = range.end();
     let mut scaler: Option<ffmpeg::software::scaling::Context> = None;
     let mut frame = ffmpeg::frame::Video::empty();
@@ -481,6 +520,7 @@ pub fn transcode(
                 continue;
             }
             last_pts = Some(pts);
+            let shift = *start_pts.get_or_insert(pts);
             let src = if frame.format() != pix {
                 if scaler.is_none() {
                     scaler = Some(
@@ -504,7 +544,7 @@ pub fn transcode(
             } else {
                 &mut frame
             };
-            src.set_pts(Some(pts - start_pts));
+            src.set_pts(Some(pts - shift));
             src.set_kind(ffmpeg::picture::Type::None);
             enc.send_frame(src)
                 .map_err(|e| enc_err(output, "encode", e))?;
@@ -602,7 +642,11 @@ fn sample_to_i16(fmt: ffmpeg::format::Sample, b: &[u8]) -> i16 {
 /// # Errors
 /// [`VideoError::NoStream`] without audio, decode and I/O errors.
 pub fn extract_audio_wav(input: impl AsRef<Path>, output: impl AsRef<Path>) -> Result<WavReport> {
-    let (input, output) = (input.as_ref(), output.as_ref());
+    let input = input.as_ref();
+    write_atomically(output.as_ref(), |tmp| extract_wav_to(input, tmp))
+}
+
+fn extract_wav_to(input: &Path, output: &Path) -> Result<WavReport> {
     let mut ictx = open_input(input)?;
     let (ai, par) = {
         let st = ictx

@@ -2,11 +2,13 @@
 
 mod video {
     mod bad_input;
+    mod clips;
     mod common;
     mod frames;
     mod probe;
     mod scene;
     mod stages;
     mod standardize;
+    mod subtitles;
     mod transcode;
 }
