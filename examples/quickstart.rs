@@ -28,9 +28,10 @@
 //! 8. `tokenize`: token ids in `tokens` (count as `scores.tokenize.tokens`). Without
 //!    `--tokenizer`, a byte-level BPE of `--vocab-size` tokens (default 4096) is first trained on
 //!    the input's text field (a first pass over the input).
-//! 9. `hash_split`: `split` column from a hash of the `id` field (`--split`, default
-//!    `train=0.9,validation=0.1`), so a document keeps its split across runs and thread counts.
-//!    Records without an `id` fail here.
+//! 9. `hash_split`: `split` column from a hash of the record key — the `id` field, or
+//!    `<file name>:<line>` (JSONL) / `<file name>:<row>` (Parquet) for a record without one —
+//!    with `--split` (default `train=0.9,validation=0.1`), so a document keeps its split across
+//!    runs and thread counts.
 //!
 //! Output layout in `--output` (default `target/quickstart`):
 //! - `data.parquet`    kept documents (zstd), all input fields plus `language`, `scores`,
@@ -304,7 +305,8 @@ fn write_token_shards(
                     .ok_or("token id is not a u32")
             })
             .collect::<Result<Vec<u32>, _>>()?;
-        let id = rec.str("id")?.to_owned();
+        // The record key is the `id` field's value (a number too, unlike `rec.str("id")`).
+        let id = rec.key().to_owned();
         if let Some(w) = writers.get_mut(split) {
             w.push(&id, &tokens)?;
         }
@@ -385,7 +387,7 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
         .stateful(NearDedup::new(MinHashConfig::datatrove(), text)?)
         .stage(PiiStage::new(PiiConfig::default()).with_field(text))
         .stage(EncodeStage::new(tokenizer.clone()).with_config(encode))
-        .stage(HashSplitStage::new(split).with_key_column("id"))
+        .stage(HashSplitStage::new(split))
         .sink(ParquetWriter::new(args.output.join("data.parquet")).build()?)
         .dropped(JsonlWriter::new(args.output.join("dropped.jsonl")).build()?)
         .rejects(JsonlWriter::new(args.output.join("rejected.jsonl")).build()?)
