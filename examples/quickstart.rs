@@ -1,54 +1,122 @@
-//! Quickstart: a small text pipeline from JSONL to Parquet.
+//! Quickstart: the full text pipeline, from JSONL or Parquet to filtered, deduplicated, redacted,
+//! tokenized and split training data with token shards.
 //!
 //! ```text
 //! cargo run --release -p dataprep --example quickstart                      # bundled sample
 //! cargo run --release -p dataprep --example quickstart -- \
-//!     --input docs.jsonl[.gz|.zst] --output out/ [--text-field text] [--min-words 5] \
-//!     [--threads N] [--batch-size N]
+//!     --input docs.jsonl[.gz|.zst]|docs.parquet --output out/ [--text-field text] \
+//!     [--min-words 5] [--threads N] [--batch-size N] \
+//!     [--tokenizer tokenizer.json | --vocab-size 4096] [--split train=0.9,validation=0.1]
 //! ```
 //!
-//! Stages: Unicode/mojibake normalisation (NFC, ftfy-style repair, control characters) → whitespace
-//! normalisation (paragraphs kept) → language identification (`language` field, confidence as the
-//! score `scores.langid.confidence`) → drop documents with fewer than `--min-words` words (the word
-//! count is kept as a score) → drop exact duplicates of the normalised text (first one wins).
+//! Stages, in order:
+//! 1. Unicode/mojibake normalisation (NFC, ftfy-style repair, control characters), then
+//!    whitespace normalisation (paragraphs kept).
+//! 2. Language identification: `language` field, confidence as the score
+//!    `scores.langid.confidence` (labels only; nothing is dropped by language).
+//! 3. `min_words`: drop documents with fewer than `--min-words` words (count kept as a score).
+//! 4. The heuristic quality filters of dataprep-quality with datatrove's English defaults, in this
+//!    order: `gopher_quality`, `gopher_repetition`, `c4_quality` (which also removes the lines C4
+//!    removes), `fineweb_quality`; every measured value is kept as `scores.<filter>.<score>`.
+//! 5. `exact_dedup`: drop later copies of the same normalised text (dataprep-quality's
+//!    `ExactDedup`; `exact_cluster` names the kept copy).
+//! 6. `near_dedup`: MinHash near-dedup with the datatrove preset (word 5-grams, 14 bands × 8
+//!    rows), in memory and in input order: a document sharing a band with an earlier one is
+//!    dropped; `near_cluster` names the first document of its cluster.
+//! 7. `pii`: e-mail addresses, phone numbers, IPs, card numbers, IBANs, … replaced by typed
+//!    placeholders (`<EMAIL>`, `<PHONE>`, …); counts as `scores.pii.<kind>`.
+//! 8. `tokenize`: token ids in `tokens` (count as `scores.tokenize.tokens`). Without
+//!    `--tokenizer`, a byte-level BPE of `--vocab-size` tokens (default 4096) is first trained on
+//!    the input's text field (a first pass over the input).
+//! 9. `hash_split`: `split` column from a hash of the record key — the `id` field, or
+//!    `<file name>:<line>` (JSONL) / `<file name>:<row>` (Parquet) for a record without one —
+//!    with `--split` (default `train=0.9,validation=0.1`), so a document keeps its split across
+//!    runs and thread counts.
 //!
 //! Output layout in `--output` (default `target/quickstart`):
-//! - `data.parquet`    kept documents (zstd), all input fields plus `language` and `scores`
+//! - `data.parquet`    kept documents (zstd), all input fields plus `language`, `scores`,
+//!   `exact_cluster`, `near_cluster`, `tokens` and `split`
 //! - `dropped.jsonl`   dropped documents with `_reject_stage`, `_reject_reason`, `_reject_key`
 //! - `rejected.jsonl`  records that failed (bad JSON, missing field) with the stage and the reason
 //! - `summary.json`    per-stage counters (in, out, dropped by reason, failed, bytes, seconds)
+//! - `tokenizer.json`  the tokenizer used (trained or loaded)
+//! - `tokens/<split>/shard_00000.bin`, … + `index.json`: the kept documents' tokens of each split
+//!   as flat little-endian ids with EOS after each document, written after the run from
+//!   `data.parquet` (`index.json` gives dtype, EOS and per document `id`, `shard`, `offset`,
+//!   `length`)
 //!
 //! The per-stage summary is printed at the end; `read = written + dropped + failed` always holds.
 
+use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use dataprep::prelude::*;
+use dataprep::quality::dedup::minhash::{MinHashConfig, MinHasher};
+use dataprep::quality::dedup::{ExactDedup, ExactDedupConfig};
+use dataprep::quality::filters::{
+    C4Quality, FineWebQuality, GopherQuality, GopherRepetition, QualityFilter,
+};
+use dataprep::quality::pii::{PiiConfig, PiiStage};
+use dataprep::split::{HashSplit, HashSplitStage};
 use dataprep::storage::{JsonlReader, JsonlWriter, ParquetReader, ParquetWriter};
 use dataprep::text::langid::{LanguageIdConfig, LanguageIdStage};
 use dataprep::text::normalize::{NormalizeConfig, NormalizeStage};
+use dataprep::text::tokenize::{
+    EncodeConfig, EncodeStage, ModelKind, ShardIndex, TextTokenizer, TokenDtype, TokenShardWriter,
+    TrainConfig,
+};
 
 const SAMPLE: &str = include_str!("data/quickstart.jsonl");
 
-#[derive(Debug)]
-struct Args {
-    input: Option<PathBuf>,
-    output: PathBuf,
-    text_field: String,
-    min_words: usize,
-    threads: Option<usize>,
-    batch_size: usize,
+const USAGE: &str = "usage: quickstart [--input FILE.jsonl[.gz|.zst]|FILE.parquet] [--output DIR] \
+[--text-field NAME] [--min-words N] [--threads N] [--batch-size N] \
+[--tokenizer tokenizer.json | --vocab-size N] [--split NAME=F,NAME=F...]";
+
+/// The command line.
+#[derive(Debug, Clone)]
+pub(crate) struct Args {
+    pub(crate) input: Option<PathBuf>,
+    pub(crate) output: PathBuf,
+    pub(crate) text_field: String,
+    pub(crate) min_words: usize,
+    pub(crate) threads: Option<usize>,
+    pub(crate) batch_size: usize,
+    pub(crate) tokenizer: Option<PathBuf>,
+    pub(crate) vocab_size: usize,
+    pub(crate) splits: Vec<(String, f64)>,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            input: None,
+            output: PathBuf::from("target/quickstart"),
+            text_field: "text".into(),
+            min_words: 5,
+            threads: None,
+            batch_size: 1024,
+            tokenizer: None,
+            vocab_size: 4096,
+            splits: vec![("train".into(), 0.9), ("validation".into(), 0.1)],
+        }
+    }
+}
+
+/// Parses `train=0.9,validation=0.1`.
+fn parse_splits(s: &str) -> Result<Vec<(String, f64)>, Box<dyn Error>> {
+    s.split(',')
+        .map(|part| {
+            let (name, f) = part
+                .split_once('=')
+                .ok_or_else(|| format!("--split wants NAME=FRACTION, got `{part}`"))?;
+            Ok((name.trim().to_owned(), f.trim().parse()?))
+        })
+        .collect()
 }
 
 fn parse_args() -> Result<Args, Box<dyn Error>> {
-    let mut args = Args {
-        input: None,
-        output: PathBuf::from("target/quickstart"),
-        text_field: "text".into(),
-        min_words: 5,
-        threads: None,
-        batch_size: 1024,
-    };
+    let mut args = Args::default();
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -59,14 +127,14 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
             "--min-words" => args.min_words = value()?.parse()?,
             "--threads" => args.threads = Some(value()?.parse()?),
             "--batch-size" => args.batch_size = value()?.parse()?,
+            "--tokenizer" => args.tokenizer = Some(value()?.into()),
+            "--vocab-size" => args.vocab_size = value()?.parse()?,
+            "--split" => args.splits = parse_splits(&value()?)?,
             "-h" | "--help" => {
-                println!(
-                    "usage: quickstart [--input FILE.jsonl[.gz|.zst]|FILE.parquet] [--output DIR] \
-                     [--text-field NAME] [--min-words N] [--threads N] [--batch-size N]"
-                );
+                println!("{USAGE}");
                 std::process::exit(0);
             }
-            other => return Err(format!("unknown argument {other} (try --help)").into()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
         }
     }
     Ok(args)
@@ -97,8 +165,163 @@ fn normalize_whitespace(text: &str) -> String {
     out
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let args = parse_args()?;
+/// MinHash near-dedup in memory, in input order (quickstart-sized inputs; at scale use the file
+/// stages of `dataprep_quality::dedup::minhash`). A document whose signature shares a band with
+/// an earlier document's is dropped with reason `near_duplicate`; `near_cluster` is the key of
+/// the first document of its cluster (its own key when it has no earlier near duplicate).
+///
+/// Unlike the batch `near_clusters`, a chain that links two earlier documents only through a
+/// later one does not merge them after the fact: the stream cannot take back a kept record.
+#[derive(Debug)]
+struct NearDedup {
+    hasher: MinHasher,
+    field: String,
+    /// Per band: band values → ordinal of the first document with them.
+    bands: Vec<HashMap<Vec<u64>, usize>>,
+    /// Per document seen: the ordinal of its cluster's first document, and its key.
+    cluster: Vec<usize>,
+    keys: Vec<String>,
+}
+
+impl NearDedup {
+    fn new(config: MinHashConfig, field: &str) -> Result<Self, Box<dyn Error>> {
+        Ok(NearDedup {
+            bands: vec![HashMap::new(); config.bands],
+            hasher: MinHasher::new(config)?,
+            field: field.to_owned(),
+            cluster: Vec::new(),
+            keys: Vec::new(),
+        })
+    }
+}
+
+impl StatefulStage for NearDedup {
+    fn name(&self) -> &str {
+        "near_dedup"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({ "minhash": self.hasher.config(), "field": self.field })
+    }
+
+    fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
+        let me = self.cluster.len();
+        let signature = self.hasher.signature(record.str(&self.field)?);
+        let mut root = me;
+        if let Some(sig) = signature {
+            let rows = self.hasher.config().rows;
+            for (band, seen) in sig.chunks(rows).zip(&mut self.bands) {
+                let first = *seen.entry(band.to_vec()).or_insert(me);
+                if first != me {
+                    root = root.min(self.cluster[first]);
+                }
+            }
+        }
+        self.cluster.push(root);
+        self.keys.push(if record.key().is_empty() {
+            me.to_string()
+        } else {
+            record.key().to_owned()
+        });
+        record.set("near_cluster", self.keys[root].clone());
+        Ok(if root == me {
+            Action::Keep
+        } else {
+            Action::drop("near_duplicate")
+        })
+    }
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub(crate) struct Report {
+    /// The input read (the bundled sample is written to `DIR/sample-input.jsonl`).
+    pub(crate) input: PathBuf,
+    /// The pipeline's counters.
+    pub(crate) summary: Summary,
+    /// The token shard index of each split, in `--split` order.
+    pub(crate) shards: Vec<(String, ShardIndex)>,
+}
+
+fn open_input(input: &Path) -> Result<Box<dyn IterableDataset>, Box<dyn Error>> {
+    Ok(if input.extension().is_some_and(|e| e == "parquet") {
+        Box::new(ParquetReader::new(input).build()?)
+    } else {
+        Box::new(JsonlReader::new(input).build()?)
+    })
+}
+
+/// The tokenizer: loaded from `--tokenizer`, or a byte-level BPE trained on the input's text
+/// field (records that cannot be read or have no text are skipped here; the pipeline reports
+/// them).
+fn tokenizer(args: &Args, input: &Path) -> Result<TextTokenizer, Box<dyn Error>> {
+    if let Some(path) = &args.tokenizer {
+        return Ok(TextTokenizer::from_file(path)?);
+    }
+    let source = open_input(input)?;
+    let texts: Vec<String> = source
+        .open(Shard::ALL)?
+        .filter_map(|r| {
+            r.ok()
+                .and_then(|rec| rec.str(&args.text_field).ok().map(str::to_owned))
+        })
+        .collect();
+    Ok(TextTokenizer::train(
+        &TrainConfig::new(ModelKind::Bpe, args.vocab_size),
+        texts,
+    )?)
+}
+
+/// Writes `DIR/tokens/<split>/` from the `tokens` and `split` columns of `data.parquet`.
+fn write_token_shards(
+    args: &Args,
+    tokenizer: &TextTokenizer,
+) -> Result<Vec<(String, ShardIndex)>, Box<dyn Error>> {
+    let eos = ["<|endoftext|>", "</s>", "[SEP]", "<eos>"]
+        .iter()
+        .find_map(|t| tokenizer.token_to_id(t));
+    let dtype = TokenDtype::for_vocab(tokenizer.vocab_size());
+    let mut writers = BTreeMap::new();
+    for (name, _) in &args.splits {
+        let dir = args.output.join("tokens").join(name);
+        writers.insert(
+            name.clone(),
+            TokenShardWriter::create(dir, dtype)?.with_eos(eos),
+        );
+    }
+    let kept = ParquetReader::new(args.output.join("data.parquet")).build()?;
+    for rec in kept.open(Shard::ALL)? {
+        let rec = rec?;
+        // A record in no split (fractions summing to less than 1) has a null `split`.
+        let Some(split) = rec.opt_str("split")? else {
+            continue;
+        };
+        let tokens = rec
+            .list("tokens")?
+            .iter()
+            .map(|v| {
+                v.as_u64()
+                    .and_then(|t| u32::try_from(t).ok())
+                    .ok_or("token id is not a u32")
+            })
+            .collect::<Result<Vec<u32>, _>>()?;
+        // The record key is the `id` field's value (a number too, unlike `rec.str("id")`).
+        let id = rec.key().to_owned();
+        if let Some(w) = writers.get_mut(split) {
+            w.push(&id, &tokens)?;
+        }
+    }
+    let mut out = Vec::new();
+    for (name, _) in &args.splits {
+        if let Some(w) = writers.remove(name) {
+            out.push((name.clone(), w.finish()?));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the whole quickstart: tokenizer, pipeline, token shards.
+pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
     std::fs::create_dir_all(&args.output)?;
     let input = match &args.input {
         Some(p) => p.clone(),
@@ -109,12 +332,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             p
         }
     };
-    let is_parquet = input.extension().is_some_and(|e| e == "parquet");
-    let source: Box<dyn IterableDataset> = if is_parquet {
-        Box::new(ParquetReader::new(&input).build()?)
-    } else {
-        Box::new(JsonlReader::new(&input).build()?)
-    };
+    let split = HashSplit::new(args.splits.iter().map(|(n, f)| (n.as_str(), *f)))?;
+    let tokenizer = tokenizer(args, &input)?;
+    tokenizer.save(args.output.join("tokenizer.json"))?;
 
     let field = args.text_field.clone();
     let config = serde_json::json!({ "field": field });
@@ -143,21 +363,31 @@ fn main() -> Result<(), Box<dyn Error>> {
         },
     );
 
-    let unicode =
-        NormalizeStage::new(NormalizeConfig::default()).with_field(args.text_field.clone());
+    let text = args.text_field.as_str();
+    let unicode = NormalizeStage::new(NormalizeConfig::default()).with_field(text);
     let mut langid_config = LanguageIdConfig::default();
-    langid_config.field = args.text_field.clone();
+    langid_config.field = text.to_owned();
     let langid = LanguageIdStage::new(langid_config);
+    let mut encode = EncodeConfig::default();
+    encode.field = text.to_owned();
 
-    let mut pipeline = Pipeline::new(source)
+    let mut pipeline = Pipeline::new(open_input(&input)?)
         .with_name("quickstart")
         .stage(unicode)
         .stage(normalize)
         .stage(langid)
         .stage(short)
-        .stateful(dataprep::core::stages::Distinct::new(
-            args.text_field.clone(),
+        .stage(GopherQuality::default().stage().with_field(text))
+        .stage(GopherRepetition::default().stage().with_field(text))
+        .stage(C4Quality::default().stage().with_field(text))
+        .stage(FineWebQuality::default().stage().with_field(text))
+        .stateful(ExactDedup::new(
+            ExactDedupConfig::default().with_field(text),
         ))
+        .stateful(NearDedup::new(MinHashConfig::datatrove(), text)?)
+        .stage(PiiStage::new(PiiConfig::default()).with_field(text))
+        .stage(EncodeStage::new(tokenizer.clone()).with_config(encode))
+        .stage(HashSplitStage::new(split))
         .sink(ParquetWriter::new(args.output.join("data.parquet")).build()?)
         .dropped(JsonlWriter::new(args.output.join("dropped.jsonl")).build()?)
         .rejects(JsonlWriter::new(args.output.join("rejected.jsonl")).build()?)
@@ -167,17 +397,50 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let summary = pipeline.run()?;
     summary.write_json(args.output.join("summary.json"))?;
+    let shards = write_token_shards(args, &tokenizer)?;
+    Ok(Report {
+        input,
+        summary,
+        shards,
+    })
+}
 
-    println!("input:  {}", input.display());
+fn main() -> Result<(), Box<dyn Error>> {
+    let args = parse_args()?;
+    let report = run(&args)?;
+    let summary = &report.summary;
+
+    println!("input:  {}", report.input.display());
     println!("output: {}", args.output.display());
     println!("{summary}");
+    for (name, index) in &report.shards {
+        let tokens: u64 = index.shards.iter().map(|s| s.tokens).sum();
+        println!(
+            "tokens/{name}: {} documents, {} shard(s), {tokens} tokens ({}, EOS {:?})",
+            index.documents.len(),
+            index.shards.len(),
+            index.dtype.name(),
+            index.eos
+        );
+    }
     for name in [
         "data.parquet",
         "dropped.jsonl",
         "rejected.jsonl",
         "summary.json",
+        "tokenizer.json",
     ] {
         println!("  wrote {}", args.output.join(name).display());
+    }
+    for (name, _) in &report.shards {
+        println!(
+            "  wrote {}",
+            args.output
+                .join("tokens")
+                .join(name)
+                .join("index.json")
+                .display()
+        );
     }
     assert!(summary.is_balanced(), "counts must add up");
     Ok(())

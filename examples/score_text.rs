@@ -25,8 +25,8 @@
 //!
 //! Without `--input` it scores a bundled sample: the 78 span-dedup test documents of
 //! dataprep-quality (prose in several languages with repeated boilerplate and exact copies)
-//! followed by the quickstart sample (short documents, duplicates, one bad JSON line and one
-//! record without `text`).
+//! followed by the quickstart sample (short documents, duplicates, one bad JSON line, one record
+//! without `text`, and English documents passing or failing each filter).
 
 use std::collections::BTreeMap;
 use std::error::Error;

@@ -87,7 +87,11 @@ fn word(w: u64, out: &mut String) {
 fn document(i: u64, words: usize) -> String {
     let family = i / 4;
     let role = i % 4;
-    let seed = if role == 3 { mix(i ^ 0xdead_beef) } else { mix(family) };
+    let seed = if role == 3 {
+        mix(i ^ 0xdead_beef)
+    } else {
+        mix(family)
+    };
     let mut out = String::with_capacity(words * 8);
     for k in 0..words as u64 {
         let mut w = mix(seed ^ k) % VOCAB;
@@ -117,8 +121,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     if args.dir.exists() {
         std::fs::remove_dir_all(&args.dir)?;
     }
-    let (sig_dir, match_dir, cluster_dir) =
-        (args.dir.join("sigs"), args.dir.join("matches"), args.dir.join("clusters"));
+    let (sig_dir, match_dir, cluster_dir) = (
+        args.dir.join("sigs"),
+        args.dir.join("matches"),
+        args.dir.join("clusters"),
+    );
     let config = MinHashConfig::datatrove();
     let hasher = MinHasher::new(config)?;
     let t0 = Instant::now();
@@ -158,10 +165,24 @@ fn main() -> Result<(), Box<dyn Error>> {
     let planted = (0..args.docs).filter(|i| matches!(i % 4, 1 | 2)).count();
 
     let secs = |a: Instant, b: Instant| (b - a).as_secs_f64();
-    println!("documents {} in {} shards, {} words each; {signed} signed", args.docs, args.shards, args.words);
-    println!("signatures {:.2} s | matches {:.2} s ({pairs} pairs) | clusters {:.2} s ({} clusters, {} removed) | lookup {:.2} s",
-        secs(t0, t1), secs(t1, t2), secs(t2, t3), clusters.clusters, clusters.removed, secs(t3, t4));
-    println!("total {:.2} s, {:.0} docs/s", secs(t0, t4), args.docs as f64 / secs(t0, t4));
+    println!(
+        "documents {} in {} shards, {} words each; {signed} signed",
+        args.docs, args.shards, args.words
+    );
+    println!(
+        "signatures {:.2} s | matches {:.2} s ({pairs} pairs) | clusters {:.2} s ({} clusters, {} removed) | lookup {:.2} s",
+        secs(t0, t1),
+        secs(t1, t2),
+        secs(t2, t3),
+        clusters.clusters,
+        clusters.removed,
+        secs(t3, t4)
+    );
+    println!(
+        "total {:.2} s, {:.0} docs/s",
+        secs(t0, t4),
+        args.docs as f64 / secs(t0, t4)
+    );
     println!(
         "planted near-duplicates {planted}: removed {removed_planted} ({:.1}%); other documents removed: {removed_wrong}",
         100.0 * removed_planted as f64 / planted.max(1) as f64
@@ -169,7 +190,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     if let Some(mib) = peak_rss_mib() {
         println!("peak resident memory {mib:.1} MiB");
     }
-    assert_eq!(removed, clusters.removed, "the per-shard lists add up to the cluster count");
-    assert_eq!(removed_wrong, 0, "an unrelated (singleton) document was removed");
+    assert_eq!(
+        removed, clusters.removed,
+        "the per-shard lists add up to the cluster count"
+    );
+    assert_eq!(
+        removed_wrong, 0,
+        "an unrelated (singleton) document was removed"
+    );
     Ok(())
 }
