@@ -89,25 +89,7 @@ impl DecontConfig {
 /// space), in text order with repeats; empty below `n` words.
 pub fn ngram_hashes(text: &str, cfg: &DecontConfig) -> Vec<u64> {
     let norm = simplify_text(text, &cfg.norm);
-    let words = split_into_words(&norm);
-    let n = cfg.n.max(1);
-    if words.len() < n {
-        return Vec::new();
-    }
-    let mut buf = String::new();
-    words
-        .windows(n)
-        .map(|w| {
-            buf.clear();
-            for (i, x) in w.iter().enumerate() {
-                if i > 0 {
-                    buf.push(' ');
-                }
-                buf.push_str(x);
-            }
-            xxhash_rust::xxh64::xxh64(buf.as_bytes(), 0)
-        })
-        .collect()
+    crate::dedup::minhash::word_ngram_hashes(&split_into_words(&norm), cfg.n.max(1))
 }
 
 /// What a document shares with the benchmarks.

@@ -214,3 +214,30 @@ impl<C: Codec> ExternalSort<C> {
         Ok(())
     }
 }
+
+/// The shard files (`SSSSS<ext>`) of a directory, by shard number.
+pub(crate) fn shard_files(dir: &Path, ext: &str) -> Result<Vec<(u32, PathBuf)>> {
+    let mut out = Vec::new();
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    for e in rd {
+        let p = e.map_err(|e| Error::io(dir, e))?.path();
+        let Some(stem) = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(ext))
+        else {
+            continue;
+        };
+        let shard: u32 = stem.parse().map_err(|_| Error::Format {
+            path: p.clone(),
+            message: "file name is not a shard number".into(),
+        })?;
+        out.push((shard, p));
+    }
+    out.sort();
+    Ok(out)
+}

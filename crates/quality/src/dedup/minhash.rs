@@ -49,7 +49,7 @@ use dataprep_core::{Action, Context, Record, RecordError, StatefulStage};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::files::{AtomicWriter, Codec, ExternalSort, RecReader, open, read_record};
+use super::files::{AtomicWriter, Codec, ExternalSort, RecReader, open, read_record, shard_files};
 use super::{TextNorm, simplify_text};
 use crate::words::split_into_words;
 use crate::{Error, Result};
@@ -251,6 +251,28 @@ fn mod_mersenne(x: u64) -> u64 {
     }
 }
 
+/// XXH64 (seed 0) of each window of `n` words joined by one space, in order with repeats; empty
+/// below `n` words (datatrove's n-gram hashing, shared by MinHash and decontamination).
+pub(crate) fn word_ngram_hashes<S: AsRef<str>>(words: &[S], n: usize) -> Vec<u64> {
+    if n == 0 || words.len() < n {
+        return Vec::new();
+    }
+    let mut buf = String::new();
+    words
+        .windows(n)
+        .map(|w| {
+            buf.clear();
+            for (i, x) in w.iter().enumerate() {
+                if i > 0 {
+                    buf.push(' ');
+                }
+                buf.push_str(x.as_ref());
+            }
+            xxhash_rust::xxh64::xxh64(buf.as_bytes(), 0)
+        })
+        .collect()
+}
+
 /// Computes shingles and signatures for one [`MinHashConfig`].
 #[derive(Debug, Clone)]
 pub struct MinHasher {
@@ -288,26 +310,7 @@ impl MinHasher {
     pub fn shingles(&self, text: &str) -> Vec<u64> {
         let norm = simplify_text(text, &self.config.norm);
         match self.config.shingles {
-            Shingles::Words(n) => {
-                let words = split_into_words(&norm);
-                if words.len() < n {
-                    return Vec::new();
-                }
-                let mut buf = String::new();
-                words
-                    .windows(n)
-                    .map(|w| {
-                        buf.clear();
-                        for (i, x) in w.iter().enumerate() {
-                            if i > 0 {
-                                buf.push(' ');
-                            }
-                            buf.push_str(x);
-                        }
-                        xxhash_rust::xxh64::xxh64(buf.as_bytes(), 0)
-                    })
-                    .collect()
-            }
+            Shingles::Words(n) => word_ngram_hashes(&split_into_words(&norm), n),
             Shingles::Chars(n) => {
                 let starts: Vec<usize> = norm
                     .char_indices()
@@ -563,33 +566,6 @@ pub struct IndexRef {
     pub dir: PathBuf,
 }
 
-fn shard_files(dir: &Path) -> Result<Vec<(u32, PathBuf)>> {
-    let mut out = Vec::new();
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(Error::io(dir, e)),
-    };
-    for e in rd {
-        let e = e.map_err(|e| Error::io(dir, e))?;
-        let p = e.path();
-        let Some(stem) = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".sig"))
-        else {
-            continue;
-        };
-        let shard: u32 = stem.parse().map_err(|_| Error::Format {
-            path: p.clone(),
-            message: "signature file name is not a shard number".into(),
-        })?;
-        out.push((shard, p));
-    }
-    out.sort();
-    Ok(out)
-}
-
 /// A matching pair: (shard, doc) of the group's first member and of another member.
 type Pair = [u32; 4];
 
@@ -621,11 +597,11 @@ pub fn find_matches(
     // (is_new, shard) orders index entries first within a group of equal hashes.
     let mut sources: Vec<(bool, u32, RecReader<SigCodec>)> = Vec::new();
     if let Some(ix) = index {
-        for (_, p) in shard_files(&band_dir(&ix.dir, band))? {
+        for (_, p) in shard_files(&band_dir(&ix.dir, band), ".sig")? {
             sources.push((false, INDEX_SHARD, RecReader::open(&p, SigCodec { rows })?));
         }
     }
-    for (shard, p) in shard_files(&band_dir(sig_dir, band))? {
+    for (shard, p) in shard_files(&band_dir(sig_dir, band), ".sig")? {
         sources.push((true, shard, RecReader::open(&p, SigCodec { rows })?));
     }
     type Item = std::cmp::Reverse<(Vec<u64>, bool, u32, u32, usize)>;

@@ -48,7 +48,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use super::files::{Codec, ExternalSort, RecReader, write_records};
+use super::files::{Codec, ExternalSort, RecReader, shard_files, write_records};
 use super::{TextNorm, simplify_text};
 use crate::words::{count_sentences, sentence_spans, split_into_words};
 use crate::{Error, Result, pyuni};
@@ -735,33 +735,6 @@ where
     }
     sorts.into_par_iter().try_for_each(ExternalSort::finish)?;
     Ok(stats)
-}
-
-/// The shard files (`SSSSS<ext>`) of a directory, by shard number.
-fn shard_files(dir: &Path, ext: &str) -> Result<Vec<(u32, PathBuf)>> {
-    let mut out = Vec::new();
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(Error::io(dir, e)),
-    };
-    for e in rd {
-        let p = e.map_err(|e| Error::io(dir, e))?.path();
-        let Some(stem) = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(ext))
-        else {
-            continue;
-        };
-        let shard: u32 = stem.parse().map_err(|_| Error::Format {
-            path: p.clone(),
-            message: "file name is not a shard number".into(),
-        })?;
-        out.push((shard, p));
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Builds an index file of an existing dataset from its signatures (every bucket of `sig_dir`):
