@@ -47,12 +47,12 @@
 //!
 //! The per-stage summary is printed at the end; `read = written + dropped + failed` always holds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use dataprep::prelude::*;
-use dataprep::quality::dedup::minhash::{MinHashConfig, MinHasher};
+use dataprep::quality::dedup::minhash::{MinHashConfig, StreamingNearDedup};
 use dataprep::quality::dedup::{ExactDedup, ExactDedupConfig};
 use dataprep::quality::filters::{
     C4Quality, FineWebQuality, GopherQuality, GopherRepetition, QualityFilter,
@@ -163,73 +163,6 @@ fn normalize_whitespace(text: &str) -> String {
         }
     }
     out
-}
-
-/// MinHash near-dedup in memory, in input order (quickstart-sized inputs; at scale use the file
-/// stages of `dataprep_quality::dedup::minhash`). A document whose signature shares a band with
-/// an earlier document's is dropped with reason `near_duplicate`; `near_cluster` is the key of
-/// the first document of its cluster (its own key when it has no earlier near duplicate).
-///
-/// Unlike the batch `near_clusters`, a chain that links two earlier documents only through a
-/// later one does not merge them after the fact: the stream cannot take back a kept record.
-#[derive(Debug)]
-struct NearDedup {
-    hasher: MinHasher,
-    field: String,
-    /// Per band: band values → ordinal of the first document with them.
-    bands: Vec<HashMap<Vec<u64>, usize>>,
-    /// Per document seen: the ordinal of its cluster's first document, and its key.
-    cluster: Vec<usize>,
-    keys: Vec<String>,
-}
-
-impl NearDedup {
-    fn new(config: MinHashConfig, field: &str) -> Result<Self, Box<dyn Error>> {
-        Ok(NearDedup {
-            bands: vec![HashMap::new(); config.bands],
-            hasher: MinHasher::new(config)?,
-            field: field.to_owned(),
-            cluster: Vec::new(),
-            keys: Vec::new(),
-        })
-    }
-}
-
-impl StatefulStage for NearDedup {
-    fn name(&self) -> &str {
-        "near_dedup"
-    }
-
-    fn config(&self) -> serde_json::Value {
-        serde_json::json!({ "minhash": self.hasher.config(), "field": self.field })
-    }
-
-    fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
-        let me = self.cluster.len();
-        let signature = self.hasher.signature(record.str(&self.field)?);
-        let mut root = me;
-        if let Some(sig) = signature {
-            let rows = self.hasher.config().rows;
-            for (band, seen) in sig.chunks(rows).zip(&mut self.bands) {
-                let first = *seen.entry(band.to_vec()).or_insert(me);
-                if first != me {
-                    root = root.min(self.cluster[first]);
-                }
-            }
-        }
-        self.cluster.push(root);
-        self.keys.push(if record.key().is_empty() {
-            me.to_string()
-        } else {
-            record.key().to_owned()
-        });
-        record.set("near_cluster", self.keys[root].clone());
-        Ok(if root == me {
-            Action::Keep
-        } else {
-            Action::drop("near_duplicate")
-        })
-    }
 }
 
 /// What a run produced.
@@ -384,7 +317,7 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
         .stateful(ExactDedup::new(
             ExactDedupConfig::default().with_field(text),
         ))
-        .stateful(NearDedup::new(MinHashConfig::datatrove(), text)?)
+        .stateful(StreamingNearDedup::new(MinHashConfig::datatrove(), text)?)
         .stage(PiiStage::new(PiiConfig::default()).with_field(text))
         .stage(EncodeStage::new(tokenizer.clone()).with_config(encode))
         .stage(HashSplitStage::new(split))

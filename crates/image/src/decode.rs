@@ -339,31 +339,19 @@ pub(crate) fn decode_for(
         .and_then(|e| e.orientation)
         .filter(|o| (1..=8).contains(o))
         .unwrap_or(1);
-    // Requests are upright; orientations 5-8 store the image transposed.
+    // Draft requests are upright; orientations 5-8 store the image transposed, and swapping
+    // the axes back and forth is the same operation.
     let transposed = orientation >= 5 && opts.auto_orient;
-    let upright = |(a, b): (u32, u32)| if transposed { (b, a) } else { (a, b) };
+    let swap = |(a, b): (u32, u32)| if transposed { (b, a) } else { (a, b) };
     let want = match resize {
-        Some((r, gap)) => r.draft_size(upright((w, h)).0, upright((w, h)).1, gap),
+        Some((r, gap)) => {
+            let (uw, uh) = swap((w, h));
+            r.draft_size(uw, uh, gap)
+        }
         None => opts.draft,
     };
-    #[cfg(feature = "turbo")]
-    let reduced = match format {
-        ImageFormat::Jpeg => {
-            let d = want.map_or(1, |want| jpeg_scale_denominator((w, h), upright(want)));
-            decode_jpeg_turbo(bytes, (w, h), d, limits.max_alloc)?
-        }
-        _ => None,
-    };
-    #[cfg(not(feature = "turbo"))]
-    let reduced: Option<DynamicImage> = {
-        let _ = (want, upright);
-        None
-    };
-    let image = match reduced {
-        Some(image) => {
-            drop(decoder);
-            image
-        }
+    let image = match decode_jpeg_fast(bytes, format, (w, h), want.map(swap), limits.max_alloc)? {
+        Some(image) => image,
         None => {
             DynamicImage::from_decoder(decoder).map_err(|e| corrupt(name, e, limits.max_alloc))?
         }
@@ -401,6 +389,36 @@ fn jpeg_scale_denominator((w, h): (u32, u32), (want_w, want_h): (u32, u32)) -> u
         .into_iter()
         .find(|&d| w.div_ceil(d) >= want_w && h.div_ceil(d) >= want_h)
         .unwrap_or(1)
+}
+
+/// A JPEG through libjpeg-turbo (`turbo` feature), DCT-scaled so that it stays at least
+/// `want` (stored orientation) when given; `None` for other formats and the colour spaces it
+/// leaves to `image`.
+#[cfg(feature = "turbo")]
+fn decode_jpeg_fast(
+    bytes: &[u8],
+    format: ImageFormat,
+    dims: (u32, u32),
+    want: Option<(u32, u32)>,
+    max_alloc: u64,
+) -> Result<Option<DynamicImage>> {
+    if format != ImageFormat::Jpeg {
+        return Ok(None);
+    }
+    let d = want.map_or(1, |want| jpeg_scale_denominator(dims, want));
+    decode_jpeg_turbo(bytes, dims, d, max_alloc)
+}
+
+/// Without the `turbo` feature every image goes through `image`'s decoders (drafts ignored).
+#[cfg(not(feature = "turbo"))]
+fn decode_jpeg_fast(
+    _bytes: &[u8],
+    _format: ImageFormat,
+    _dims: (u32, u32),
+    _want: Option<(u32, u32)>,
+    _max_alloc: u64,
+) -> Result<Option<DynamicImage>> {
+    Ok(None)
 }
 
 /// Decodes a JPEG with libjpeg-turbo, DCT-scaled to 1/`denominator`; `None` for a colour space

@@ -350,6 +350,17 @@ pub fn messages_from_value(value: &Value) -> Result<Vec<Message>, ChatError> {
         .collect()
 }
 
+/// The messages of `field`, `None` when they fail [`validate_messages`] (the chat stages drop
+/// those as `invalid_chat`); a field of the wrong shape is a record error.
+pub(crate) fn valid_messages(
+    record: &Record,
+    field: &str,
+) -> Result<Option<Vec<Message>>, RecordError> {
+    let messages = messages_from_value(record.require(field)?)
+        .map_err(|e| RecordError::new(dataprep_core::RecordErrorKind::Field, e.to_string()))?;
+    Ok(validate_messages(&messages).is_ok().then_some(messages))
+}
+
 /// A stage that validates a messages field (default `messages`) and writes the rendered text
 /// (default field `text`). An invalid conversation (roles, turn order, empty content) is
 /// dropped with reason `invalid_chat`; a messages field of the wrong shape is a record error.
@@ -385,11 +396,9 @@ impl Stage for ChatStage {
     }
 
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
-        let messages = messages_from_value(record.require(&self.field)?)
-            .map_err(|e| RecordError::new(dataprep_core::RecordErrorKind::Field, e.to_string()))?;
-        if validate_messages(&messages).is_err() {
+        let Some(messages) = valid_messages(record, &self.field)? else {
             return Ok(Action::drop("invalid_chat"));
-        }
+        };
         let text = render(&messages, &self.template, false);
         record.set(self.output.as_str(), text);
         Ok(Action::Keep)

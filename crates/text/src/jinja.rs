@@ -19,7 +19,7 @@
 use dataprep_core::{Action, Context, Record, RecordError, RecordErrorKind, Stage};
 use minijinja::{Environment, Error as JinjaError, ErrorKind, Value as JinjaValue};
 
-use crate::format::{ChatError, Message, messages_from_value, validate_messages};
+use crate::format::{ChatError, Message, valid_messages};
 
 /// The name the template is stored under in its environment.
 const NAME: &str = "chat_template";
@@ -267,11 +267,9 @@ impl Stage for JinjaChatStage {
     }
 
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
-        let messages = messages_from_value(record.require(&self.field)?)
-            .map_err(|e| RecordError::new(RecordErrorKind::Field, e.to_string()))?;
-        if validate_messages(&messages).is_err() {
+        let Some(messages) = valid_messages(record, &self.field)? else {
             return Ok(Action::drop("invalid_chat"));
-        }
+        };
         let text = self
             .template
             .render(&messages, self.add_generation_prompt)

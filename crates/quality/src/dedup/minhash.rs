@@ -412,6 +412,79 @@ pub fn near_clusters<S: AsRef<str> + Sync>(texts: &[S], hasher: &MinHasher) -> V
         .collect()
 }
 
+/// MinHash near-dedup as a streaming pipeline stage, in memory and in input order (for inputs
+/// that fit in memory; at scale use the file stages below). A record whose signature shares a
+/// band with an earlier record's is dropped with reason `near_duplicate`; every record gets a
+/// `near_cluster` field, the key of the first record of its cluster (its own key, or its
+/// ordinal when it has no key, when it has no earlier near duplicate). A record with too few
+/// words for a shingle is kept as its own cluster.
+///
+/// Unlike [`near_clusters`], a chain that links two earlier records only through a later one
+/// does not merge them after the fact: a stream cannot take back a kept record.
+#[derive(Debug)]
+pub struct StreamingNearDedup {
+    hasher: MinHasher,
+    field: String,
+    /// Per band: band values → ordinal of the first record with them.
+    bands: Vec<HashMap<Vec<u64>, usize>>,
+    /// Per record seen: the ordinal of its cluster's first record, and its key.
+    cluster: Vec<usize>,
+    keys: Vec<String>,
+}
+
+impl StreamingNearDedup {
+    /// The stage over the text field `field`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an invalid `config`.
+    pub fn new(config: MinHashConfig, field: &str) -> Result<Self> {
+        Ok(StreamingNearDedup {
+            bands: vec![HashMap::new(); config.bands],
+            hasher: MinHasher::new(config)?,
+            field: field.to_owned(),
+            cluster: Vec::new(),
+            keys: Vec::new(),
+        })
+    }
+}
+
+impl StatefulStage for StreamingNearDedup {
+    fn name(&self) -> &str {
+        "near_dedup"
+    }
+
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({ "minhash": self.hasher.config(), "field": self.field })
+    }
+
+    fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
+        let me = self.cluster.len();
+        let signature = self.hasher.signature(record.str(&self.field)?);
+        let mut root = me;
+        if let Some(sig) = signature {
+            let rows = self.hasher.config().rows;
+            for (band, seen) in sig.chunks(rows).zip(&mut self.bands) {
+                let first = *seen.entry(band.to_vec()).or_insert(me);
+                if first != me {
+                    root = root.min(self.cluster[first]);
+                }
+            }
+        }
+        self.cluster.push(root);
+        self.keys.push(if record.key().is_empty() {
+            me.to_string()
+        } else {
+            record.key().to_owned()
+        });
+        record.set("near_cluster", self.keys[root].clone());
+        Ok(if root == me {
+            Action::Keep
+        } else {
+            Action::drop("near_duplicate")
+        })
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // File stages
 // ---------------------------------------------------------------------------------------------

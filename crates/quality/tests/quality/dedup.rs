@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 use dataprep_core::{Action, Context, Record, StatefulStage};
 use dataprep_quality::dedup::minhash::{
     IndexRef, KeepRule, MinHashConfig, MinHasher, NearDedupFilter, ShardDuplicates,
-    SignatureOptions, build_clusters, find_matches, near_clusters, write_signatures,
+    SignatureOptions, StreamingNearDedup, build_clusters, find_matches, near_clusters,
+    write_signatures,
 };
 use dataprep_quality::dedup::{
     ExactDedup, ExactDedupConfig, TextNorm, exact_clusters, simplify_text,
@@ -350,6 +351,41 @@ fn file_pipeline(
         }
     }
     out
+}
+
+#[test]
+fn streaming_near_dedup_keeps_the_first_of_each_cluster() {
+    let texts = synthetic(11, 60, 80);
+    let batch = near_clusters(&texts, &DATATROVE);
+    let mut stage = StreamingNearDedup::new(MinHashConfig::datatrove(), "text").unwrap();
+    let cx = Context::new("near_dedup", 0);
+    let mut first_of = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let mut r = Record::new().with("text", t.as_str());
+        let action = stage.process(&mut r, &cx).unwrap();
+        let cluster: usize = r.str("near_cluster").unwrap().parse().unwrap();
+        // Without keys the cluster is named by the ordinal of its first record.
+        assert!(cluster <= i);
+        assert_eq!(matches!(action, Action::Keep), cluster == i, "record {i}");
+        first_of.push(cluster);
+    }
+    // The batch clusters merge chains the stream cannot; otherwise both agree: every record the
+    // stream drops has a batch duplicate, and the stream never drops a batch singleton.
+    let dropped = first_of
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| c != i)
+        .count();
+    assert!(
+        dropped > 0,
+        "the synthetic corpus has planted near-duplicates"
+    );
+    for (i, &c) in first_of.iter().enumerate() {
+        if c != i {
+            assert_eq!(batch[i], batch[c], "record {i} and its stream root {c}");
+            assert_ne!(batch[i], i, "the stream dropped a batch cluster root {i}");
+        }
+    }
 }
 
 #[test]
