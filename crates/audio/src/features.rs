@@ -8,7 +8,10 @@ use std::f64::consts::PI;
 use std::sync::Arc;
 
 use ndarray::Array2;
+use rayon::prelude::*;
 use realfft::{RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AudioError, Result};
@@ -151,7 +154,186 @@ impl StftConfig {
 pub struct Stft {
     cfg: StftConfig,
     window: Vec<f32>,
-    fft: Arc<dyn RealToComplex<f32>>,
+    fft: PowerFft,
+}
+
+/// Frames per parallel work item: large enough that scheduling costs nothing next to the FFTs,
+/// small enough that a 10 s clip keeps both cores busy. Results do not depend on it.
+const FRAMES_PER_TASK: usize = 32;
+
+/// A planned real FFT that yields the power `|X_k|²` for `k = 0..=n/2`.
+///
+/// For even `n` the frame is packed into `n/2` complex values, transformed with one complex FFT
+/// of half the length and unpacked with the split-radix twiddles (the standard real-FFT trick,
+/// fused with the power so the spectrum is never stored); odd `n` goes through realfft.
+#[derive(Clone)]
+struct PowerFft {
+    n: usize,
+    kind: PowerFftKind,
+}
+
+#[derive(Clone)]
+enum PowerFftKind {
+    Half {
+        fft: Arc<dyn Fft<f32>>,
+        /// `cos` and `sin` of `−2πk/n`, `k < n/2`.
+        tw_re: Vec<f32>,
+        tw_im: Vec<f32>,
+    },
+    Real(Arc<dyn RealToComplex<f32>>),
+}
+
+/// Per-thread buffers of a [`PowerFft`].
+struct FftWork {
+    /// The windowed frame, `n` reals (used for padded edge frames and odd sizes).
+    frame: Vec<f32>,
+    packed: Vec<Complex<f32>>,
+    /// Re Z_k, Im Z_k, Re Z_{m−k}, Im Z_{m−k} of the half-length transform, `m` each.
+    split: Vec<f32>,
+    scratch: Vec<Complex<f32>>,
+    spec: Vec<Complex<f32>>,
+    /// One frame's power spectrum, `n/2 + 1` bins.
+    power: Vec<f32>,
+}
+
+impl PowerFft {
+    fn new(n: usize) -> Self {
+        let kind = if n.is_multiple_of(2) {
+            let m = n / 2;
+            let fft = FftPlanner::<f32>::new().plan_fft_forward(m);
+            let angle = |k: usize| -2.0 * PI * k as f64 / n as f64;
+            PowerFftKind::Half {
+                fft,
+                tw_re: (0..m).map(|k| angle(k).cos() as f32).collect(),
+                tw_im: (0..m).map(|k| angle(k).sin() as f32).collect(),
+            }
+        } else {
+            PowerFftKind::Real(RealFftPlanner::<f32>::new().plan_fft_forward(n))
+        };
+        PowerFft { n, kind }
+    }
+
+    fn work(&self) -> FftWork {
+        let zero = Complex::new(0.0, 0.0);
+        let (packed, scratch, spec) = match &self.kind {
+            PowerFftKind::Half { fft, .. } => (
+                vec![zero; self.n / 2],
+                vec![zero; fft.get_inplace_scratch_len()],
+                Vec::new(),
+            ),
+            PowerFftKind::Real(fft) => (Vec::new(), fft.make_scratch_vec(), fft.make_output_vec()),
+        };
+        FftWork {
+            frame: vec![0.0; self.n],
+            split: vec![0.0; 4 * packed.len()],
+            packed,
+            scratch,
+            spec,
+            power: vec![0.0; self.n / 2 + 1],
+        }
+    }
+
+    /// Power of the windowed frame `x · w` (both `n` long) into `work.power`.
+    fn power_windowed(&self, x: &[f32], w: &[f32], work: &mut FftWork) {
+        match &self.kind {
+            PowerFftKind::Half { .. } => {
+                pack_windowed(&mut work.packed, x, w);
+                self.power_packed(work);
+            }
+            PowerFftKind::Real(_) => {
+                for ((f, &a), &b) in work.frame.iter_mut().zip(x).zip(w) {
+                    *f = a * b;
+                }
+                self.power_frame(work);
+            }
+        }
+    }
+
+    /// Power of `work.frame` (already windowed) into `work.power`.
+    fn power_frame(&self, work: &mut FftWork) {
+        match &self.kind {
+            PowerFftKind::Half { .. } => {
+                for (z, xs) in work.packed.iter_mut().zip(work.frame.chunks_exact(2)) {
+                    *z = Complex::new(xs[0], xs[1]);
+                }
+                self.power_packed(work);
+            }
+            PowerFftKind::Real(fft) => {
+                // Lengths are fixed by the plan, so this cannot fail.
+                let _ =
+                    fft.process_with_scratch(&mut work.frame, &mut work.spec, &mut work.scratch);
+                for (o, c) in work.power.iter_mut().zip(&work.spec) {
+                    *o = c.re * c.re + c.im * c.im;
+                }
+            }
+        }
+    }
+
+    /// Transforms `work.packed` (`z_j = x_2j + i x_2j+1`) and unpacks `|X_k|²`.
+    fn power_packed(&self, work: &mut FftWork) {
+        let PowerFftKind::Half { fft, tw_re, tw_im } = &self.kind else {
+            return;
+        };
+        fft.process_with_scratch(&mut work.packed, &mut work.scratch);
+        unpack_power(&work.packed, tw_re, tw_im, &mut work.split, &mut work.power);
+    }
+}
+
+// The per-frame kernels below are compiled for AVX2 and AVX-512 as well as the baseline and
+// picked at run time (multiversion). They hold no reductions whose order the vector width could
+// change, so every version gives the same bits.
+
+/// `z_j = (x_2j w_2j) + i (x_2j+1 w_2j+1)`.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+fn pack_windowed(packed: &mut [Complex<f32>], x: &[f32], w: &[f32]) {
+    for ((z, xs), ws) in packed
+        .iter_mut()
+        .zip(x.chunks_exact(2))
+        .zip(w.chunks_exact(2))
+    {
+        *z = Complex::new(xs[0] * ws[0], xs[1] * ws[1]);
+    }
+}
+
+/// `|X_k|²`, `k = 0..=m`, of the `2m`-point real transform whose packed half-length transform
+/// is `z`; `split` is `4m` floats of scratch.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+fn unpack_power(
+    z: &[Complex<f32>],
+    tw_re: &[f32],
+    tw_im: &[f32],
+    split: &mut [f32],
+    out: &mut [f32],
+) {
+    let m = z.len();
+    // Bin 0 and bin n/2 come from Z_0 alone.
+    out[0] = (z[0].re + z[0].im) * (z[0].re + z[0].im);
+    out[m] = (z[0].re - z[0].im) * (z[0].re - z[0].im);
+    // Split Z into real and imaginary parts, forwards (a = Z_k) and backwards
+    // (b = Z_{m−k}), so that the loop below runs over plain f32 slices and vectorises.
+    let (ar, rest) = split.split_at_mut(m);
+    let (ai, rest) = rest.split_at_mut(m);
+    let (br, bi) = rest.split_at_mut(m);
+    for (k, c) in z.iter().enumerate() {
+        ar[k] = c.re;
+        ai[k] = c.im;
+    }
+    for k in 1..m {
+        br[k] = ar[m - k];
+        bi[k] = ai[m - k];
+    }
+    let (ar, ai, br, bi) = (&ar[1..], &ai[1..], &br[1..m], &bi[1..m]);
+    let (tr, ti) = (&tw_re[1..m], &tw_im[1..m]);
+    let out = &mut out[1..m];
+    for k in 0..m - 1 {
+        // Even part E = (Z_k + conj Z_{m−k}) / 2, odd part O = −i (Z_k − conj Z_{m−k}) / 2.
+        let (er, ei) = (0.5 * (ar[k] + br[k]), 0.5 * (ai[k] - bi[k]));
+        let (or, oi) = (0.5 * (ai[k] + bi[k]), -0.5 * (ar[k] - br[k]));
+        let (wr, wi) = (tr[k], ti[k]);
+        let xr = er + wr * or - wi * oi;
+        let xi = ei + wr * oi + wi * or;
+        out[k] = xr * xr + xi * xi;
+    }
 }
 
 impl std::fmt::Debug for Stft {
@@ -183,7 +365,7 @@ impl Stft {
         let mut window = vec![0.0f32; cfg.n_fft];
         let off = (cfg.n_fft - cfg.win_length) / 2;
         window[off..off + cfg.win_length].copy_from_slice(&w);
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(cfg.n_fft);
+        let fft = PowerFft::new(cfg.n_fft);
         Ok(Stft { cfg, window, fft })
     }
 
@@ -217,71 +399,167 @@ impl Stft {
     /// # Errors
     /// [`AudioError::NonFinite`] if the signal holds NaN or ±∞.
     pub fn spectrogram(&self, samples: &[f32], power: f32) -> Result<Array2<f32>> {
-        check_finite(samples)?;
-        let n_fft = self.cfg.n_fft;
-        let pad = if self.cfg.center { n_fft / 2 } else { 0 };
-        let frames = self.n_frames(samples.len());
-        let nf = self.n_freqs();
-        let mut out = Array2::<f32>::zeros((frames, nf));
-        let mut buf = self.fft.make_input_vec();
-        let mut spec = self.fft.make_output_vec();
-        let mut scratch = self.fft.make_scratch_vec();
-        let n = samples.len() as isize;
-        for (t, mut row) in out.rows_mut().into_iter().enumerate() {
-            let start = (t * self.cfg.hop_length) as isize - pad as isize;
-            if start >= 0 && start + n_fft as isize <= n {
-                let s = &samples[start as usize..start as usize + n_fft];
-                for ((b, &x), &w) in buf.iter_mut().zip(s).zip(&self.window) {
-                    *b = x * w;
-                }
-            } else {
-                for (k, (b, &w)) in buf.iter_mut().zip(&self.window).enumerate() {
-                    let i = start + k as isize;
-                    let x = if i >= 0 && i < n {
-                        samples[i as usize]
-                    } else {
-                        match self.cfg.pad_mode {
-                            PadMode::Constant => 0.0,
-                            PadMode::Reflect if n > 0 => samples[mirror(i, n as usize)],
-                            PadMode::Reflect => 0.0,
-                        }
-                    };
-                    *b = x * w;
-                }
-            }
-            // Lengths are fixed by the plan, so this cannot fail.
-            if self
-                .fft
-                .process_with_scratch(&mut buf, &mut spec, &mut scratch)
-                .is_err()
-            {
-                return Err(AudioError::InvalidParam("fft buffer size".into()));
-            }
-            for (o, c) in row.iter_mut().zip(&spec) {
-                let p = c.re * c.re + c.im * c.im;
+        self.per_frame(samples, self.n_freqs(), |p, row| {
+            for (o, &v) in row.iter_mut().zip(p) {
                 *o = if power == 2.0 {
-                    p
+                    v
                 } else if power == 1.0 {
-                    p.sqrt()
+                    v.sqrt()
                 } else {
-                    p.powf(power / 2.0)
+                    v.powf(power / 2.0)
                 };
             }
+        })
+    }
+
+    /// The power mel spectrogram, frames × `bank.n_mels()`: the same values as
+    /// `bank.apply(&self.spectrogram(samples, 2.0)?)`, computed frame by frame (the linear
+    /// spectrogram is never stored) and in parallel over frames.
+    ///
+    /// ```
+    /// use dataprep_audio::features::{MelConfig, MelFilterbank, Stft, StftConfig};
+    /// let stft = Stft::new(StftConfig::default()).unwrap();
+    /// let bank = MelFilterbank::new(&MelConfig::new(16_000, 2048)).unwrap();
+    /// let x: Vec<f32> = (0..16_000).map(|i| (i as f32 * 0.05).sin()).collect();
+    /// let mel = stft.mel_spectrogram(&x, &bank).unwrap();
+    /// assert_eq!(mel.dim(), (32, 128));
+    /// assert_eq!(mel, bank.apply(&stft.spectrogram(&x, 2.0).unwrap()).unwrap());
+    /// ```
+    ///
+    /// # Errors
+    /// [`AudioError::NonFinite`] for NaN/∞ samples; [`AudioError::InvalidParam`] if the bank was
+    /// built for another FFT size.
+    pub fn mel_spectrogram(&self, samples: &[f32], bank: &MelFilterbank) -> Result<Array2<f32>> {
+        if bank.n_freqs != self.n_freqs() {
+            return Err(AudioError::InvalidParam(format!(
+                "mel: bank expects {} bins, the STFT gives {}",
+                bank.n_freqs,
+                self.n_freqs()
+            )));
         }
-        Ok(out)
+        self.per_frame(samples, bank.n_mels(), |p, row| bank.apply_frame(p, row))
+    }
+
+    /// Runs `emit(power spectrum of frame t, output row t)` for every frame, in parallel over
+    /// blocks of frames. Each frame's arithmetic is independent of the blocking, so the result
+    /// is the same for any thread count.
+    fn per_frame<F>(&self, samples: &[f32], cols: usize, emit: F) -> Result<Array2<f32>>
+    where
+        F: Fn(&[f32], &mut [f32]) + Sync,
+    {
+        check_finite(samples)?;
+        par_rows(
+            self.n_frames(samples.len()),
+            cols,
+            || self.fft.work(),
+            |t, work, row| {
+                self.frame_power(samples, t, work);
+                emit(&work.power, row);
+            },
+        )
+    }
+
+    /// The power spectrum of frame `t` into `work.power`.
+    fn frame_power(&self, samples: &[f32], t: usize, work: &mut FftWork) {
+        let n_fft = self.cfg.n_fft;
+        let pad = if self.cfg.center { n_fft / 2 } else { 0 };
+        let n = samples.len() as isize;
+        let start = (t * self.cfg.hop_length) as isize - pad as isize;
+        if start >= 0 && start + n_fft as isize <= n {
+            let s = &samples[start as usize..start as usize + n_fft];
+            self.fft.power_windowed(s, &self.window, work);
+            return;
+        }
+        for (k, (b, &w)) in work.frame.iter_mut().zip(&self.window).enumerate() {
+            let i = start + k as isize;
+            let x = if i >= 0 && i < n {
+                samples[i as usize]
+            } else {
+                match self.cfg.pad_mode {
+                    PadMode::Constant => 0.0,
+                    PadMode::Reflect if n > 0 => samples[mirror(i, n as usize)],
+                    PadMode::Reflect => 0.0,
+                }
+            };
+            *b = x * w;
+        }
+        self.fft.power_frame(work);
     }
 }
 
-fn check_finite(samples: &[f32]) -> Result<()> {
-    let mut count = 0;
-    let mut first = usize::MAX;
-    for (i, s) in samples.iter().enumerate() {
-        if !s.is_finite() {
-            count += 1;
-            first = first.min(i);
+/// A `frames × cols` matrix whose row `t` is written by `row(t, work, out)`, computed in parallel
+/// over blocks of rows with one `init()` work state per block. Rows must not depend on each
+/// other, so the result is independent of the thread count.
+fn par_rows<W, I, F>(frames: usize, cols: usize, init: I, row: F) -> Result<Array2<f32>>
+where
+    I: Fn() -> W + Sync,
+    F: Fn(usize, &mut W, &mut [f32]) + Sync,
+{
+    let mut out = vec![0.0f32; frames * cols];
+    if cols > 0 {
+        out.par_chunks_mut(cols * FRAMES_PER_TASK)
+            .enumerate()
+            .for_each(|(block, rows)| {
+                let mut work = init();
+                for (i, r) in rows.chunks_exact_mut(cols).enumerate() {
+                    row(block * FRAMES_PER_TASK + i, &mut work, r);
+                }
+            });
+    }
+    Array2::from_shape_vec((frames, cols), out)
+        .map_err(|e| AudioError::InvalidParam(format!("feature matrix shape: {e}")))
+}
+
+/// `out[b] = Σ_k power[start_b + k] · weight_b[k]`.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+fn apply_bands(bands: &[(usize, Vec<f32>)], power: &[f32], out: &mut [f32]) {
+    for ((s, w), v) in bands.iter().zip(out.iter_mut()) {
+        *v = dot(&power[*s..*s + w.len()], w);
+    }
+}
+
+/// `Σ a_i b_i` over eight independent partial sums (so the loop vectorises), combined pairwise
+/// in a fixed order: the result depends only on the inputs.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    const L: usize = 8;
+    let mut acc = [0.0f32; L];
+    let (ca, cb) = (a.chunks_exact(L), b.chunks_exact(L));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..L {
+            acc[i] += x[i] * y[i];
         }
     }
+    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    let a4 = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
+    (a4[0] + a4[2]) + (a4[1] + a4[3]) + tail
+}
+
+/// `ln(max(x, floor))` elementwise, through [`log2_in_place`].
+fn ln_floored(x: &Array2<f32>, floor: f32) -> Array2<f32> {
+    let mut out = x.mapv(|v| v.max(floor));
+    match out.as_slice_mut() {
+        Some(s) => log2_in_place(s),
+        None => out.mapv_inplace(log2_approx),
+    }
+    out.mapv_inplace(|l| std::f32::consts::LN_2 * l);
+    out
+}
+
+fn check_finite(samples: &[f32]) -> Result<()> {
+    // A branch-free count first (it vectorises); the position only when something is wrong.
+    let count = samples
+        .iter()
+        .map(|s| usize::from(!s.is_finite()))
+        .sum::<usize>();
     if count > 0 {
+        let first = samples.iter().position(|s| !s.is_finite()).unwrap_or(0);
         return Err(AudioError::NonFinite { count, first });
     }
     Ok(())
@@ -568,13 +846,18 @@ impl MelFilterbank {
         }
         let mut out = Array2::zeros((spec.nrows(), self.bands.len()));
         for (row, mut o) in spec.rows().into_iter().zip(out.rows_mut()) {
-            let row = row.as_slice().unwrap_or(&[]);
-            for ((s, w), v) in self.bands.iter().zip(o.iter_mut()) {
-                let seg = &row[*s..*s + w.len()];
-                *v = seg.iter().zip(w).map(|(a, b)| a * b).sum();
+            let Some(o) = o.as_slice_mut() else { continue };
+            match row.as_slice() {
+                Some(r) => self.apply_frame(r, o),
+                None => self.apply_frame(&row.to_vec(), o),
             }
         }
         Ok(out)
+    }
+
+    /// One frame: `out[b] = Σ_k power[k] · weight_b[k]` for every band.
+    fn apply_frame(&self, power: &[f32], out: &mut [f32]) {
+        apply_bands(&self.bands, power, out);
     }
 }
 
@@ -582,13 +865,67 @@ impl MelFilterbank {
 /// whole matrix when `top_db` is set (librosa `power_to_db`, torchaudio `AmplitudeToDB("power")`).
 pub fn power_to_db(x: &Array2<f32>, reference: f32, amin: f32, top_db: Option<f32>) -> Array2<f32> {
     let r = 10.0 * reference.max(amin).log10();
-    let mut out = x.mapv(|v| 10.0 * v.max(amin).log10() - r);
+    let mut out = x.mapv(|v| v.max(amin));
+    match out.as_slice_mut() {
+        Some(s) => log2_in_place(s),
+        None => out.mapv_inplace(log2_approx),
+    }
+    out.mapv_inplace(|l| 10.0 * std::f32::consts::LOG10_2 * l - r);
     if let Some(top) = top_db {
         let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let floor = max - top;
         out.mapv_inplace(|v| v.max(floor));
     }
     out
+}
+
+/// `log2(x)` for finite `x > 0`, within 4e-7 (absolute, plus 2e-7 relative) of the exact value
+/// (tested against `f64::log2` on every exponent); zero, subnormals and non-finite input are
+/// delegated to `f32::log2`.
+#[inline]
+fn log2_approx(x: f32) -> f32 {
+    if is_normal_positive(x) {
+        log2_core(x)
+    } else {
+        x.log2()
+    }
+}
+
+#[inline(always)]
+fn is_normal_positive(x: f32) -> bool {
+    (f32::MIN_POSITIVE..f32::INFINITY).contains(&x)
+}
+
+/// [`log2_approx`] over a slice. When every value is a normal positive number (the case for
+/// floored powers) the loop is straight-line arithmetic and vectorises, unlike a libm call per
+/// value.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+fn log2_in_place(values: &mut [f32]) {
+    if values.iter().all(|&x| is_normal_positive(x)) {
+        values.iter_mut().for_each(|x| *x = log2_core(*x));
+    } else {
+        values.iter_mut().for_each(|x| *x = log2_approx(*x));
+    }
+}
+
+/// `log2` of a normal positive `x`.
+#[inline(always)]
+fn log2_core(x: f32) -> f32 {
+    let bits = x.to_bits();
+    // x = 2^e · m with m in [√½, √2): take the mantissa in [1, 2) and fold its top half down.
+    let mut e = ((bits >> 23) & 0xff) as i32 - 127;
+    let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    if m > std::f32::consts::SQRT_2 {
+        m *= 0.5;
+        e += 1;
+    }
+    // ln m = 2 atanh(t) with t = (m − 1)/(m + 1), |t| ≤ 0.1716: the odd series to t¹¹ is exact
+    // to well below f32 rounding.
+    let t = (m - 1.0) / (m + 1.0);
+    let t2 = t * t;
+    let series =
+        1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0 + t2 / 11.0))));
+    e as f32 + 2.0 * t * series * std::f32::consts::LOG2_E
 }
 
 /// Cepstral liftering convention.
@@ -719,7 +1056,7 @@ pub struct Fbank {
     cfg: FbankConfig,
     window: Vec<f32>,
     mel: MelFilterbank,
-    fft: Arc<dyn RealToComplex<f32>>,
+    fft: PowerFft,
 }
 
 impl std::fmt::Debug for Fbank {
@@ -748,7 +1085,7 @@ impl Fbank {
             norm: MelNorm::None,
             torchaudio_f32: false,
         })?;
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        let fft = PowerFft::new(n_fft);
         Ok(Fbank {
             window: cfg.window.coefficients(win),
             cfg,
@@ -763,51 +1100,41 @@ impl Fbank {
     /// [`AudioError::NonFinite`] for NaN/∞ samples.
     pub fn mel_power(&self, samples: &[f32]) -> Result<Array2<f32>> {
         check_finite(samples)?;
-        let (win, shift, n_fft) = self.cfg.sizes();
+        let (win, shift, _) = self.cfg.sizes();
         let frames = if samples.len() < win {
             0
         } else {
             1 + (samples.len() - win) / shift
         };
-        let nf = n_fft / 2 + 1;
-        let mut power = Array2::<f32>::zeros((frames, nf));
-        let mut buf = self.fft.make_input_vec();
-        let mut spec = self.fft.make_output_vec();
-        let mut scratch = self.fft.make_scratch_vec();
-        let mut frame = vec![0.0f64; win];
-        for (t, mut row) in power.rows_mut().into_iter().enumerate() {
-            let s = &samples[t * shift..t * shift + win];
-            frame
-                .iter_mut()
-                .zip(s)
-                .for_each(|(f, &x)| *f = f64::from(x));
-            if self.cfg.remove_dc_offset {
-                let mean = frame.iter().sum::<f64>() / win as f64;
-                frame.iter_mut().for_each(|f| *f -= mean);
-            }
-            let p = f64::from(self.cfg.preemphasis);
-            if p != 0.0 {
-                for i in (1..win).rev() {
-                    frame[i] -= p * frame[i - 1];
+        par_rows(
+            frames,
+            self.mel.n_mels(),
+            || (self.fft.work(), vec![0.0f64; win]),
+            |t, (work, frame), out| {
+                let s = &samples[t * shift..t * shift + win];
+                frame
+                    .iter_mut()
+                    .zip(s)
+                    .for_each(|(f, &x)| *f = f64::from(x));
+                if self.cfg.remove_dc_offset {
+                    let mean = frame.iter().sum::<f64>() / win as f64;
+                    frame.iter_mut().for_each(|f| *f -= mean);
                 }
-                frame[0] -= p * frame[0];
-            }
-            buf.iter_mut().for_each(|b| *b = 0.0);
-            for ((b, &f), &w) in buf.iter_mut().zip(&frame).zip(&self.window) {
-                *b = f as f32 * w;
-            }
-            if self
-                .fft
-                .process_with_scratch(&mut buf, &mut spec, &mut scratch)
-                .is_err()
-            {
-                return Err(AudioError::InvalidParam("fft buffer size".into()));
-            }
-            for (o, c) in row.iter_mut().zip(&spec) {
-                *o = c.re * c.re + c.im * c.im;
-            }
-        }
-        self.mel.apply(&power)
+                let p = f64::from(self.cfg.preemphasis);
+                if p != 0.0 {
+                    for i in (1..win).rev() {
+                        frame[i] -= p * frame[i - 1];
+                    }
+                    frame[0] -= p * frame[0];
+                }
+                work.frame.iter_mut().for_each(|b| *b = 0.0);
+                for ((b, &f), &w) in work.frame.iter_mut().zip(frame.iter()).zip(&self.window) {
+                    *b = f as f32 * w;
+                }
+                self.fft.power_frame(work);
+                self.mel.apply_frame(&work.power, out);
+            },
+        )
     }
 
     /// Log mel energies, `ln(max(e, log_floor))`: Kaldi's fbank features.
@@ -816,7 +1143,7 @@ impl Fbank {
     /// As [`Fbank::mel_power`].
     pub fn fbank(&self, samples: &[f32]) -> Result<Array2<f32>> {
         let floor = self.cfg.log_floor;
-        Ok(self.mel_power(samples)?.mapv(|v| v.max(floor).ln()))
+        Ok(ln_floored(&self.mel_power(samples)?, floor))
     }
 }
 
@@ -1017,7 +1344,7 @@ impl FeatureExtractor {
     /// [`AudioError::NonFinite`] for NaN/∞ samples.
     pub fn mel(&self, samples: &[f32]) -> Result<Array2<f32>> {
         match &self.engine {
-            Engine::Stft(stft, mel) => mel.apply(&stft.spectrogram(samples, 2.0)?),
+            Engine::Stft(stft, mel) => stft.mel_spectrogram(samples, mel),
             Engine::Kaldi(fb) => fb.mel_power(samples),
         }
     }
@@ -1038,7 +1365,7 @@ impl FeatureExtractor {
             Engine::Stft(..) => power_to_db(mel, 1.0, 1e-10, self.cfg.top_db),
             Engine::Kaldi(fb) => {
                 let floor = fb.cfg.log_floor;
-                mel.mapv(|v| v.max(floor).ln())
+                ln_floored(mel, floor)
             }
         }
     }
@@ -1060,5 +1387,57 @@ impl FeatureExtractor {
             _ => Lifter::None,
         };
         mfcc_from_log_mel(log_mel, self.cfg.n_mfcc, lifter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn log2_approx_is_as_close_as_f32_allows(bits in 0x0080_0000u32..0x7f80_0000) {
+            // Every normal positive f32.
+            let x = f32::from_bits(bits);
+            let exact = f64::from(x).log2();
+            let got = f64::from(log2_approx(x));
+            prop_assert!((got - exact).abs() <= 4e-7 + 2e-7 * exact.abs(), "{x}: {got} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn log2_approx_edge_values() {
+        assert_eq!(log2_approx(1.0), 0.0);
+        assert_eq!(log2_approx(2.0), 1.0);
+        assert_eq!(log2_approx(0.5), -1.0);
+        assert_eq!(log2_approx(0.0), f32::NEG_INFINITY);
+        assert_eq!(log2_approx(f32::INFINITY), f32::INFINITY);
+        assert!(log2_approx(f32::NAN).is_nan());
+        assert!(log2_approx(-1.0).is_nan());
+        // Subnormals go through libm.
+        assert_eq!(log2_approx(1e-40), 1e-40f32.log2());
+    }
+
+    #[test]
+    fn packed_real_fft_equals_realfft() {
+        for n in [2usize, 4, 6, 400, 512, 1024, 2048, 2047, 401] {
+            let x: Vec<f32> = (0..n)
+                .map(|i| ((i * 7919 % 1013) as f32 / 1013.0 - 0.5) * 2.0)
+                .collect();
+            let ones = vec![1.0f32; n];
+            let ours = PowerFft::new(n);
+            let mut work = ours.work();
+            ours.power_windowed(&x, &ones, &mut work);
+            let r = RealFftPlanner::<f32>::new().plan_fft_forward(n);
+            let mut input = x.clone();
+            let mut spec = r.make_output_vec();
+            r.process(&mut input, &mut spec).unwrap();
+            let scale: f32 = spec.iter().map(|c| c.norm_sqr()).fold(0.0, f32::max);
+            for (k, (a, c)) in work.power.iter().zip(&spec).enumerate() {
+                let b = c.norm_sqr();
+                assert!((a - b).abs() <= 1e-5 * scale, "n {n} bin {k}: {a} vs {b}");
+            }
+        }
     }
 }

@@ -166,3 +166,42 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn fused_mel_equals_mel_of_spectrogram_at_any_thread_count() {
+    use dataprep_audio::features::{MelConfig, MelFilterbank, PadMode, Stft, StftConfig};
+    let x: Vec<f32> = (0..50_000)
+        .map(|i| ((i as f32) * 0.013).sin() * 0.4 + ((i * 7919 % 991) as f32 / 991.0 - 0.5) * 0.1)
+        .collect();
+    for (n_fft, hop, pad) in [
+        (2048, 512, PadMode::Constant),
+        (400, 160, PadMode::Reflect),
+        (511, 128, PadMode::Reflect),
+    ] {
+        let stft = Stft::new(
+            StftConfig::default()
+                .with_n_fft(n_fft)
+                .with_hop_length(hop)
+                .with_pad_mode(pad),
+        )
+        .unwrap();
+        let bank = MelFilterbank::new(&MelConfig::new(16_000, n_fft).with_n_mels(64)).unwrap();
+        let two_step = bank.apply(&stft.spectrogram(&x, 2.0).unwrap()).unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let three = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let a = one.install(|| stft.mel_spectrogram(&x, &bank).unwrap());
+        let b = three.install(|| stft.mel_spectrogram(&x, &bank).unwrap());
+        assert_eq!(a, two_step, "n_fft {n_fft}");
+        assert_eq!(a, b, "n_fft {n_fft}: thread count changed the result");
+        assert_eq!(a.nrows(), stft.n_frames(x.len()));
+    }
+    let stft = Stft::new(StftConfig::default()).unwrap();
+    let wrong = MelFilterbank::new(&MelConfig::new(16_000, 1024)).unwrap();
+    assert!(stft.mel_spectrogram(&x, &wrong).is_err());
+}
