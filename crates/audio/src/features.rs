@@ -955,8 +955,8 @@ pub fn dct_ortho(n_out: usize, n_in: usize) -> Array2<f32> {
 
 /// MFCC from a log-mel matrix (frames × n_mels): DCT-II ortho, first `n_mfcc`, then the lifter.
 pub fn mfcc_from_log_mel(log_mel: &Array2<f32>, n_mfcc: usize, lifter: Lifter) -> Array2<f32> {
-    let d = dct_ortho(n_mfcc, log_mel.ncols());
-    let mut out = log_mel.dot(&d.t());
+    let (frames, n_mels) = log_mel.dim();
+    let d = dct_ortho(n_mfcc, n_mels);
     let lift: Vec<f32> = (0..n_mfcc)
         .map(|k| match lifter {
             Lifter::None => 1.0,
@@ -969,10 +969,27 @@ pub fn mfcc_from_log_mel(log_mel: &Array2<f32>, n_mfcc: usize, lifter: Lifter) -
             _ => 1.0,
         })
         .collect();
-    for mut row in out.rows_mut() {
-        row.iter_mut().zip(&lift).for_each(|(v, l)| *v *= l);
+    let log = log_mel.as_standard_layout();
+    let (Some(log), Some(d)) = (log.as_slice(), d.as_slice()) else {
+        return Array2::zeros((frames, n_mfcc));
+    };
+    // Every row is computed on its own, so the rows can be split over threads.
+    par_rows(
+        frames,
+        n_mfcc,
+        || (),
+        |t, _, out| dct_row(&log[t * n_mels..(t + 1) * n_mels], d, &lift, out),
+    )
+    // The buffer is frames × n_mfcc by construction, so the shape cannot be wrong.
+    .unwrap_or_else(|_| Array2::zeros((frames, n_mfcc)))
+}
+
+/// `out[k] = lift[k] · Σ_i row[i] · dct[k][i]` (`dct` row-major, `out.len()` rows of `row.len()`).
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+fn dct_row(row: &[f32], dct: &[f32], lift: &[f32], out: &mut [f32]) {
+    for ((o, basis), l) in out.iter_mut().zip(dct.chunks_exact(row.len().max(1))).zip(lift) {
+        *o = l * dot(row, basis);
     }
-    out
 }
 
 /// Kaldi fbank parameters (`compute-fbank-feats`, `torchaudio.compliance.kaldi.fbank`, lhotse).
