@@ -279,12 +279,13 @@ impl PowerFft {
     }
 }
 
-// The per-frame kernels below are compiled for AVX2 and AVX-512 as well as the baseline and
-// picked at run time (multiversion). They hold no reductions whose order the vector width could
-// change, so every version gives the same bits.
+// The per-frame kernels below are compiled for the common SIMD extensions (multiversion's
+// "simd" list: AVX2, SSE4.1, NEON, ...) as well as the baseline, and the best one the CPU runs
+// is picked at run time. They hold no reductions whose order the vector width could change, so
+// every version gives the same bits.
 
 /// `z_j = (x_2j w_2j) + i (x_2j+1 w_2j+1)`.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+#[multiversion::multiversion(targets = "simd")]
 fn pack_windowed(packed: &mut [Complex<f32>], x: &[f32], w: &[f32]) {
     for ((z, xs), ws) in packed
         .iter_mut()
@@ -297,7 +298,7 @@ fn pack_windowed(packed: &mut [Complex<f32>], x: &[f32], w: &[f32]) {
 
 /// `|X_k|²`, `k = 0..=m`, of the `2m`-point real transform whose packed half-length transform
 /// is `z`; `split` is `4m` floats of scratch.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+#[multiversion::multiversion(targets = "simd")]
 fn unpack_power(
     z: &[Complex<f32>],
     tw_re: &[f32],
@@ -511,7 +512,7 @@ where
 }
 
 /// `out[b] = Σ_k power[start_b + k] · weight_b[k]`.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+#[multiversion::multiversion(targets = "simd")]
 fn apply_bands(bands: &[(usize, Vec<f32>)], power: &[f32], out: &mut [f32]) {
     for ((s, w), v) in bands.iter().zip(out.iter_mut()) {
         *v = dot(&power[*s..*s + w.len()], w);
@@ -899,7 +900,7 @@ fn is_normal_positive(x: f32) -> bool {
 /// [`log2_approx`] over a slice. When every value is a normal positive number (the case for
 /// floored powers) the loop is straight-line arithmetic and vectorises, unlike a libm call per
 /// value.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+#[multiversion::multiversion(targets = "simd")]
 fn log2_in_place(values: &mut [f32]) {
     if values.iter().all(|&x| is_normal_positive(x)) {
         values.iter_mut().for_each(|x| *x = log2_core(*x));
@@ -985,9 +986,13 @@ pub fn mfcc_from_log_mel(log_mel: &Array2<f32>, n_mfcc: usize, lifter: Lifter) -
 }
 
 /// `out[k] = lift[k] · Σ_i row[i] · dct[k][i]` (`dct` row-major, `out.len()` rows of `row.len()`).
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx512f+avx512vl"))]
+#[multiversion::multiversion(targets = "simd")]
 fn dct_row(row: &[f32], dct: &[f32], lift: &[f32], out: &mut [f32]) {
-    for ((o, basis), l) in out.iter_mut().zip(dct.chunks_exact(row.len().max(1))).zip(lift) {
+    for ((o, basis), l) in out
+        .iter_mut()
+        .zip(dct.chunks_exact(row.len().max(1)))
+        .zip(lift)
+    {
         *o = l * dot(row, basis);
     }
 }
