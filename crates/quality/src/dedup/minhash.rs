@@ -13,9 +13,9 @@
 //! # Hash families
 //! [`HashFamily::Datatrove`] (the default) is the family above, with datatrove's exact values.
 //! [`HashFamily::Fast32`] (`config.with_family(HashFamily::Fast32)`) hashes each shingle once with
-//! XXH3-64 and maps it per hash function with a multiply-add-shift `(a·h + b) mod 2⁶⁴ >> 32`
-//! (32-bit values): several times faster, not datatrove-identical, and two different sets share a
-//! value with probability ≈ 2⁻³² more often than exact MinHash would say. Both families run in
+//! XXH3-64 and permutes 32 bits of it per hash function with `(a·x + b) mod 2³²` in u32 lanes:
+//! several times faster, not datatrove-identical, and two different minima agree by chance with
+//! probability ≈ 2⁻³² (a slightly higher Jaccard estimate for huge sets). Both families run in
 //! loops that are vectorised for the CPU at run time (AVX2 or AVX-512 where present, through
 //! `pulp`); banding, LSH, clusters and the file stages work the same for both, and signature
 //! files record their [`MinHashConfig`] so that files of different families are never mixed
@@ -90,10 +90,11 @@ pub enum HashFamily {
     /// to datatrove's.
     #[default]
     Datatrove,
-    /// XXH3-64 (seed 0) per shingle, then `(a·h + b) mod 2⁶⁴ >> 32` per hash function, with odd
-    /// `a` and any `b` drawn by splitmix64 from the seed; values are below 2³². Faster, not
-    /// datatrove-identical, and values collide by chance with probability ≈ 2⁻³² per pair of
-    /// distinct minima.
+    /// XXH3-64 (seed 0) per shingle; its upper 32 bits `x` are permuted per hash function by
+    /// `(a·x + b) mod 2³²` (a bijection of the 32-bit values), with odd `a` and any `b` drawn by
+    /// splitmix64 from the seed. Values are u32. Several times faster, not datatrove-identical;
+    /// two different shingles, or two different minima, agree by chance with probability
+    /// ≈ 2⁻³², which slightly raises the Jaccard estimate of very large sets.
     Fast32,
 }
 
@@ -350,9 +351,13 @@ impl SplitMix64 {
     }
 }
 
+// The signature loops. Each runs inside `pulp::Arch::dispatch`, which compiles it for the CPU's
+// vector extensions (AVX-512, AVX2) and picks one at run time; the loop over hash functions is
+// written over arrays so that LLVM vectorises it, and for the presets' sizes (112 and 260 hashes)
+// over fixed-size arrays, which it unrolls with the minima held in registers.
+
 /// Per hash function `i`, `mins[i] = min(mins[i], min over s of (a[i]·s + b[i]) mod (2⁶¹ − 1))`
-/// with wrapping u64 arithmetic before the modulo (datatrove's values). Written for the
-/// auto-vectoriser: one pass over the parameter arrays per shingle.
+/// with wrapping u64 arithmetic before the modulo (datatrove's values).
 #[inline(always)]
 fn mins_datatrove(shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
     let n = mins.len().min(a.len()).min(b.len());
@@ -360,23 +365,110 @@ fn mins_datatrove(shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
     for &s in shingles {
         for ((m, &a), &b) in mins.iter_mut().zip(a).zip(b) {
             // NumPy's uint64 arithmetic wraps before the modulo, as in datatrove.
-            let v = mod_mersenne(s.wrapping_mul(a).wrapping_add(b));
-            *m = (*m).min(v);
+            *m = (*m).min(mod_mersenne(s.wrapping_mul(a).wrapping_add(b)));
         }
     }
 }
 
-/// Per hash function `i`, `mins[i] = min(mins[i], min over h of (a[i]·h + b[i]) mod 2⁶⁴ >> 32)`.
+/// [`mins_datatrove`] for `M` hash functions.
 #[inline(always)]
-fn mins_fast32(shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u32]) {
+fn mins_datatrove_n<const M: usize>(
+    shingles: &[u64],
+    a: &[u64; M],
+    b: &[u64; M],
+    mins: &mut [u64; M],
+) {
+    for &s in shingles {
+        for i in 0..M {
+            mins[i] = mins[i].min(mod_mersenne(s.wrapping_mul(a[i]).wrapping_add(b[i])));
+        }
+    }
+}
+
+/// The 32 bits of a shingle hash that [`HashFamily::Fast32`] permutes (the upper half).
+#[inline(always)]
+fn fast32_input(h: u64) -> u32 {
+    (h >> 32) as u32
+}
+
+/// Per hash function `i`, `mins[i] = min(mins[i], min over h of (a[i]·x + b[i]) mod 2³²)` where
+/// `x` is [`fast32_input`]`(h)`.
+#[inline(always)]
+fn mins_fast32(shingles: &[u64], a: &[u32], b: &[u32], mins: &mut [u32]) {
     let n = mins.len().min(a.len()).min(b.len());
     let (a, b, mins) = (&a[..n], &b[..n], &mut mins[..n]);
     for &h in shingles {
+        let x = fast32_input(h);
         for ((m, &a), &b) in mins.iter_mut().zip(a).zip(b) {
-            let v = (a.wrapping_mul(h).wrapping_add(b) >> 32) as u32;
-            *m = (*m).min(v);
+            *m = (*m).min(a.wrapping_mul(x).wrapping_add(b));
         }
     }
+}
+
+/// [`mins_fast32`] for `M` hash functions.
+#[inline(always)]
+fn mins_fast32_n<const M: usize>(
+    shingles: &[u64],
+    a: &[u32; M],
+    b: &[u32; M],
+    mins: &mut [u32; M],
+) {
+    for &h in shingles {
+        let x = fast32_input(h);
+        for i in 0..M {
+            mins[i] = mins[i].min(a[i].wrapping_mul(x).wrapping_add(b[i]));
+        }
+    }
+}
+
+/// Runs the datatrove loop, specialised for 112 and 260 hash functions.
+fn run_datatrove(arch: pulp::Arch, shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+    macro_rules! fixed {
+        ($m:literal) => {
+            if let (Ok(a), Ok(b), Ok(mins)) = (
+                <&[u64; $m]>::try_from(a),
+                <&[u64; $m]>::try_from(b),
+                <&mut [u64; $m]>::try_from(&mut *mins),
+            ) {
+                arch.dispatch(
+                    #[inline(always)]
+                    || mins_datatrove_n::<$m>(shingles, a, b, mins),
+                );
+                return;
+            }
+        };
+    }
+    fixed!(112);
+    fixed!(260);
+    arch.dispatch(
+        #[inline(always)]
+        || mins_datatrove(shingles, a, b, mins),
+    );
+}
+
+/// Runs the Fast32 loop, specialised for 112 and 260 hash functions.
+fn run_fast32(arch: pulp::Arch, shingles: &[u64], a: &[u32], b: &[u32], mins: &mut [u32]) {
+    macro_rules! fixed {
+        ($m:literal) => {
+            if let (Ok(a), Ok(b), Ok(mins)) = (
+                <&[u32; $m]>::try_from(a),
+                <&[u32; $m]>::try_from(b),
+                <&mut [u32; $m]>::try_from(&mut *mins),
+            ) {
+                arch.dispatch(
+                    #[inline(always)]
+                    || mins_fast32_n::<$m>(shingles, a, b, mins),
+                );
+                return;
+            }
+        };
+    }
+    fixed!(112);
+    fixed!(260);
+    arch.dispatch(
+        #[inline(always)]
+        || mins_fast32(shingles, a, b, mins),
+    );
 }
 
 /// The LSH key of one band's values: XXH3-64 of their little-endian u64 bytes (the same for
@@ -400,6 +492,9 @@ pub struct MinHasher {
     config: MinHashConfig,
     a: Vec<u64>,
     b: Vec<u64>,
+    /// `a` and `b` as u32, for [`HashFamily::Fast32`] (empty otherwise).
+    a32: Vec<u32>,
+    b32: Vec<u32>,
     arch: pulp::Arch,
 }
 
@@ -413,7 +508,7 @@ impl MinHasher {
     pub fn new(config: MinHashConfig) -> Result<Self> {
         config.validate()?;
         let n = config.num_hashes();
-        let (a, b) = match config.family {
+        let (a, b): (Vec<u64>, Vec<u64>) = match config.family {
             HashFamily::Datatrove => {
                 let mut rng = Mt19937::new(config.seed);
                 let a = (0..n).map(|_| rng.randint_u64(1, MERSENNE_PRIME)).collect();
@@ -422,15 +517,24 @@ impl MinHasher {
             }
             HashFamily::Fast32 => {
                 let mut rng = SplitMix64(u64::from(config.seed) ^ 0x4d69_6e48_6173_6833);
-                let a = (0..n).map(|_| rng.next_u64() | 1).collect();
-                let b = (0..n).map(|_| rng.next_u64()).collect();
+                let a = (0..n).map(|_| (rng.next_u64() >> 32) | 1).collect();
+                let b = (0..n).map(|_| rng.next_u64() >> 32).collect();
                 (a, b)
             }
+        };
+        let (a32, b32) = match config.family {
+            HashFamily::Datatrove => (Vec::new(), Vec::new()),
+            HashFamily::Fast32 => (
+                a.iter().map(|&x| x as u32).collect(),
+                b.iter().map(|&x| x as u32).collect(),
+            ),
         };
         Ok(MinHasher {
             config,
             a,
             b,
+            a32,
+            b32,
             arch: pulp::Arch::new(),
         })
     }
@@ -499,30 +603,24 @@ impl MinHasher {
         if shingles.is_empty() {
             return false;
         }
-        let (a, b) = (&self.a[..], &self.b[..]);
         match self.config.family {
             HashFamily::Datatrove => {
                 out.fill(u64::MAX);
-                self.arch
-                    .dispatch(#[inline(always)] || mins_datatrove(shingles, a, b, out));
+                run_datatrove(self.arch, shingles, &self.a, &self.b, out);
             }
             HashFamily::Fast32 => {
-                let mut mins = [u32::MAX; 512];
-                let n = out.len();
-                if n <= mins.len() {
-                    let mins = &mut mins[..n];
-                    self.arch
-                        .dispatch(#[inline(always)] || mins_fast32(shingles, a, b, mins));
-                    for (o, &m) in out.iter_mut().zip(mins.iter()) {
-                        *o = u64::from(m);
-                    }
+                let (a, b) = (&self.a32[..], &self.b32[..]);
+                let mut buf = [u32::MAX; 512];
+                let mut heap = Vec::new();
+                let mins = if out.len() <= buf.len() {
+                    &mut buf[..out.len()]
                 } else {
-                    let mut mins = vec![u32::MAX; n];
-                    self.arch
-                        .dispatch(#[inline(always)] || mins_fast32(shingles, a, b, &mut mins));
-                    for (o, &m) in out.iter_mut().zip(&mins) {
-                        *o = u64::from(m);
-                    }
+                    heap.resize(out.len(), u32::MAX);
+                    &mut heap[..]
+                };
+                run_fast32(self.arch, shingles, a, b, mins);
+                for (o, &m) in out.iter_mut().zip(mins.iter()) {
+                    *o = u64::from(m);
                 }
             }
         }
@@ -600,6 +698,13 @@ impl LshIndex {
         }
     }
 
+    /// Reserves room for `docs` more documents in every band.
+    pub fn reserve(&mut self, docs: usize) {
+        for b in &mut self.bands {
+            b.reserve(docs);
+        }
+    }
+
     /// The number of (band, bucket) entries.
     pub fn buckets(&self) -> usize {
         self.bands.iter().map(|b| b.len()).sum()
@@ -617,6 +722,7 @@ pub fn near_clusters<S: AsRef<str> + Sync>(texts: &[S], hasher: &MinHasher) -> V
         .collect();
     debug_assert!(sigs.iter().flatten().all(|s| s.len() == n));
     let mut index = LshIndex::new(&hasher.config);
+    index.reserve(sigs.len());
     let mut uf = UnionFind::default();
     for (i, s) in sigs.iter().enumerate() {
         if let Some(s) = s {
@@ -722,7 +828,16 @@ fn manifest_json(config: &MinHashConfig) -> serde_json::Value {
 /// Checks that shard `shard` of `dir` was written with `config`.
 fn check_manifest(dir: &Path, shard: u32, config: &MinHashConfig) -> Result<()> {
     let path = manifest_path(dir, shard);
-    let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::Format {
+                path,
+                message: "no signature manifest (not written by write_signatures?)".into(),
+            });
+        }
+        Err(e) => return Err(Error::io(&path, e)),
+    };
     let found: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| Error::Format {
         path: path.clone(),
         message: format!("bad signature manifest: {e}"),
