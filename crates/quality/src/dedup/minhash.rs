@@ -1384,3 +1384,64 @@ impl StatefulStage for NearDedupFilter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every instruction set the dispatcher may pick on this machine.
+    fn arches() -> Vec<pulp::Arch> {
+        #[allow(unused_mut)]
+        let mut v = vec![pulp::Arch::Scalar];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if let Some(v3) = pulp::x86::V3::try_new() {
+                v.push(pulp::Arch::V3(v3));
+            }
+            if let Some(v4) = pulp::x86::V4::try_new() {
+                v.push(pulp::Arch::V4(v4));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_defined_values() {
+        let mut rng = SplitMix64(3);
+        let shingles: Vec<u64> = (0..301).map(|_| rng.next_u64()).collect();
+        for n in [112, 260, 21] {
+            let a: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
+            let b: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
+            let (a32, b32): (Vec<u32>, Vec<u32>) = a
+                .iter()
+                .zip(&b)
+                .map(|(&x, &y)| (x as u32 | 1, y as u32))
+                .unzip();
+            let want_dt: Vec<u64> = (0..n)
+                .map(|i| {
+                    let v = shingles.iter().map(|&s| {
+                        (u128::from(s.wrapping_mul(a[i]).wrapping_add(b[i]))
+                            % u128::from(MERSENNE_PRIME)) as u64
+                    });
+                    v.min().expect("shingles")
+                })
+                .collect();
+            let want_fast: Vec<u32> = (0..n)
+                .map(|i| {
+                    let v = shingles
+                        .iter()
+                        .map(|&s| a32[i].wrapping_mul((s >> 32) as u32).wrapping_add(b32[i]));
+                    v.min().expect("shingles")
+                })
+                .collect();
+            for arch in arches() {
+                let mut dt = vec![u64::MAX; n];
+                run_datatrove(arch, &shingles, &a, &b, &mut dt);
+                assert_eq!(dt, want_dt, "{arch:?} {n}");
+                let mut fast = vec![u32::MAX; n];
+                run_fast32(arch, &shingles, &a32, &b32, &mut fast);
+                assert_eq!(fast, want_fast, "{arch:?} {n}");
+            }
+        }
+    }
+}
