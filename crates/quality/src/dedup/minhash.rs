@@ -1024,8 +1024,9 @@ where
 }
 
 /// An existing index to deduplicate against: a signatures directory written by
-/// [`write_signatures`] (for an earlier dataset, with the same [`MinHashConfig`]). New documents
-/// matching it are removed; the index's own documents are never reported.
+/// [`write_signatures`] (for an earlier dataset, with the same [`MinHashConfig`]: [`find_matches`]
+/// checks its manifests). New documents matching it are removed; the index's own documents are
+/// never reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexRef {
     /// The signatures directory of the indexed dataset.
