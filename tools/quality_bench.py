@@ -9,6 +9,9 @@ crates/quality/tests/data/corpus.jsonl. Prints docs/s for datatrove's four filte
 `filter()`), datatrove's MinHash signature (shingling included), and datasketch / rensa MinHash
 with 112 permutations + LSH with 14 bands x 8 rows over the same word 5-gram shingles
 (precomputed with datatrove's shingling, so their time excludes normalisation and tokenization).
+Both libraries run single-threaded here. The Rust rows to compare them with are
+`dedup_en_docs/minhash_lsh_given_shingle_bytes_{datatrove,fast32}` (the same shingles, hashed,
+signed and inserted into fresh LSH buckets inside the timing).
 """
 import json
 import os

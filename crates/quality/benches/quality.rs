@@ -6,16 +6,19 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dataprep_quality::dedup::decontam::{DecontConfig, DecontIndex};
-use dataprep_quality::dedup::minhash::{MinHashConfig, MinHasher, near_clusters};
+use dataprep_quality::dedup::minhash::{
+    HashFamily, LshIndex, MinHashConfig, MinHasher, near_clusters,
+};
 use dataprep_quality::dedup::span::{
     SpanDedupConfig, SpanDuplicates, SpanFileOptions, find_span_duplicates, span_dedup,
     write_span_signatures,
 };
-use dataprep_quality::dedup::{TextNorm, exact_clusters};
+use dataprep_quality::dedup::{TextNorm, exact_clusters, simplify_text};
 use dataprep_quality::filters::{
     C4Quality, FineWebQuality, GopherQuality, GopherRepetition, QualityFilter,
 };
 use dataprep_quality::pii::{PiiConfig, detect};
+use dataprep_quality::words::split_into_words;
 
 fn english_docs() -> Vec<String> {
     include_str!("../tests/data/corpus.jsonl")
@@ -60,9 +63,15 @@ fn benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("dedup_en_docs");
     g.throughput(Throughput::Elements(n));
+    let fast = MinHashConfig::datatrove().with_family(HashFamily::Fast32);
     for (name, cfg) in [
         ("datatrove_5w_14x8", MinHashConfig::datatrove()),
+        ("fast32_5w_14x8", fast),
         ("nemo_24c_20x13", MinHashConfig::nemo()),
+        (
+            "fast32_24c_20x13",
+            MinHashConfig::nemo().with_family(HashFamily::Fast32),
+        ),
     ] {
         let h = MinHasher::new(cfg).unwrap();
         g.bench_function(format!("signature_{name}"), |b| {
@@ -73,24 +82,61 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
-    let h = MinHasher::new(MinHashConfig::datatrove()).unwrap();
-    // MinHash + banding on precomputed shingles (what datasketch/rensa are timed on).
-    let shingles: Vec<Vec<u64>> = docs.iter().map(|d| h.shingles(d)).collect();
-    g.bench_function("signature_and_bands_given_shingles_datatrove", |b| {
-        b.iter(|| {
-            let mut buckets = std::collections::HashMap::new();
-            for (i, s) in shingles.iter().enumerate() {
-                if let Some(sig) = h.signature_of(black_box(s)) {
-                    for (band, chunk) in sig.chunks(8).enumerate() {
-                        buckets.entry((band, chunk.to_vec())).or_insert(i);
+    // MinHash (112 hashes) + LSH (14 bands × 8 rows) on shingles given, what datasketch and
+    // rensa are timed on in tools/quality_bench.py: the word 5-grams of the normalised text as
+    // bytes (each hashed here with the family's shingle hash), or already hashed.
+    let grams: Vec<Vec<String>> = docs
+        .iter()
+        .map(|d| {
+            let norm = simplify_text(d, &TextNorm::default());
+            split_into_words(&norm)
+                .windows(5)
+                .map(|w| w.join(" "))
+                .collect()
+        })
+        .collect();
+    for (family, cfg) in [("datatrove", MinHashConfig::datatrove()), ("fast32", fast)] {
+        let h = MinHasher::new(cfg).unwrap();
+        g.bench_function(format!("minhash_lsh_given_shingle_bytes_{family}"), |b| {
+            let mut hashes = Vec::new();
+            let mut sig = vec![0; cfg.num_hashes()];
+            b.iter(|| {
+                let mut lsh = LshIndex::new(&cfg);
+                for (i, grams) in grams.iter().enumerate() {
+                    hashes.clear();
+                    hashes.extend(grams.iter().map(|s| h.shingle_hash(s.as_bytes())));
+                    if h.signature_into(black_box(&hashes), &mut sig) {
+                        lsh.insert(i as u64, &sig, |m| {
+                            black_box(m);
+                        });
                     }
                 }
-            }
-            black_box(buckets.len())
-        })
-    });
+                black_box(lsh.buckets())
+            })
+        });
+        let hashed: Vec<Vec<u64>> = docs.iter().map(|d| h.shingles(d)).collect();
+        g.bench_function(format!("minhash_lsh_given_shingle_hashes_{family}"), |b| {
+            let mut sig = vec![0; cfg.num_hashes()];
+            b.iter(|| {
+                let mut lsh = LshIndex::new(&cfg);
+                for (i, s) in hashed.iter().enumerate() {
+                    if h.signature_into(black_box(s), &mut sig) {
+                        lsh.insert(i as u64, &sig, |m| {
+                            black_box(m);
+                        });
+                    }
+                }
+                black_box(lsh.buckets())
+            })
+        });
+    }
+    let h = MinHasher::new(MinHashConfig::datatrove()).unwrap();
     g.bench_function("near_clusters_datatrove_parallel", |b| {
         b.iter(|| black_box(near_clusters(black_box(&docs), &h)))
+    });
+    let hf = MinHasher::new(fast).unwrap();
+    g.bench_function("near_clusters_fast32_parallel", |b| {
+        b.iter(|| black_box(near_clusters(black_box(&docs), &hf)))
     });
     g.bench_function("exact_clusters_parallel", |b| {
         b.iter(|| black_box(exact_clusters(black_box(&docs), &TextNorm::default())))

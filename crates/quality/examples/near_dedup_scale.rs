@@ -7,14 +7,16 @@
 //! ```text
 //! cargo run --release -p dataprep-quality --example near_dedup_scale                 # 2,000 docs
 //! cargo run --release -p dataprep-quality --example near_dedup_scale -- \
-//!     --docs 1000000 [--shards 8] [--words 120] [--dir target/near-dedup-scale]
+//!     --docs 1000000 [--shards 8] [--words 120] [--dir target/near-dedup-scale] \
+//!     [--family datatrove|fast32]
 //! ```
 //!
 //! Document `i` belongs to family `i / 4`: the first of a family is its base text (`--words`
 //! random words from a 20,000-word vocabulary), the second and third are variants with 3% of the
 //! words replaced (Jaccard of 5-gram shingles ≈ 0.7–0.8, above datatrove's ≈ 0.72 threshold of
 //! 14 × 8 bands only part of the time), the fourth is an unrelated singleton. Documents go to
-//! shard `i % shards`. datatrove's preset (word 5-grams, 14 bands × 8 rows). "Removed" counts
+//! shard `i % shards`. datatrove's preset (word 5-grams, 14 bands × 8 rows), with datatrove's
+//! hash family or `HashFamily::Fast32` (`--family fast32`). "Removed" counts
 //! the members of a family that go (at most two per family: the lowest key survives).
 
 use std::error::Error;
@@ -22,8 +24,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use dataprep_quality::dedup::minhash::{
-    KeepRule, MinHashConfig, MinHasher, ShardDuplicates, SignatureOptions, build_clusters,
-    find_matches, write_signatures,
+    HashFamily, KeepRule, MinHashConfig, MinHasher, ShardDuplicates, SignatureOptions,
+    build_clusters, find_matches, write_signatures,
 };
 
 struct Args {
@@ -31,6 +33,7 @@ struct Args {
     shards: u32,
     words: usize,
     dir: PathBuf,
+    family: HashFamily,
 }
 
 fn parse_args() -> Result<Args, Box<dyn Error>> {
@@ -39,6 +42,7 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
         shards: 4,
         words: 120,
         dir: PathBuf::from("target/near-dedup-scale"),
+        family: HashFamily::Datatrove,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -48,10 +52,17 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
             "--shards" => a.shards = value()?.parse()?,
             "--words" => a.words = value()?.parse()?,
             "--dir" => a.dir = value()?.into(),
+            "--family" => {
+                a.family = match value()?.as_str() {
+                    "datatrove" => HashFamily::Datatrove,
+                    "fast32" => HashFamily::Fast32,
+                    other => return Err(format!("unknown --family {other}").into()),
+                }
+            }
             other => {
                 return Err(format!(
                     "unknown argument {other}; usage: near_dedup_scale [--docs N] [--shards S] \
-                     [--words W] [--dir DIR]"
+                     [--words W] [--dir DIR] [--family datatrove|fast32]"
                 )
                 .into());
             }
@@ -126,7 +137,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         args.dir.join("matches"),
         args.dir.join("clusters"),
     );
-    let config = MinHashConfig::datatrove();
+    let config = MinHashConfig::datatrove().with_family(args.family);
     let hasher = MinHasher::new(config)?;
     let t0 = Instant::now();
 

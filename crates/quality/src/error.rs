@@ -24,6 +24,17 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Signature files were written with another MinHash configuration (hash family, bands,
+    /// rows, seed, shingles or normalisation) than the one they are read with.
+    #[error("{}: signatures written with {found}, read with {expected}", path.display())]
+    IncompatibleSignatures {
+        /// The manifest of the signatures.
+        path: PathBuf,
+        /// The configuration in use (JSON).
+        expected: String,
+        /// The configuration the files were written with (JSON).
+        found: String,
+    },
     /// An invalid configuration or argument.
     #[error("invalid configuration: {0}")]
     Config(String),

@@ -5,10 +5,11 @@
 use std::sync::LazyLock;
 
 use dataprep_core::{Action, Context, Record, StatefulStage};
+use dataprep_quality::Error;
 use dataprep_quality::dedup::minhash::{
-    IndexRef, KeepRule, MinHashConfig, MinHasher, NearDedupFilter, ShardDuplicates,
-    SignatureOptions, StreamingNearDedup, build_clusters, find_matches, near_clusters,
-    write_signatures,
+    HashFamily, IndexRef, KeepRule, LshIndex, MinHashConfig, MinHasher, NearDedupFilter,
+    ShardDuplicates, SignatureOptions, StreamingNearDedup, band_key, build_clusters, find_matches,
+    near_clusters, write_signatures,
 };
 use dataprep_quality::dedup::{
     ExactDedup, ExactDedupConfig, TextNorm, exact_clusters, simplify_text,
@@ -26,6 +27,12 @@ static GOLD: LazyLock<Vec<serde_json::Value>> = LazyLock::new(|| {
 
 static DATATROVE: LazyLock<MinHasher> =
     LazyLock::new(|| MinHasher::new(MinHashConfig::datatrove()).unwrap());
+
+fn fast32_config() -> MinHashConfig {
+    MinHashConfig::datatrove().with_family(HashFamily::Fast32)
+}
+
+static FAST32: LazyLock<MinHasher> = LazyLock::new(|| MinHasher::new(fast32_config()).unwrap());
 
 fn u64s(v: &serde_json::Value) -> Vec<u64> {
     v.as_array()
@@ -277,9 +284,15 @@ fn recall_and_precision_against_exact_jaccard() {
     let texts = synthetic(7, 80, 150);
     for (name, h, min_recall) in [
         ("datatrove", &*DATATROVE, 0.90),
+        ("datatrove_fast32", &*FAST32, 0.90),
         (
             "nemo",
             &MinHasher::new(MinHashConfig::nemo()).unwrap(),
+            0.90,
+        ),
+        (
+            "nemo_fast32",
+            &MinHasher::new(MinHashConfig::nemo().with_family(HashFamily::Fast32)).unwrap(),
             0.90,
         ),
     ] {
@@ -355,9 +368,18 @@ fn file_pipeline(
 
 #[test]
 fn streaming_near_dedup_keeps_the_first_of_each_cluster() {
+    for (h, config) in [
+        (&*DATATROVE, MinHashConfig::datatrove()),
+        (&*FAST32, fast32_config()),
+    ] {
+        streaming_near_dedup_case(h, config);
+    }
+}
+
+fn streaming_near_dedup_case(h: &MinHasher, config: MinHashConfig) {
     let texts = synthetic(11, 60, 80);
-    let batch = near_clusters(&texts, &DATATROVE);
-    let mut stage = StreamingNearDedup::new(MinHashConfig::datatrove(), "text").unwrap();
+    let batch = near_clusters(&texts, h);
+    let mut stage = StreamingNearDedup::new(config, "text").unwrap();
     let cx = Context::new("near_dedup", 0);
     let mut first_of = Vec::new();
     for (i, t) in texts.iter().enumerate() {
@@ -541,4 +563,308 @@ fn huge_repetitive_document_is_linear() {
     assert!(pii.is_empty());
     let digits = "7".repeat(200_000);
     let _ = dataprep_quality::pii::detect(&digits, &dataprep_quality::pii::PiiConfig::default());
+}
+
+// ---------------------------------------------------------------------------------------------
+// HashFamily::Fast32
+// ---------------------------------------------------------------------------------------------
+
+/// A random set of `n` shingle hashes.
+fn random_set(rng: &mut Rng, n: usize) -> Vec<u64> {
+    (0..n).map(|_| rng.next()).collect()
+}
+
+/// Two random sets with `union` elements of which `inter` are shared (exact Jaccard
+/// `inter / union`).
+fn random_pair(rng: &mut Rng, union: usize, inter: usize) -> (Vec<u64>, Vec<u64>) {
+    let common = random_set(rng, inter);
+    let only = union - inter;
+    let mut a = common.clone();
+    a.extend(random_set(rng, only / 2));
+    let mut b = common;
+    b.extend(random_set(rng, only - only / 2));
+    (a, b)
+}
+
+fn estimate(h: &MinHasher, a: &[u64], b: &[u64]) -> f64 {
+    let (sa, sb) = (h.signature_of(a).unwrap(), h.signature_of(b).unwrap());
+    sa.iter().zip(&sb).filter(|(x, y)| x == y).count() as f64 / sa.len() as f64
+}
+
+#[test]
+fn fast32_jaccard_estimate_is_unbiased_with_binomial_spread() {
+    // With k independent min-wise hashes the share of equal values is Binomial(k, J) / k: over
+    // many pairs the mean error is ~0 and the z-scores have variance ~1. A family whose hash
+    // functions are correlated (or biased) fails the variance (or mean) bound.
+    for (name, h) in [("fast32", &*FAST32), ("datatrove", &*DATATROVE)] {
+        let k = h.config().num_hashes() as f64;
+        let mut rng = Rng(42);
+        let (mut err_sum, mut zs) = (0.0, Vec::new());
+        let trials = 1500;
+        for t in 0..trials {
+            let union = 50 + (t * 7) % 400;
+            let inter = rng.below(union as u64 + 1) as usize;
+            let (a, b) = random_pair(&mut rng, union, inter);
+            let j = inter as f64 / union as f64;
+            let est = estimate(h, &a, &b);
+            err_sum += est - j;
+            if (0.05..=0.95).contains(&j) {
+                zs.push((est - j) / (j * (1.0 - j) / k).sqrt());
+            }
+        }
+        let bias = err_sum / trials as f64;
+        let mean_z = zs.iter().sum::<f64>() / zs.len() as f64;
+        let var_z = zs.iter().map(|z| (z - mean_z).powi(2)).sum::<f64>() / zs.len() as f64;
+        let max_z = zs.iter().fold(0.0f64, |m, z| m.max(z.abs()));
+        eprintln!("{name}: bias {bias:.5}, z mean {mean_z:.3} var {var_z:.3} max {max_z:.2}");
+        assert!(bias.abs() < 0.006, "{name}: bias {bias}");
+        assert!((0.85..=1.15).contains(&var_z), "{name}: z variance {var_z}");
+        assert!(max_z < 5.5, "{name}: max |z| {max_z}");
+    }
+}
+
+#[test]
+fn banding_candidate_probability_matches_theory() {
+    // Pairs of exact Jaccard J are LSH candidates (some band equal) with probability
+    // 1 - (1 - J^r)^b; the observed rate over 300 pairs stays within 4.5 binomial sigmas.
+    for h in [&*FAST32, &*DATATROVE] {
+        let cfg = *h.config();
+        let (bands, rows) = (cfg.bands, cfg.rows);
+        let mut rng = Rng(9);
+        for inter in [100, 120, 140, 160, 180] {
+            let j = inter as f64 / 200.0;
+            let p = cfg.candidate_probability(j);
+            let trials = 300;
+            let mut hits = 0;
+            for _ in 0..trials {
+                let (a, b) = random_pair(&mut rng, 200, inter);
+                let (sa, sb) = (h.signature_of(&a).unwrap(), h.signature_of(&b).unwrap());
+                let exact = (0..bands)
+                    .any(|k| sa[k * rows..(k + 1) * rows] == sb[k * rows..(k + 1) * rows]);
+                // The in-memory index finds the same candidates through band keys.
+                let mut lsh = LshIndex::new(&cfg);
+                lsh.insert(0, &sa, |_| {});
+                let mut found = false;
+                lsh.insert(1, &sb, |first| found |= first == 0);
+                assert_eq!(found, exact);
+                hits += usize::from(exact);
+            }
+            let rate = hits as f64 / trials as f64;
+            let sigma = (p * (1.0 - p) / trials as f64).sqrt();
+            eprintln!(
+                "{:?} J {j:.2}: candidates {rate:.3}, theory {p:.3}",
+                cfg.family
+            );
+            assert!(
+                (rate - p).abs() <= 4.5 * sigma + 0.01,
+                "{:?} J {j}: rate {rate}, theory {p}",
+                cfg.family
+            );
+        }
+    }
+}
+
+/// The Fast32 signature computed naively from its documented definition.
+fn naive_fast32(h: &MinHasher, shingles: &[u64]) -> Vec<u64> {
+    let (a, b) = h.parameters();
+    a.iter()
+        .zip(b)
+        .map(|(&a, &b)| {
+            shingles
+                .iter()
+                .map(|&s| {
+                    let x = (s >> 32) as u32;
+                    u64::from((a as u32).wrapping_mul(x).wrapping_add(b as u32))
+                })
+                .min()
+                .unwrap()
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// The vectorised loops (specialised for 112 and 260 hashes, generic otherwise) equal the
+    /// definition; a superset's values are never above a subset's; repeats do not matter.
+    #[test]
+    fn fast32_signature_equals_its_definition(
+        set in proptest::collection::vec(any::<u64>(), 1..300),
+        extra in proptest::collection::vec(any::<u64>(), 0..50),
+        shape in 0usize..3,
+        seed in any::<u32>(),
+    ) {
+        let (bands, rows) = [(14, 8), (20, 13), (5, 3)][shape];
+        let cfg = fast32_config().with_bands(bands, rows).with_seed(seed);
+        let h = MinHasher::new(cfg).unwrap();
+        let (a, _) = h.parameters();
+        prop_assert!(a.iter().all(|&a| a % 2 == 1 && a < 1 << 32));
+        let sig = h.signature_of(&set).unwrap();
+        prop_assert_eq!(&sig, &naive_fast32(&h, &set));
+        prop_assert!(sig.iter().all(|&v| v < 1 << 32));
+        let mut sup = set.clone();
+        sup.extend(&extra);
+        sup.extend(&set);
+        let sup_sig = h.signature_of(&sup).unwrap();
+        prop_assert!(sup_sig.iter().zip(&sig).all(|(x, y)| x <= y));
+        let mut buf = vec![7; cfg.num_hashes()];
+        prop_assert!(h.signature_into(&set, &mut buf));
+        prop_assert_eq!(&buf, &sig);
+        prop_assert!(!h.signature_into(&[], &mut buf));
+        prop_assert_eq!(h.signature_of(&[]), None);
+    }
+
+    /// The datatrove loops (specialised and generic) equal the definition too.
+    #[test]
+    fn datatrove_signature_equals_its_definition(
+        set in proptest::collection::vec(any::<u64>(), 1..200),
+        shape in 0usize..3,
+    ) {
+        let (bands, rows) = [(14, 8), (20, 13), (5, 3)][shape];
+        let h = MinHasher::new(MinHashConfig::datatrove().with_bands(bands, rows)).unwrap();
+        let (a, b) = h.parameters();
+        let p = dataprep_quality::dedup::minhash::MERSENNE_PRIME;
+        let naive: Vec<u64> = a
+            .iter()
+            .zip(b)
+            .map(|(&a, &b)| set.iter().map(|&s| s.wrapping_mul(a).wrapping_add(b) % p).min().unwrap())
+            .collect();
+        prop_assert_eq!(h.signature_of(&set).unwrap(), naive);
+    }
+}
+
+#[test]
+fn fast32_is_deterministic_and_pinned() {
+    // Same seed, same values on every run and platform: XXH3-64, splitmix64 and u32 arithmetic
+    // are fully specified. These values were computed by this implementation (a regression pin,
+    // not a reference golden).
+    let text = "The quick brown fox jumps over the lazy dog and then runs far away into the forest";
+    let h = MinHasher::new(fast32_config()).unwrap();
+    let sig = h.signature(text).unwrap();
+    let again = MinHasher::new(fast32_config())
+        .unwrap()
+        .signature(text)
+        .unwrap();
+    assert_eq!(sig, again);
+    assert_eq!(sig.len(), 112);
+    assert_eq!(
+        h.shingle_hash(b"the quick brown fox jumps"),
+        xxhash_rust::xxh3::xxh3_64(b"the quick brown fox jumps")
+    );
+    let (a, b) = h.parameters();
+    assert_eq!((a[0], b[0]), PINNED_PARAMS);
+    assert_eq!(sig[..4], PINNED_SIG);
+    // Another seed gives other parameters and values.
+    let other = MinHasher::new(fast32_config().with_seed(2)).unwrap();
+    assert_ne!(other.parameters().0, a);
+    assert_ne!(other.signature(text).unwrap(), sig);
+    // The datatrove family is untouched by the family switch: still its own values.
+    assert_ne!(DATATROVE.signature(text).unwrap(), sig);
+    assert_eq!(band_key(&sig[..8]), band_key(&again[..8]));
+}
+
+const PINNED_PARAMS: (u64, u64) = (1_876_644_059, 280_119_366);
+const PINNED_SIG: [u64; 4] = [444_920_481, 669_702_189, 82_883_865, 243_420_885];
+
+#[test]
+fn fast32_same_result_at_any_thread_count() {
+    let texts = synthetic(13, 40, 70);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let tmp = tempfile::tempdir().unwrap();
+            let sigs = tmp.path().join("sigs");
+            let opts = SignatureOptions::default().with_max_buffered(100);
+            write_signatures(
+                &sigs,
+                0,
+                texts.iter().map(|t| (t.as_str(), 0.0)),
+                &FAST32,
+                &opts,
+            )
+            .unwrap();
+            let mut files = Vec::new();
+            for band in 0..14 {
+                files.push(std::fs::read(sigs.join(format!("band_{band:03}/00000.sig"))).unwrap());
+            }
+            (near_clusters(&texts, &FAST32), files)
+        })
+    };
+    let (one, one_files) = run(1);
+    let (many, many_files) = run(4);
+    assert_eq!(one, many);
+    assert_eq!(one_files, many_files);
+    assert!(one.iter().enumerate().any(|(i, &k)| k != i));
+    // 8 u32 values + a u32 document per record.
+    assert!(one_files.iter().all(|f| !f.is_empty() && f.len() % 36 == 0));
+}
+
+#[test]
+fn fast32_file_stages_match_in_memory_on_any_shards() {
+    let texts = synthetic(17, 30, 80);
+    let mem = near_clusters(&texts, &FAST32);
+    assert!(mem.iter().enumerate().filter(|(i, k)| i != *k).count() > 15);
+    let want: Vec<Option<usize>> = mem.iter().map(|&k| Some(k)).collect();
+    for (cuts, buffered) in [
+        (vec![], 1 << 20),
+        (vec![13, 40, 41], 1 << 20),
+        (vec![20], 30),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = SignatureOptions::default().with_max_buffered(buffered);
+        let got = file_pipeline(
+            &texts,
+            &cuts,
+            &FAST32,
+            &opts,
+            KeepRule::LowestKey,
+            None,
+            None,
+            tmp.path(),
+        );
+        assert_eq!(got, want, "cuts {cuts:?}");
+    }
+}
+
+#[test]
+fn signature_files_of_another_family_are_refused() {
+    let texts = synthetic(19, 10, 60);
+    let opts = SignatureOptions::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let (fast_dir, dt_dir) = (tmp.path().join("fast"), tmp.path().join("dt"));
+    let docs = || texts.iter().map(|t| (t.as_str(), 0.0));
+    write_signatures(&fast_dir, 0, docs(), &FAST32, &opts).unwrap();
+    write_signatures(&dt_dir, 0, docs(), &DATATROVE, &opts).unwrap();
+    let out = tmp.path().join("matches");
+    // Each family reads its own files.
+    find_matches(&fast_dir, 0, &out, None, FAST32.config()).unwrap();
+    find_matches(&dt_dir, 0, &out, None, DATATROVE.config()).unwrap();
+    // Reading Fast32 files as datatrove ones (or the reverse) is a typed error, not garbage.
+    let err = find_matches(&fast_dir, 0, &out, None, DATATROVE.config()).unwrap_err();
+    assert!(
+        matches!(&err, Error::IncompatibleSignatures { found, .. } if found.contains("fast32")),
+        "{err}"
+    );
+    let err = find_matches(&dt_dir, 3, &out, None, FAST32.config()).unwrap_err();
+    assert!(matches!(err, Error::IncompatibleSignatures { .. }), "{err}");
+    // An index of the other family too.
+    let ix = IndexRef {
+        dir: dt_dir.clone(),
+    };
+    let err = find_matches(&fast_dir, 0, &out, Some(&ix), FAST32.config()).unwrap_err();
+    assert!(matches!(err, Error::IncompatibleSignatures { .. }), "{err}");
+    // Same family, other seed or shape: refused as well.
+    let other = fast32_config().with_seed(5);
+    let err = find_matches(&fast_dir, 0, &out, None, &other).unwrap_err();
+    assert!(matches!(err, Error::IncompatibleSignatures { .. }), "{err}");
+    // A second shard of the other family in the same folder is refused.
+    write_signatures(&fast_dir, 1, docs(), &DATATROVE, &opts).unwrap();
+    let err = find_matches(&fast_dir, 0, &out, None, FAST32.config()).unwrap_err();
+    assert!(matches!(err, Error::IncompatibleSignatures { .. }), "{err}");
+    // Files without a manifest are a format error.
+    std::fs::remove_dir_all(dt_dir.join("meta")).unwrap();
+    let err = find_matches(&dt_dir, 0, &out, None, DATATROVE.config()).unwrap_err();
+    assert!(matches!(err, Error::Format { .. }), "{err}");
 }
