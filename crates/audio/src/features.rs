@@ -279,26 +279,35 @@ impl PowerFft {
     }
 }
 
-// The per-frame kernels below are compiled for the common SIMD extensions (multiversion's
-// "simd" list: AVX2, SSE4.1, NEON, ...) as well as the baseline, and the best one the CPU runs
-// is picked at run time. They hold no reductions whose order the vector width could change, so
-// every version gives the same bits.
+// The per-frame kernels below run inside `vectorized`, which compiles them for the CPU's vector
+// extensions (AVX-512, AVX2) as well as the baseline and picks one at run time (pulp). They hold
+// no reductions whose order the vector width could change, so every version gives the same bits.
+
+/// Runs `f` compiled for the best vector extension the CPU has (pulp's run-time dispatch); `f`
+/// and what it calls must be `#[inline(always)]` for the choice to reach the loops.
+#[inline(always)]
+fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+    pulp::Arch::new().dispatch(f)
+}
 
 /// `z_j = (x_2j w_2j) + i (x_2j+1 w_2j+1)`.
-#[multiversion::multiversion(targets = "simd")]
 fn pack_windowed(packed: &mut [Complex<f32>], x: &[f32], w: &[f32]) {
-    for ((z, xs), ws) in packed
-        .iter_mut()
-        .zip(x.chunks_exact(2))
-        .zip(w.chunks_exact(2))
-    {
-        *z = Complex::new(xs[0] * ws[0], xs[1] * ws[1]);
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for ((z, xs), ws) in packed
+                .iter_mut()
+                .zip(x.chunks_exact(2))
+                .zip(w.chunks_exact(2))
+            {
+                *z = Complex::new(xs[0] * ws[0], xs[1] * ws[1]);
+            }
+        },
+    )
 }
 
 /// `|X_k|²`, `k = 0..=m`, of the `2m`-point real transform whose packed half-length transform
 /// is `z`; `split` is `4m` floats of scratch.
-#[multiversion::multiversion(targets = "simd")]
 fn unpack_power(
     z: &[Complex<f32>],
     tw_re: &[f32],
@@ -306,35 +315,40 @@ fn unpack_power(
     split: &mut [f32],
     out: &mut [f32],
 ) {
-    let m = z.len();
-    // Bin 0 and bin n/2 come from Z_0 alone.
-    out[0] = (z[0].re + z[0].im) * (z[0].re + z[0].im);
-    out[m] = (z[0].re - z[0].im) * (z[0].re - z[0].im);
-    // Split Z into real and imaginary parts, forwards (a = Z_k) and backwards
-    // (b = Z_{m−k}), so that the loop below runs over plain f32 slices and vectorises.
-    let (ar, rest) = split.split_at_mut(m);
-    let (ai, rest) = rest.split_at_mut(m);
-    let (br, bi) = rest.split_at_mut(m);
-    for (k, c) in z.iter().enumerate() {
-        ar[k] = c.re;
-        ai[k] = c.im;
-    }
-    for k in 1..m {
-        br[k] = ar[m - k];
-        bi[k] = ai[m - k];
-    }
-    let (ar, ai, br, bi) = (&ar[1..], &ai[1..], &br[1..m], &bi[1..m]);
-    let (tr, ti) = (&tw_re[1..m], &tw_im[1..m]);
-    let out = &mut out[1..m];
-    for k in 0..m - 1 {
-        // Even part E = (Z_k + conj Z_{m−k}) / 2, odd part O = −i (Z_k − conj Z_{m−k}) / 2.
-        let (er, ei) = (0.5 * (ar[k] + br[k]), 0.5 * (ai[k] - bi[k]));
-        let (or, oi) = (0.5 * (ai[k] + bi[k]), -0.5 * (ar[k] - br[k]));
-        let (wr, wi) = (tr[k], ti[k]);
-        let xr = er + wr * or - wi * oi;
-        let xi = ei + wr * oi + wi * or;
-        out[k] = xr * xr + xi * xi;
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            let m = z.len();
+            // Bin 0 and bin n/2 come from Z_0 alone.
+            out[0] = (z[0].re + z[0].im) * (z[0].re + z[0].im);
+            out[m] = (z[0].re - z[0].im) * (z[0].re - z[0].im);
+            // Split Z into real and imaginary parts, forwards (a = Z_k) and backwards
+            // (b = Z_{m−k}), so that the loop below runs over plain f32 slices and vectorises.
+            let (ar, rest) = split.split_at_mut(m);
+            let (ai, rest) = rest.split_at_mut(m);
+            let (br, bi) = rest.split_at_mut(m);
+            for (k, c) in z.iter().enumerate() {
+                ar[k] = c.re;
+                ai[k] = c.im;
+            }
+            for k in 1..m {
+                br[k] = ar[m - k];
+                bi[k] = ai[m - k];
+            }
+            let (ar, ai, br, bi) = (&ar[1..], &ai[1..], &br[1..m], &bi[1..m]);
+            let (tr, ti) = (&tw_re[1..m], &tw_im[1..m]);
+            let out = &mut out[1..m];
+            for k in 0..m - 1 {
+                // Even part E = (Z_k + conj Z_{m−k}) / 2, odd part O = −i (Z_k − conj Z_{m−k}) / 2.
+                let (er, ei) = (0.5 * (ar[k] + br[k]), 0.5 * (ai[k] - bi[k]));
+                let (or, oi) = (0.5 * (ai[k] + bi[k]), -0.5 * (ar[k] - br[k]));
+                let (wr, wi) = (tr[k], ti[k]);
+                let xr = er + wr * or - wi * oi;
+                let xi = ei + wr * oi + wi * or;
+                out[k] = xr * xr + xi * xi;
+            }
+        },
+    )
 }
 
 impl std::fmt::Debug for Stft {
@@ -512,11 +526,15 @@ where
 }
 
 /// `out[b] = Σ_k power[start_b + k] · weight_b[k]`.
-#[multiversion::multiversion(targets = "simd")]
 fn apply_bands(bands: &[(usize, Vec<f32>)], power: &[f32], out: &mut [f32]) {
-    for ((s, w), v) in bands.iter().zip(out.iter_mut()) {
-        *v = dot(&power[*s..*s + w.len()], w);
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for ((s, w), v) in bands.iter().zip(out.iter_mut()) {
+                *v = dot(&power[*s..*s + w.len()], w);
+            }
+        },
+    )
 }
 
 /// `Σ a_i b_i` over eight independent partial sums (so the loop vectorises), combined pairwise
@@ -900,13 +918,17 @@ fn is_normal_positive(x: f32) -> bool {
 /// [`log2_approx`] over a slice. When every value is a normal positive number (the case for
 /// floored powers) the loop is straight-line arithmetic and vectorises, unlike a libm call per
 /// value.
-#[multiversion::multiversion(targets = "simd")]
 fn log2_in_place(values: &mut [f32]) {
-    if values.iter().all(|&x| is_normal_positive(x)) {
-        values.iter_mut().for_each(|x| *x = log2_core(*x));
-    } else {
-        values.iter_mut().for_each(|x| *x = log2_approx(*x));
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            if values.iter().all(|&x| is_normal_positive(x)) {
+                values.iter_mut().for_each(|x| *x = log2_core(*x));
+            } else {
+                values.iter_mut().for_each(|x| *x = log2_approx(*x));
+            }
+        },
+    )
 }
 
 /// `log2` of a normal positive `x`.
@@ -986,15 +1008,19 @@ pub fn mfcc_from_log_mel(log_mel: &Array2<f32>, n_mfcc: usize, lifter: Lifter) -
 }
 
 /// `out[k] = lift[k] · Σ_i row[i] · dct[k][i]` (`dct` row-major, `out.len()` rows of `row.len()`).
-#[multiversion::multiversion(targets = "simd")]
 fn dct_row(row: &[f32], dct: &[f32], lift: &[f32], out: &mut [f32]) {
-    for ((o, basis), l) in out
-        .iter_mut()
-        .zip(dct.chunks_exact(row.len().max(1)))
-        .zip(lift)
-    {
-        *o = l * dot(row, basis);
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for ((o, basis), l) in out
+                .iter_mut()
+                .zip(dct.chunks_exact(row.len().max(1)))
+                .zip(lift)
+            {
+                *o = l * dot(row, basis);
+            }
+        },
+    )
 }
 
 /// Kaldi fbank parameters (`compute-fbank-feats`, `torchaudio.compliance.kaldi.fbank`, lhotse).
