@@ -39,4 +39,6 @@ pub mod token_parquet;
 pub mod tokenize;
 
 mod error;
+#[rustfmt::skip]
+mod html_entities;
 pub use error::{Error, Result};

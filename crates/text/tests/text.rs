@@ -1,7 +1,7 @@
 //! Integration tests for dataprep-text (one binary for the crate).
 
 use dataprep_core::{Context, Pipeline, Record, Stage, VecDataset, VecSink};
-use dataprep_text::normalize::{self, NormalizeConfig, NormalizeStage, UnicodeForm};
+use dataprep_text::normalize::{self, HtmlUnescape, NormalizeConfig, NormalizeStage, UnicodeForm};
 use dataprep_text::segment;
 use proptest::prelude::*;
 
@@ -16,7 +16,10 @@ fn goldens() -> serde_json::Value {
 fn ftfy_goldens() {
     let g = goldens();
     let cases = g["cases"].as_array().unwrap();
-    assert!(cases.len() >= 50);
+    assert!(cases.len() >= 97);
+    for kind in ["cp1252_a0", "latin1_a0", "a0_edge", "html"] {
+        assert!(cases.iter().any(|c| c["mangled_as"] == kind), "{kind}");
+    }
     let mut failures = Vec::new();
     for c in cases {
         let input = c["input"].as_str().unwrap();
@@ -62,6 +65,7 @@ fn unicode_forms_match_python() {
 
 fn all_steps() -> NormalizeConfig {
     NormalizeConfig::default()
+        .with_unescape_html(HtmlUnescape::Always)
         .with_fix_ligatures(true)
         .with_unicode(UnicodeForm::Nfkc)
         .with_standardize_quotes(true)
@@ -74,7 +78,8 @@ fn messy() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
         "a", "é", "Ã", "©", "â", "€", "™", "\u{80}", "\u{9d}", "Ð", "¿", "\x1b", "[", "3", "m",
         "]", "\x07", "\x08", "\r", "\n", " ", "\t", "\u{a0}", "\u{2028}", "ﬁ", "“", "’", "—", "￡",
-        "e\u{301}", "\0", "\u{feff}", "한", "😀",
+        "e\u{301}", "\0", "\u{feff}", "한", "😀", "&", "amp;", "&amp;", "&#", "x", "E9", "233",
+        ";", "<", "lt;", "eacute", "EACUTE", "quele", "s",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }
@@ -86,7 +91,12 @@ proptest! {
     fn normalize_is_idempotent(s in messy(), form in prop::sample::select(vec![
         UnicodeForm::None, UnicodeForm::Nfc, UnicodeForm::Nfkc, UnicodeForm::Nfd, UnicodeForm::Nfkd,
     ])) {
-        for config in [all_steps().with_unicode(form), NormalizeConfig::ftfy(), NormalizeConfig::default()] {
+        for config in [
+            all_steps().with_unicode(form),
+            NormalizeConfig::ftfy(),
+            NormalizeConfig::ftfy().with_restore_byte_a0(false),
+            NormalizeConfig::default(),
+        ] {
             let once = normalize::normalize(&s, &config).into_owned();
             let twice = normalize::normalize(&once, &config);
             prop_assert_eq!(&once, &twice);
@@ -96,8 +106,11 @@ proptest! {
     #[test]
     fn each_step_is_idempotent(s in messy()) {
         type Step = for<'a> fn(&'a str) -> std::borrow::Cow<'a, str>;
-        let steps: [(&str, Step); 9] = [
+        let steps: [(&str, Step); 12] = [
+            ("entities", normalize::unescape_entities),
+            ("html auto", normalize::unescape_html),
             ("mojibake", normalize::fix_mojibake),
+            ("mojibake without a0", |s| normalize::fix_mojibake_with(s, false)),
             ("ansi", normalize::strip_ansi),
             ("backspaces", normalize::apply_backspaces),
             ("line endings", normalize::normalize_line_endings),
