@@ -24,12 +24,14 @@
 
 use dataprep_core::stage::config_json;
 use dataprep_core::{Action, Context, Record, RecordError, Stage, Value};
+use std::collections::HashMap;
+
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
 use serde::{Deserialize, Serialize};
 
 /// Extraction options.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct HtmlConfig {
@@ -41,6 +43,10 @@ pub struct HtmlConfig {
     pub main_only: bool,
     /// Inputs longer than this many bytes are cut (at a character boundary) before parsing.
     pub max_bytes: usize,
+    /// A `div`, `section`, `span`, list or `dl` with at least [`MIN_LINKS`] links whose link text
+    /// is more than this share of its text is dropped as a link list (menus, share buttons,
+    /// related links, footers without telling class names). Default 0.5; 1.0 turns it off.
+    pub max_link_density: f64,
 }
 
 impl Default for HtmlConfig {
@@ -50,6 +56,7 @@ impl Default for HtmlConfig {
             list_markers: true,
             main_only: true,
             max_bytes: 16 << 20,
+            max_link_density: 0.5,
         }
     }
 }
@@ -89,6 +96,8 @@ const BOILERPLATE: &[&str] = &[
     "related",
     "popup",
     "subscribe",
+    "site-header",
+    "masthead",
 ];
 const BLOCK_TAGS: &[&str] = &[
     "p",
@@ -121,7 +130,10 @@ const BLOCK_TAGS: &[&str] = &[
     "th",
 ];
 
-fn is_boilerplate(el: &scraper::node::Element) -> bool {
+/// Whether an element is boilerplate. Inside `pre` (`in_code`) only the tag and attributes are
+/// judged, not class names: syntax highlighters name their spans `hljs-comment`,
+/// `token comment`, … and those are code.
+fn is_boilerplate(el: &scraper::node::Element, in_code: bool) -> bool {
     if SKIP_TAGS.contains(&el.name()) {
         return true;
     }
@@ -134,6 +146,9 @@ fn is_boilerplate(el: &scraper::node::Element) -> bool {
     ) {
         return true;
     }
+    if in_code {
+        return false;
+    }
     let names = el.id().into_iter().chain(el.classes());
     for n in names {
         let n = n.to_ascii_lowercase();
@@ -142,6 +157,56 @@ fn is_boilerplate(el: &scraper::node::Element) -> bool {
         }
     }
     false
+}
+
+/// The least number of links for [`HtmlConfig::max_link_density`] to apply.
+pub const MIN_LINKS: usize = 3;
+
+/// Elements the link-density rule judges.
+const LINK_LIST_TAGS: &[&str] = &["div", "section", "span", "ul", "ol", "dl"];
+
+/// Text characters (whitespace excluded), link text characters and links under each element
+/// that [`LINK_LIST_TAGS`] names, in one iterative pass (script and style text not counted).
+fn link_stats(root: ElementRef<'_>) -> HashMap<ego_tree::NodeId, (usize, usize, usize)> {
+    let mut stats = HashMap::new();
+    // Open elements with their running (text, link text, links).
+    let mut stack: Vec<(ego_tree::NodeId, &str, (usize, usize, usize))> = Vec::new();
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(el) => stack.push((node.id(), el.name(), (0, 0, 0))),
+                Node::Text(t) => {
+                    if let Some(top) = stack.last_mut().filter(|top| {
+                        !matches!(top.1, "script" | "style" | "noscript" | "template")
+                    }) {
+                        top.2.0 += t.chars().filter(|c| !c.is_whitespace()).count();
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if !matches!(node.value(), Node::Element(_)) {
+                    continue;
+                }
+                let Some((id, name, mut st)) = stack.pop() else {
+                    continue;
+                };
+                if name == "a" {
+                    st.1 = st.0;
+                    st.2 += 1;
+                }
+                if LINK_LIST_TAGS.contains(&name) {
+                    stats.insert(id, st);
+                }
+                if let Some(parent) = stack.last_mut() {
+                    parent.2.0 += st.0;
+                    parent.2.1 += st.1;
+                    parent.2.2 += st.2;
+                }
+            }
+        }
+    }
+    stats
 }
 
 fn clean_inline(s: &str) -> String {
@@ -181,6 +246,16 @@ impl Builder {
 
 fn walk(root: ElementRef<'_>, config: &HtmlConfig) -> String {
     let mut b = Builder::default();
+    let stats = if config.max_link_density < 1.0 {
+        link_stats(root)
+    } else {
+        HashMap::new()
+    };
+    let link_list = |id: ego_tree::NodeId| {
+        stats.get(&id).is_some_and(|&(text, links_text, links)| {
+            links >= MIN_LINKS && links_text as f64 > config.max_link_density * text as f64
+        })
+    };
     let mut skip: Option<ego_tree::NodeId> = None;
     let mut pre_depth = 0usize;
     for edge in root.traverse() {
@@ -191,7 +266,9 @@ fn walk(root: ElementRef<'_>, config: &HtmlConfig) -> String {
                 }
                 match node.value() {
                     Node::Element(el) => {
-                        if is_boilerplate(el) {
+                        if is_boilerplate(el, pre_depth > 0)
+                            || (pre_depth == 0 && link_list(node.id()))
+                        {
                             skip = Some(node.id());
                             continue;
                         }
