@@ -45,8 +45,14 @@ pub struct HtmlConfig {
     pub max_bytes: usize,
     /// A `div`, `section`, `span`, list or `dl` with at least [`MIN_LINKS`] links whose link text
     /// is more than this share of its text is dropped as a link list (menus, share buttons,
-    /// related links, footers without telling class names). Default 0.5; 1.0 turns it off.
+    /// related links, footers without telling class names); one with at least [`MIN_LINKS`]
+    /// links, under 150 characters and more than half this share is dropped as a link bar
+    /// (breadcrumbs). Default 0.5; 1.0 turns both off.
     pub max_link_density: f64,
+    /// Drop a `div`, `section`, `span` or list with a form control (`input`, `textarea`,
+    /// `select`, `button` outside `pre`) and under 400 characters of text: search boxes, cookie
+    /// banners, newsletter sign-ups (default true).
+    pub drop_widgets: bool,
 }
 
 impl Default for HtmlConfig {
@@ -57,6 +63,7 @@ impl Default for HtmlConfig {
             main_only: true,
             max_bytes: 16 << 20,
             max_link_density: 0.5,
+            drop_widgets: true,
         }
     }
 }
@@ -162,24 +169,45 @@ fn is_boilerplate(el: &scraper::node::Element, in_code: bool) -> bool {
 /// The least number of links for [`HtmlConfig::max_link_density`] to apply.
 pub const MIN_LINKS: usize = 3;
 
-/// Elements the link-density rule judges.
+/// Elements the link-density and widget rules judge.
 const LINK_LIST_TAGS: &[&str] = &["div", "section", "span", "ul", "ol", "dl"];
 
-/// Text characters (whitespace excluded), link text characters and links under each element
-/// that [`LINK_LIST_TAGS`] names, in one iterative pass (script and style text not counted).
-fn link_stats(root: ElementRef<'_>) -> HashMap<ego_tree::NodeId, (usize, usize, usize)> {
+/// Text characters (whitespace excluded), link text characters, links and form controls under an
+/// element.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stats {
+    text: usize,
+    link_text: usize,
+    links: usize,
+    controls: usize,
+}
+
+/// [`Stats`] of each element that [`LINK_LIST_TAGS`] names, in one iterative pass (script and
+/// style text not counted; buttons inside `pre`, such as "copy" buttons of code blocks, are not
+/// controls).
+fn link_stats(root: ElementRef<'_>) -> HashMap<ego_tree::NodeId, Stats> {
     let mut stats = HashMap::new();
-    // Open elements with their running (text, link text, links).
-    let mut stack: Vec<(ego_tree::NodeId, &str, (usize, usize, usize))> = Vec::new();
+    // Open elements with their running stats.
+    let mut stack: Vec<(ego_tree::NodeId, &str, Stats)> = Vec::new();
     for edge in root.traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
-                Node::Element(el) => stack.push((node.id(), el.name(), (0, 0, 0))),
+                Node::Element(el) => {
+                    let mut st = Stats::default();
+                    let control = match el.name() {
+                        "textarea" | "select" => true,
+                        "input" => el.attr("type") != Some("hidden"),
+                        "button" => !stack.iter().any(|(_, n, _)| *n == "pre"),
+                        _ => false,
+                    };
+                    st.controls = usize::from(control);
+                    stack.push((node.id(), el.name(), st));
+                }
                 Node::Text(t) => {
                     if let Some(top) = stack.last_mut().filter(|top| {
                         !matches!(top.1, "script" | "style" | "noscript" | "template")
                     }) {
-                        top.2.0 += t.chars().filter(|c| !c.is_whitespace()).count();
+                        top.2.text += t.chars().filter(|c| !c.is_whitespace()).count();
                     }
                 }
                 _ => {}
@@ -192,21 +220,35 @@ fn link_stats(root: ElementRef<'_>) -> HashMap<ego_tree::NodeId, (usize, usize, 
                     continue;
                 };
                 if name == "a" {
-                    st.1 = st.0;
-                    st.2 += 1;
+                    st.link_text = st.text;
+                    st.links += 1;
                 }
                 if LINK_LIST_TAGS.contains(&name) {
                     stats.insert(id, st);
                 }
                 if let Some(parent) = stack.last_mut() {
-                    parent.2.0 += st.0;
-                    parent.2.1 += st.1;
-                    parent.2.2 += st.2;
+                    parent.2.text += st.text;
+                    parent.2.link_text += st.link_text;
+                    parent.2.links += st.links;
+                    parent.2.controls += st.controls;
                 }
             }
         }
     }
     stats
+}
+
+/// Whether the element's stats make it a link list, a link bar or a widget.
+fn is_link_list_or_widget(st: &Stats, config: &HtmlConfig) -> bool {
+    let density = st.link_text as f64 / st.text.max(1) as f64;
+    let link_list = st.links >= MIN_LINKS && density > config.max_link_density;
+    // Breadcrumbs and similar one-line link bars.
+    let link_bar = st.links >= MIN_LINKS
+        && st.text < 150
+        && density > config.max_link_density / 2.0
+        && config.max_link_density < 1.0;
+    let widget = config.drop_widgets && st.controls > 0 && st.text < 400;
+    link_list || link_bar || widget
 }
 
 fn clean_inline(s: &str) -> String {
@@ -246,15 +288,15 @@ impl Builder {
 
 fn walk(root: ElementRef<'_>, config: &HtmlConfig) -> String {
     let mut b = Builder::default();
-    let stats = if config.max_link_density < 1.0 {
+    let stats = if config.max_link_density < 1.0 || config.drop_widgets {
         link_stats(root)
     } else {
         HashMap::new()
     };
     let link_list = |id: ego_tree::NodeId| {
-        stats.get(&id).is_some_and(|&(text, links_text, links)| {
-            links >= MIN_LINKS && links_text as f64 > config.max_link_density * text as f64
-        })
+        stats
+            .get(&id)
+            .is_some_and(|st| is_link_list_or_widget(st, config))
     };
     let mut skip: Option<ego_tree::NodeId> = None;
     let mut pre_depth = 0usize;
