@@ -2,7 +2,7 @@
 //!
 //! The default detector is [`whatlang`] (69 languages, trigram profiles compiled into the binary,
 //! no allocation-heavy model): see `docs/text.md` for the measured comparison with `lingua` that
-//! motivated the choice. With the Cargo feature `lingua`, [`Backend::Lingua`] (and
+//! motivated the choice. With the Cargo feature `lingua`, `Backend::Lingua` (and
 //! `detect_lingua`, `detect_lingua_among`) use the lingua detector instead, more accurate on
 //! short texts and slower; it knows the languages whose lingua features are enabled (12 by
 //! default). Languages are ISO 639-3 codes (`eng`, `deu`, `cmn`, …) whichever the backend.
