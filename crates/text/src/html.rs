@@ -7,8 +7,10 @@
 //! Extraction keeps headings (`# `…), paragraphs (separated by blank lines), list items (`- `)
 //! and preformatted text; it drops scripts, styles, navigation, headers, footers, asides, forms and
 //! elements whose class or id names boilerplate (menu, sidebar, cookie, banner, breadcrumb,
-//! share, comment, advert…). When the page has `<main>` or `<article>`, only that is kept. The
-//! title, `<html lang>` and meta description are returned alongside.
+//! share, comment, advert…), and blocks without telling names by their content: link lists and
+//! link bars by link density, widgets by their form controls (see [`HtmlConfig`]). When the page
+//! has `<main>` or `<article>`, only that is kept. The title, `<html lang>` and meta description
+//! are returned alongside. Quality on a labelled set against trafilatura: `docs/text.md`.
 //!
 //! ```
 //! use dataprep_text::html::{extract, HtmlConfig};
