@@ -191,6 +191,7 @@ fn link_stats(root: ElementRef<'_>) -> HashMap<ego_tree::NodeId, Stats> {
     let mut stats = HashMap::new();
     // Open elements with their running stats.
     let mut stack: Vec<(ego_tree::NodeId, &str, Stats)> = Vec::new();
+    let mut pre_open = 0usize;
     for edge in root.traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
@@ -199,10 +200,11 @@ fn link_stats(root: ElementRef<'_>) -> HashMap<ego_tree::NodeId, Stats> {
                     let control = match el.name() {
                         "textarea" | "select" => true,
                         "input" => el.attr("type") != Some("hidden"),
-                        "button" => !stack.iter().any(|(_, n, _)| *n == "pre"),
+                        "button" => pre_open == 0,
                         _ => false,
                     };
                     st.controls = usize::from(control);
+                    pre_open += usize::from(el.name() == "pre");
                     stack.push((node.id(), el.name(), st));
                 }
                 Node::Text(t) => {
@@ -221,6 +223,7 @@ fn link_stats(root: ElementRef<'_>) -> HashMap<ego_tree::NodeId, Stats> {
                 let Some((id, name, mut st)) = stack.pop() else {
                     continue;
                 };
+                pre_open = pre_open.saturating_sub(usize::from(name == "pre"));
                 if name == "a" {
                     st.link_text = st.text;
                     st.links += 1;
