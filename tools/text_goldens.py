@@ -136,6 +136,14 @@ for s in [
     "It&#8217;s &ldquo;quoted&rdquo; &mdash; caf&eacute;",
     "&Atilde;&copy; is mojibake",
     "ampersand at the end &",
+    # Mixtures: entities, mojibake with lost 0xA0 bytes, terminal escapes and line breaks.
+    "Ã  la carte &amp; cafÃ©\r\n&eacute;t&eacute;",
+    "\x1b[1mvoilÃ  &lt;tout&gt;\x1b[0m",
+    "line &amp; one\nline <two> &amp;\nÃ  trois &amp;",
+    "Ð Ð¾Ñ\x81Ñ\x81Ð¸Ñ\x8f &mdash; Ð Ð¸Ð¼ &#8211; Noteâ€  here",
+    "&Atilde;&nbsp;la carte",
+    "caf&Atilde;&copy; &amp;amp; &#x1F600; &#128512;",
+    "ﬁne &ldquo;ﬂour&rdquo; Â price",
 ]:
     cases.append({"input": s, "mangled_as": "html", "fix_encoding": ftfy.fix_encoding(s), "fix_text": ftfy.fix_text(s)})
 

@@ -165,6 +165,7 @@ fn a_grave_joins(rest: &[char]) -> bool {
 fn mojibake_round(text: &str, a0: bool) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     let bytes: Vec<Option<u8>> = chars.iter().map(|&c| mojibake_byte(c)).collect();
+    let encodable = bytes.iter().all(Option::is_some);
     // Candidates: (start, len in chars, decoded char, strong).
     let mut cands: Vec<(usize, usize, char, bool)> = Vec::new();
     let mut i = 0;
@@ -182,6 +183,8 @@ fn mojibake_round(text: &str, a0: bool) -> Option<String> {
         buf[0] = lead;
         let mut ok = true;
         let mut space_at = None;
+        // ftfy restores 0xA0 bytes only when the whole segment can be encoded byte by byte.
+        let a0 = a0 && encodable;
         for k in 1..n {
             match bytes[i + k] {
                 Some(b @ 0x80..=0xBF) => buf[k] = b,
@@ -213,10 +216,19 @@ fn mojibake_round(text: &str, a0: bool) -> Option<String> {
         };
         match decoded {
             Some(c) => {
-                // `Ã` + space after a capital is more likely Portuguese (`MAÇÃ VERDE`).
-                let after_capital = i > 0 && chars[i - 1].is_uppercase();
+                // `Â`/`Ã` + space is strong evidence only at the start or after a lower-case
+                // letter (ftfy's badness rules `^[ÃÂ][ ]` and `[a-z]\s?[ÃÂ][ ]`), so
+                // `MAÇÃ VERDE` (Portuguese) stays.
+                let after_letter = match i {
+                    0 => true,
+                    1 => chars[0].is_ascii_lowercase() || chars[0].is_whitespace(),
+                    _ => {
+                        chars[i - 1].is_ascii_lowercase()
+                            || (chars[i - 1].is_whitespace() && chars[i - 2].is_ascii_lowercase())
+                    }
+                };
                 let strong = n >= 3
-                    || ((lead == 0xC2 || lead == 0xC3) && !(space_at.is_some() && after_capital));
+                    || ((lead == 0xC2 || lead == 0xC3) && (space_at.is_none() || after_letter));
                 // `Ã` + space before a word is `à` followed by that space (`A_GRAVE_WORD_RE`).
                 let len = if n == 2
                     && lead == 0xC3
@@ -301,8 +313,10 @@ pub fn fix_mojibake(text: &str) -> Cow<'_, str> {
 /// [`fix_mojibake`] with ftfy's `restore_byte_a0` switched on or off. On, a space inside a
 /// mangled sequence may stand for a lost 0xA0 byte, as when a process replaced the no-break
 /// space of `Â\u{a0}` or the second byte of `à` (`Ã\u{a0}`) by an ASCII space: `voilÃ  tout` →
-/// `voilà tout`, `Ð Ð¾Ð¼` → `Ром`, `â€ ` → `†`. The same strength rules apply as for other
-/// sequences, so `Å ta` (legitimate Swedish `Å` + space) is left alone.
+/// `voilà tout`, `Ð Ð¾Ð¼` → `Ром`, `â€ ` → `†`. As in ftfy, only when every character of the
+/// text can be encoded as cp1252/Latin-1, and `Â`/`Ã` + space is strong evidence only at the
+/// start or after a lower-case letter; otherwise the same strength rules apply as for other
+/// sequences, so `Å ta` (legitimate Swedish `Å` + space) and `MAÇÃ VERDE` are left alone.
 ///
 /// ```
 /// use dataprep_text::normalize::fix_mojibake_with;
@@ -460,6 +474,30 @@ pub fn unescape_html(text: &str) -> Cow<'_, str> {
             Cow::Owned(s)
         }
     }
+}
+
+/// [`fix_mojibake_with`] line by line, as ftfy's `fix_text` fixes each line as its own segment
+/// (the evidence for a repair must be on the same line).
+fn fix_mojibake_lines(text: &str, restore_byte_a0: bool) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let mut done = 0;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if let Cow::Owned(fixed) = fix_mojibake_with(line, restore_byte_a0) {
+            out.push_str(&text[done..start]);
+            out.push_str(&fixed);
+            done = start + line.len();
+        }
+        start += line.len();
+    }
+    if done == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[done..]);
+    Cow::Owned(out)
 }
 
 /// Removes ANSI terminal escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL/ST`, two-byte
@@ -819,7 +857,7 @@ fn one_round<'a>(text: &'a str, c: &NormalizeConfig) -> Cow<'a, str> {
     }
     if c.fix_mojibake {
         let a0 = c.restore_byte_a0;
-        cur = step(cur, |s| fix_mojibake_with(s, a0));
+        cur = step(cur, |s| fix_mojibake_lines(s, a0));
     }
     if c.strip_ansi {
         cur = step(cur, strip_ansi);
