@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    for config in [NormalizeConfig::default(), everything()] {
+    for config in [NormalizeConfig::default(), NormalizeConfig::ftfy(), everything()] {
         let once = normalize(&text, &config).into_owned();
         let twice = normalize(&once, &config);
         assert_eq!(once, twice, "not idempotent with {config:?}");
@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
 
 fn everything() -> NormalizeConfig {
     NormalizeConfig::default()
+        .with_unescape_html(dataprep_text::normalize::HtmlUnescape::Always)
         .with_fix_ligatures(true)
         .with_unicode(dataprep_text::normalize::UnicodeForm::Nfkc)
         .with_standardize_quotes(true)

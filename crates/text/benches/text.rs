@@ -87,6 +87,30 @@ fn main() {
         (reps * rows.len()) as f64 / s
     );
 
+    // `cargo bench -p dataprep-text --bench text --features lingua`
+    #[cfg(feature = "lingua")]
+    {
+        // Load the models outside the timing, as the Python side does with preloading.
+        let _ = langid::detect_lingua("warm-up");
+        let reps = 20;
+        let mut ok = 0;
+        let s = best_of(3, || {
+            for _ in 0..reps {
+                ok = rows
+                    .iter()
+                    .filter(|(lab, text)| {
+                        langid::detect_lingua(text).is_some_and(|d| d.language == *lab)
+                    })
+                    .count();
+            }
+        });
+        println!(
+            "langid (lingua, 12 languages): accuracy {ok}/{}, {:.0} docs/s",
+            rows.len(),
+            (reps * rows.len()) as f64 / s
+        );
+    }
+
     let docs: Vec<&str> = lines.iter().map(String::as_str).take(20_000).collect();
     let tok = TextTokenizer::train(
         &TrainConfig::new(ModelKind::Bpe, 2000),
@@ -128,6 +152,41 @@ fn main() {
         s * 1e3,
         20_000.0 / s
     );
+
+    // HTML extraction quality set (tools/html_quality_gen.py): write our text of every page for
+    // tools/html_quality_score.py and time the extraction.
+    let qdir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/html_quality");
+    if let Ok(manifest) = std::fs::read_to_string(qdir.join("manifest.json")) {
+        let names: Vec<String> = serde_json::from_str::<serde_json::Value>(&manifest)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap().to_owned())
+            .collect();
+        let pages: Vec<String> = names
+            .iter()
+            .map(|n| std::fs::read_to_string(qdir.join(format!("pages/{n}.html"))).unwrap())
+            .collect();
+        let s = best_of(3, || {
+            pages
+                .iter()
+                .map(|h| extract(h, &HtmlConfig::default()).text.len())
+                .sum::<usize>()
+        });
+        std::fs::create_dir_all(qdir.join("ours")).unwrap();
+        for (n, h) in names.iter().zip(&pages) {
+            let text = extract(h, &HtmlConfig::default()).text;
+            std::fs::write(qdir.join(format!("ours/{n}.txt")), text).unwrap();
+        }
+        println!(
+            "html quality set: {} pages, {:.1} MB, {:.0} docs/s (texts in {})",
+            pages.len(),
+            pages.iter().map(String::len).sum::<usize>() as f64 / 1e6,
+            pages.len() as f64 / s,
+            qdir.join("ours").display()
+        );
+    }
 
     // HTML extraction over real pages: the first 300 `*.html` files over 4 KiB under
     // /usr/share (Debian package documentation), sorted by path.

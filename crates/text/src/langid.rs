@@ -1,8 +1,11 @@
 //! Language identification with an embedded model (nothing is downloaded).
 //!
-//! The detector is [`whatlang`] (69 languages, trigram profiles compiled into the binary, no
-//! allocation-heavy model): see `docs/text.md` for the measured comparison with `lingua` that
-//! motivated the choice. Languages are ISO 639-3 codes (`eng`, `deu`, `cmn`, …).
+//! The default detector is [`whatlang`] (69 languages, trigram profiles compiled into the binary,
+//! no allocation-heavy model): see `docs/text.md` for the measured comparison with `lingua` that
+//! motivated the choice. With the Cargo feature `lingua`, `Backend::Lingua` (and
+//! `detect_lingua`, `detect_lingua_among`) use the lingua detector instead, more accurate on
+//! short texts and slower; it knows the languages whose lingua features are enabled (12 by
+//! default). Languages are ISO 639-3 codes (`eng`, `deu`, `cmn`, …) whichever the backend.
 //!
 //! ```
 //! use dataprep_text::langid::detect;
@@ -69,6 +72,153 @@ pub fn detect_among<S: AsRef<str>>(text: &str, candidates: &[S]) -> Option<Detec
     })
 }
 
+/// The language detector the stages use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Backend {
+    /// whatlang: 69 languages, fast ([`detect`], [`detect_among`]).
+    #[default]
+    Whatlang,
+    /// lingua, high-accuracy mode: the languages compiled in (Cargo feature `lingua`;
+    /// `detect_lingua`, `detect_lingua_among`).
+    #[cfg(feature = "lingua")]
+    Lingua,
+}
+
+impl Backend {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Detects the language of a text with this backend.
+    pub fn detect(self, text: &str) -> Option<Detection> {
+        match self {
+            Self::Whatlang => detect(text),
+            #[cfg(feature = "lingua")]
+            Self::Lingua => detect_lingua(text),
+        }
+    }
+
+    /// Detects the language of a text among candidates (ISO 639-3; unknown codes are ignored,
+    /// none known means every language of the backend).
+    pub fn detect_among<S: AsRef<str>>(self, text: &str, candidates: &[S]) -> Option<Detection> {
+        match self {
+            Self::Whatlang => detect_among(text, candidates),
+            #[cfg(feature = "lingua")]
+            Self::Lingua => detect_lingua_among(text, candidates),
+        }
+    }
+}
+
+#[cfg(feature = "lingua")]
+mod lingua_backend {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
+
+    use super::Detection;
+
+    /// lingua's ISO 639-3 codes that whatlang (and so this module) spells otherwise.
+    const ALIASES: [(&str, &str); 2] = [("zho", "cmn"), ("fas", "pes")];
+
+    fn code(lang: Language) -> String {
+        let c = lang.iso_code_639_3().to_string();
+        ALIASES
+            .iter()
+            .find(|(l, _)| *l == c)
+            .map_or(c, |(_, w)| (*w).to_owned())
+    }
+
+    fn language(code_639_3: &str) -> Option<Language> {
+        Language::all().into_iter().find(|&l| code(l) == code_639_3)
+    }
+
+    fn build(languages: &[Language]) -> LanguageDetector {
+        LanguageDetectorBuilder::from_languages(languages)
+            .with_preloaded_language_models()
+            .build()
+    }
+
+    fn all() -> &'static LanguageDetector {
+        static ALL: OnceLock<LanguageDetector> = OnceLock::new();
+        ALL.get_or_init(|| build(&Language::all().into_iter().collect::<Vec<_>>()))
+    }
+
+    fn among(mut langs: Vec<Language>) -> Arc<LanguageDetector> {
+        type Cache = Mutex<HashMap<Vec<Language>, Arc<LanguageDetector>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        langs.sort();
+        langs.dedup();
+        let cache = CACHE.get_or_init(Cache::default);
+        let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(map.entry(langs).or_insert_with_key(|l| Arc::new(build(l))))
+    }
+
+    fn run(detector: &LanguageDetector, text: &str) -> Option<Detection> {
+        let (lang, confidence) = detector
+            .compute_language_confidence_values(text)
+            .into_iter()
+            .next()?;
+        (confidence > 0.0).then(|| Detection {
+            language: code(lang),
+            confidence,
+            script: whatlang::detect_script(text).map_or_else(String::new, |s| s.name().to_owned()),
+        })
+    }
+
+    pub(super) fn detect(text: &str) -> Option<Detection> {
+        run(all(), text)
+    }
+
+    pub(super) fn detect_among<S: AsRef<str>>(text: &str, candidates: &[S]) -> Option<Detection> {
+        let langs: Vec<Language> = candidates
+            .iter()
+            .filter_map(|c| language(c.as_ref()))
+            .collect();
+        if langs.is_empty() {
+            return detect(text);
+        }
+        run(&among(langs), text)
+    }
+
+    pub(super) fn languages() -> Vec<String> {
+        let mut v: Vec<String> = Language::all().into_iter().map(code).collect();
+        v.sort();
+        v
+    }
+}
+
+/// Detects the language of a text with lingua (high-accuracy mode) among every language compiled
+/// in; `None` when the text has no letters to judge by. The confidence is lingua's (the
+/// languages' values sum to 1). The models are loaded on the first call (about a second for 12
+/// languages) and shared afterwards.
+///
+/// ```
+/// use dataprep_text::langid::detect_lingua;
+/// let d = detect_lingua("Es regnet heute.").unwrap();
+/// assert_eq!(d.language, "deu");
+/// ```
+#[cfg(feature = "lingua")]
+pub fn detect_lingua(text: &str) -> Option<Detection> {
+    lingua_backend::detect(text)
+}
+
+/// [`detect_lingua`] among candidate languages (ISO 639-3; codes not compiled in are ignored,
+/// none known means all). One detector per candidate set is built and kept.
+#[cfg(feature = "lingua")]
+pub fn detect_lingua_among<S: AsRef<str>>(text: &str, candidates: &[S]) -> Option<Detection> {
+    lingua_backend::detect_among(text, candidates)
+}
+
+/// The ISO 639-3 codes lingua knows in this build, sorted (12 by default: add languages by
+/// enabling lingua's own features, e.g. `lingua = { version = "1.8", features = ["swedish"] }`).
+#[cfg(feature = "lingua")]
+pub fn lingua_languages() -> Vec<String> {
+    lingua_backend::languages()
+}
+
 /// Detects the language of each paragraph (see [`paragraphs`]), for mixed-language documents.
 ///
 /// ```
@@ -95,8 +245,11 @@ pub struct LanguageIdConfig {
     pub output: String,
     /// Also write a list of `{language, confidence}` per paragraph to `<output>_paragraphs`.
     pub per_paragraph: bool,
-    /// Candidate languages (ISO 639-3); empty means all 69 (see [`detect_among`]).
+    /// Candidate languages (ISO 639-3); empty means all of the backend (see [`detect_among`]).
     pub candidates: Vec<String>,
+    /// The detector (default whatlang).
+    #[serde(skip_serializing_if = "Backend::is_default")]
+    pub backend: Backend,
 }
 
 impl Default for LanguageIdConfig {
@@ -106,6 +259,7 @@ impl Default for LanguageIdConfig {
             output: "language".into(),
             per_paragraph: false,
             candidates: Vec::new(),
+            backend: Backend::default(),
         }
     }
 }
@@ -157,11 +311,12 @@ impl Stage for LanguageIdStage {
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let text = record.str(&self.config.field)?;
         let cands = &self.config.candidates;
-        let d = detect_among(text, cands);
+        let backend = self.config.backend;
+        let d = backend.detect_among(text, cands);
         let paras = self.config.per_paragraph.then(|| {
             Value::List(
                 paragraphs(text)
-                    .map(|p| detection_value(detect_among(p, cands).as_ref()))
+                    .map(|p| detection_value(backend.detect_among(p, cands).as_ref()))
                     .collect(),
             )
         });
@@ -208,6 +363,9 @@ pub struct LanguageFilter {
     pub languages: Vec<String>,
     /// Minimum confidence.
     pub threshold: f64,
+    /// The detector (default whatlang).
+    #[serde(skip_serializing_if = "Backend::is_default")]
+    pub backend: Backend,
 }
 
 impl Default for LanguageFilter {
@@ -216,6 +374,7 @@ impl Default for LanguageFilter {
             field: "text".into(),
             languages: Vec::new(),
             threshold: DEFAULT_THRESHOLD,
+            backend: Backend::default(),
         }
     }
 }
@@ -243,9 +402,16 @@ impl LanguageFilter {
         self
     }
 
+    /// Uses another detector.
+    #[must_use]
+    pub fn with_backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+
     /// The decision for one text, with the detection it is based on.
     pub fn decide(&self, text: &str) -> (Decision, Option<Detection>) {
-        let d = detect(text);
+        let d = self.backend.detect(text);
         let decision = match &d {
             None => Decision::drop("low_confidence"),
             Some(d) if !self.languages.is_empty() && !self.languages.contains(&d.language) => {

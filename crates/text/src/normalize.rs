@@ -17,6 +17,8 @@ use std::borrow::Cow;
 use dataprep_core::stage::config_json;
 use dataprep_core::{Action, Context, Record, RecordError, Stage};
 use serde::{Deserialize, Serialize};
+
+use crate::html_entities;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::{
     IsNormalized, is_nfc_quick, is_nfd_quick, is_nfkc_quick, is_nfkd_quick,
@@ -134,11 +136,37 @@ fn utf8_len(lead: u8) -> usize {
     }
 }
 
-/// One round of mojibake repair; `None` when nothing was found.
-fn mojibake_round(text: &str) -> Option<String> {
+/// Whether a space at continuation position `k` of the UTF-8 sequence led by `lead` (`n` bytes,
+/// the other bytes in `buf`) may stand for a lost 0xA0 byte: ftfy's `ALTERED_UTF8_RE`.
+fn a0_space_allowed(lead: u8, n: usize, k: usize, other: Option<u8>) -> bool {
+    // Continuation bytes ftfy accepts next to the altered one (not 0x85 and not 0xA0).
+    let plain = |b: Option<u8>| matches!(b, Some(0x80..=0x84 | 0x86..=0x9F | 0xA1..=0xBF));
+    match (n, k) {
+        (2, 1) => matches!(lead, 0xC2 | 0xC3 | 0xC5 | 0xCE | 0xD0 | 0xD9),
+        (3, 1) => matches!(lead, 0xE2 | 0xE3) && plain(other),
+        (3, 2) => matches!(lead, 0xE0..=0xE3) && plain(other),
+        (4, _) => lead == 0xF0,
+        _ => false,
+    }
+}
+
+/// ftfy's `A_GRAVE_WORD_RE` exceptions: after `Ã` + space, these keep the space as the 0xA0
+/// byte of `à` instead of as a word break (`Ã quele` → `àquele`).
+fn a_grave_joins(rest: &[char]) -> bool {
+    let starts = |w: &str| {
+        let mut it = rest.iter();
+        w.chars().all(|c| it.next() == Some(&c))
+    };
+    rest.first() == Some(&' ') || ["quele", "quela", "quilo", "s "].iter().any(|w| starts(w))
+}
+
+/// One round of mojibake repair; `None` when nothing was found. With `a0`, a space inside a
+/// sequence may stand for a lost 0xA0 byte (ftfy's `restore_byte_a0`).
+fn mojibake_round(text: &str, a0: bool) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     let bytes: Vec<Option<u8>> = chars.iter().map(|&c| mojibake_byte(c)).collect();
-    // Candidates: (start, len, decoded char, strong).
+    let encodable = bytes.iter().all(Option::is_some);
+    // Candidates: (start, len in chars, decoded char, strong).
     let mut cands: Vec<(usize, usize, char, bool)> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -154,14 +182,30 @@ fn mojibake_round(text: &str) -> Option<String> {
         let mut buf = [0u8; 4];
         buf[0] = lead;
         let mut ok = true;
+        let mut space_at = None;
+        // ftfy restores 0xA0 bytes only when the whole segment can be encoded byte by byte.
+        let a0 = a0 && encodable;
         for k in 1..n {
             match bytes[i + k] {
                 Some(b @ 0x80..=0xBF) => buf[k] = b,
+                Some(0x20) if a0 && space_at.is_none() => {
+                    space_at = Some(k);
+                    buf[k] = 0xA0;
+                }
                 _ => {
                     ok = false;
                     break;
                 }
             }
+        }
+        if let Some(k) = space_at {
+            // The other continuation byte the three-byte patterns look at.
+            let other = match (n, k) {
+                (3, 1) => bytes[i + 2],
+                (3, 2) => bytes[i + 1],
+                _ => None,
+            };
+            ok = ok && a0_space_allowed(lead, n, k, other);
         }
         let decoded = if ok {
             std::str::from_utf8(&buf[..n])
@@ -172,9 +216,31 @@ fn mojibake_round(text: &str) -> Option<String> {
         };
         match decoded {
             Some(c) => {
-                let strong = n >= 3 || lead == 0xC2 || lead == 0xC3;
-                cands.push((i, n, c, strong));
-                i += n;
+                // `Â`/`Ã` + space is strong evidence only at the start or after a lower-case
+                // letter (ftfy's badness rules `^[ÃÂ][ ]` and `[a-z]\s?[ÃÂ][ ]`), so
+                // `MAÇÃ VERDE` (Portuguese) stays.
+                let after_letter = match i {
+                    0 => true,
+                    1 => chars[0].is_ascii_lowercase() || chars[0].is_whitespace(),
+                    _ => {
+                        chars[i - 1].is_ascii_lowercase()
+                            || (chars[i - 1].is_whitespace() && chars[i - 2].is_ascii_lowercase())
+                    }
+                };
+                let strong = n >= 3
+                    || ((lead == 0xC2 || lead == 0xC3) && (space_at.is_none() || after_letter));
+                // `Ã` + space before a word is `à` followed by that space (`A_GRAVE_WORD_RE`).
+                let len = if n == 2
+                    && lead == 0xC3
+                    && space_at.is_some()
+                    && !a_grave_joins(&chars[i + 2..])
+                {
+                    1
+                } else {
+                    n
+                };
+                cands.push((i, len, c, strong));
+                i += len;
             }
             None => i += 1,
         }
@@ -188,8 +254,10 @@ fn mojibake_round(text: &str) -> Option<String> {
         return None;
     }
     // A weak candidate (a two-byte sequence whose lead is not Â or Ã) is accepted when it is
-    // chained to another candidate or when the text holds strong evidence elsewhere.
-    let any_strong = cands.iter().any(|c| c.3);
+    // chained to another candidate or when the text holds strong evidence elsewhere: a strong
+    // candidate or a chain of candidates (`Ð Ð¾Ñ\u{81}Ñ\u{81}Ð¸Ñ\u{8f} Ð¸` → `Россия и`).
+    let any_strong =
+        cands.iter().any(|c| c.3) || cands.windows(2).any(|w| w[0].0 + w[0].1 == w[1].0);
     let accepted: Vec<bool> = (0..cands.len())
         .map(|j| {
             let (s, n, _, strong) = cands[j];
@@ -239,17 +307,197 @@ fn mojibake_round(text: &str) -> Option<String> {
 /// assert_eq!(fix_mojibake("naïve"), "naïve");
 /// ```
 pub fn fix_mojibake(text: &str) -> Cow<'_, str> {
+    fix_mojibake_with(text, true)
+}
+
+/// [`fix_mojibake`] with ftfy's `restore_byte_a0` switched on or off. On, a space inside a
+/// mangled sequence may stand for a lost 0xA0 byte, as when a process replaced the no-break
+/// space of `Â\u{a0}` or the second byte of `à` (`Ã\u{a0}`) by an ASCII space: `voilÃ  tout` →
+/// `voilà tout`, `Ð Ð¾Ð¼` → `Ром`, `â€ ` → `†`. As in ftfy, only when every character of the
+/// text can be encoded as cp1252/Latin-1, and `Â`/`Ã` + space is strong evidence only at the
+/// start or after a lower-case letter; otherwise the same strength rules apply as for other
+/// sequences, so `Å ta` (legitimate Swedish `Å` + space) and `MAÇÃ VERDE` are left alone.
+///
+/// ```
+/// use dataprep_text::normalize::fix_mojibake_with;
+/// assert_eq!(fix_mojibake_with("voilÃ  tout", true), "voilà tout");
+/// assert_eq!(fix_mojibake_with("voilÃ  tout", false), "voilÃ  tout");
+/// ```
+pub fn fix_mojibake_with(text: &str, restore_byte_a0: bool) -> Cow<'_, str> {
     if text.is_ascii() {
         return Cow::Borrowed(text);
     }
     let mut cur: Cow<'_, str> = Cow::Borrowed(text);
     for _ in 0..8 {
-        match mojibake_round(&cur) {
+        match mojibake_round(&cur, restore_byte_a0) {
             Some(next) => cur = Cow::Owned(next),
             None => break,
         }
     }
     cur
+}
+
+/// When to decode HTML entities ([`NormalizeConfig::unescape_html`]), as ftfy's `unescape_html`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum HtmlUnescape {
+    /// Leave entities as they are.
+    #[default]
+    Off,
+    /// ftfy's `"auto"` ([`unescape_html`]): decode unless the text looks like HTML, line by line
+    /// up to the first line that contains `<`.
+    Auto,
+    /// Decode everywhere ([`unescape_entities`]).
+    Always,
+}
+
+/// Numeric character reference as Python's `html.unescape` resolves it; `None` keeps the
+/// reference as written (ftfy keeps it when the result contains `;`).
+fn numeric_reference(body: &str) -> Option<Cow<'static, str>> {
+    let (digits, radix) = match body.strip_prefix(['x', 'X']) {
+        Some(hex) => (hex, 16),
+        None => (body, 10),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    // Too large for u32 means larger than U+10FFFF: the replacement character.
+    let num = u32::from_str_radix(digits, radix).unwrap_or(u32::MAX);
+    let out: Cow<'static, str> =
+        if let Ok(i) = html_entities::INVALID_CHARREFS.binary_search_by_key(&num, |&(n, _)| n) {
+            Cow::Borrowed(html_entities::INVALID_CHARREFS[i].1)
+        } else if (0xD800..=0xDFFF).contains(&num) || num > 0x10FFFF {
+            Cow::Borrowed("\u{fffd}")
+        } else if html_entities::INVALID_CODEPOINTS
+            .binary_search(&num)
+            .is_ok()
+        {
+            Cow::Borrowed("")
+        } else {
+            Cow::Owned(char::from_u32(num).map(String::from).unwrap_or_default())
+        };
+    (!out.contains(';')).then_some(out)
+}
+
+/// One left-to-right pass of ftfy's entity regex `&#?[0-9A-Za-z]{1,24};`.
+fn unescape_pass(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(off) = text[i..].find('&') {
+        let amp = i + off;
+        let mut j = amp + 1;
+        let numeric = b.get(j) == Some(&b'#');
+        if numeric {
+            j += 1;
+        }
+        let start = j;
+        while j < b.len() && j - start < 25 && b[j].is_ascii_alphanumeric() {
+            j += 1;
+        }
+        let len = j - start;
+        if !(1..=24).contains(&len) || b.get(j) != Some(&b';') {
+            i = amp + 1;
+            continue;
+        }
+        let name = &text[start..j];
+        let value = if numeric {
+            numeric_reference(name)
+        } else {
+            html_entities::NAMED
+                .binary_search_by(|&(n, _)| n.cmp(name))
+                .ok()
+                .map(|k| Cow::Borrowed(html_entities::NAMED[k].1))
+        };
+        if let Some(v) = value {
+            out.push_str(&text[copied..amp]);
+            out.push_str(&v);
+            copied = j + 1;
+        }
+        i = j + 1;
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
+/// Decodes HTML entities and character references everywhere, as ftfy's `fixes.unescape_html`
+/// does, repeated until nothing changes (`&amp;amp;` → `&`): the HTML5 named entities that end
+/// in `;` (`&eacute;`, `&Jscr;`, `&checkmark;`), upper-case forms of the lower-case ones
+/// (`&EACUTE;` → `É`, `&SZLIG;` → `SS`), and numeric references with Python's `html.unescape`
+/// rules (`&#233;`, `&#xE9;`; `&#128;` → `€`, `&#0;` and out-of-range → U+FFFD, other control
+/// code points removed). Entities without `;`, unknown names and names of more than 24
+/// characters are left as written (`this&not that` stays).
+///
+/// ```
+/// use dataprep_text::normalize::unescape_entities;
+/// assert_eq!(unescape_entities("P&EACUTE;REZ &amp; caf&#233; &bogus; &amp"), "PÉREZ & café &bogus; &amp");
+/// ```
+pub fn unescape_entities(text: &str) -> Cow<'_, str> {
+    if !text.contains('&') {
+        return Cow::Borrowed(text);
+    }
+    let mut cur: Cow<'_, str> = Cow::Borrowed(text);
+    // Every pass that changes something enables a further change only by shortening the text
+    // (a new `&` comes from `&amp;` or `&#38;`), so this terminates.
+    while let Some(next) = unescape_pass(&cur) {
+        cur = Cow::Owned(next);
+    }
+    cur
+}
+
+/// ftfy's `unescape_html="auto"`: [`unescape_entities`] on the lines before the first line that
+/// contains `<` (ftfy's `fix_text` fixes line by line and stops unescaping for the rest of the
+/// text once a line looks like HTML); text from that line on is left as it is.
+///
+/// ```
+/// use dataprep_text::normalize::unescape_html;
+/// assert_eq!(unescape_html("Tom &amp; Jerry"), "Tom & Jerry");
+/// assert_eq!(unescape_html("a &amp; b\n<p>&amp;</p>\n&amp;"), "a & b\n<p>&amp;</p>\n&amp;");
+/// ```
+pub fn unescape_html(text: &str) -> Cow<'_, str> {
+    if !text.contains('&') {
+        return Cow::Borrowed(text);
+    }
+    let cut = match text.find('<') {
+        Some(lt) => text[..lt].rfind('\n').map_or(0, |nl| nl + 1),
+        None => text.len(),
+    };
+    match unescape_entities(&text[..cut]) {
+        Cow::Borrowed(_) => Cow::Borrowed(text),
+        Cow::Owned(mut s) => {
+            s.push_str(&text[cut..]);
+            Cow::Owned(s)
+        }
+    }
+}
+
+/// [`fix_mojibake_with`] line by line, as ftfy's `fix_text` fixes each line as its own segment
+/// (the evidence for a repair must be on the same line).
+fn fix_mojibake_lines(text: &str, restore_byte_a0: bool) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let mut done = 0;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if let Cow::Owned(fixed) = fix_mojibake_with(line, restore_byte_a0) {
+            out.push_str(&text[done..start]);
+            out.push_str(&fixed);
+            done = start + line.len();
+        }
+        start += line.len();
+    }
+    if done == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[done..]);
+    Cow::Owned(out)
 }
 
 /// Removes ANSI terminal escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL/ST`, two-byte
@@ -473,8 +721,12 @@ pub fn fold_whitespace(text: &str) -> Cow<'_, str> {
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct NormalizeConfig {
+    /// Decode HTML entities ([`unescape_html`] for `auto`, [`unescape_entities`] for `always`).
+    pub unescape_html: HtmlUnescape,
     /// Repair mojibake ([`fix_mojibake`]).
     pub fix_mojibake: bool,
+    /// Within mojibake repair, let a space stand for a lost 0xA0 byte ([`fix_mojibake_with`]).
+    pub restore_byte_a0: bool,
     /// Remove ANSI escape sequences ([`strip_ansi`]).
     pub strip_ansi: bool,
     /// Apply backspace overstrike ([`apply_backspaces`]).
@@ -500,7 +752,9 @@ impl Default for NormalizeConfig {
     /// characters and NFC; ligatures, quotes, dashes and whitespace are left as they are.
     fn default() -> Self {
         Self {
+            unescape_html: HtmlUnescape::Off,
             fix_mojibake: true,
+            restore_byte_a0: true,
             strip_ansi: true,
             apply_backspaces: true,
             line_endings: true,
@@ -529,7 +783,9 @@ impl NormalizeConfig {
     /// Every step off; enable the ones you want with the `with_*` methods.
     pub fn none() -> Self {
         Self {
+            unescape_html: HtmlUnescape::Off,
             fix_mojibake: false,
+            restore_byte_a0: false,
             strip_ansi: false,
             apply_backspaces: false,
             line_endings: false,
@@ -542,10 +798,12 @@ impl NormalizeConfig {
         }
     }
 
-    /// The steps of `ftfy.fix_text` with its defaults: mojibake, terminal escapes, line breaks,
-    /// control characters, ligatures, NFC and uncurled quotes (dashes and whitespace untouched).
+    /// The steps of `ftfy.fix_text` with its defaults: HTML entities (`auto`), mojibake (with
+    /// `restore_byte_a0`), terminal escapes, line breaks, control characters, ligatures, NFC and
+    /// uncurled quotes (dashes and whitespace untouched).
     pub fn ftfy() -> Self {
         Self {
+            unescape_html: HtmlUnescape::Auto,
             fix_ligatures: true,
             standardize_quotes: true,
             ..Self::default()
@@ -553,8 +811,12 @@ impl NormalizeConfig {
     }
 
     with! {
+        /// Sets [`NormalizeConfig::unescape_html`].
+        with_unescape_html: unescape_html: HtmlUnescape;
         /// Sets [`NormalizeConfig::fix_mojibake`].
         with_fix_mojibake: fix_mojibake: bool;
+        /// Sets [`NormalizeConfig::restore_byte_a0`].
+        with_restore_byte_a0: restore_byte_a0: bool;
         /// Sets [`NormalizeConfig::strip_ansi`].
         with_strip_ansi: strip_ansi: bool;
         /// Sets [`NormalizeConfig::apply_backspaces`].
@@ -588,8 +850,14 @@ fn step<'a>(cur: Cow<'a, str>, f: impl for<'b> Fn(&'b str) -> Cow<'b, str>) -> C
 
 fn one_round<'a>(text: &'a str, c: &NormalizeConfig) -> Cow<'a, str> {
     let mut cur = Cow::Borrowed(text);
+    match c.unescape_html {
+        HtmlUnescape::Off => {}
+        HtmlUnescape::Auto => cur = step(cur, unescape_html),
+        HtmlUnescape::Always => cur = step(cur, unescape_entities),
+    }
     if c.fix_mojibake {
-        cur = step(cur, fix_mojibake);
+        let a0 = c.restore_byte_a0;
+        cur = step(cur, |s| fix_mojibake_lines(s, a0));
     }
     if c.strip_ansi {
         cur = step(cur, strip_ansi);
@@ -716,6 +984,38 @@ mod tests {
         // Legitimate Latin-1 letters are kept.
         assert_eq!(fix_mojibake("Ëlodie Ñandú"), "Ëlodie Ñandú");
         assert!(matches!(fix_mojibake("plain ascii"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn entities() {
+        assert_eq!(unescape_entities("&amp;amp;amp;"), "&");
+        assert_eq!(unescape_entities("&#59; &#x3B;"), "&#59; &#x3B;");
+        assert_eq!(unescape_entities("a&#1;b&#0;"), "ab\u{fffd}");
+        assert_eq!(unescape_entities("&#99999999999999999999999;"), "\u{fffd}");
+        assert_eq!(unescape_entities("&#150;&#x80;"), "–€");
+        assert_eq!(
+            unescape_entities("&a&amp;&#x;&;&abcdefghijklmnopqrstuvwxy;"),
+            "&a&&#x;&;&abcdefghijklmnopqrstuvwxy;"
+        );
+        assert!(matches!(
+            unescape_entities("no entity & here"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(unescape_html("&lt;\n&lt;x<\n&gt;"), "<\n&lt;x<\n&gt;");
+        let html = NormalizeConfig::none().with_unescape_html(HtmlUnescape::Always);
+        assert_eq!(normalize("<b>&amp;</b>", &html), "<b>&</b>");
+    }
+
+    #[test]
+    fn restore_byte_a0() {
+        assert_eq!(fix_mojibake("Ã  la carte"), "à la carte");
+        assert_eq!(fix_mojibake("Ã s vezes"), "às vezes");
+        assert_eq!(fix_mojibake("voilÃ "), "voilà ");
+        assert_eq!(fix_mojibake("Noteâ€  here"), "Note† here");
+        assert_eq!(fix_mojibake("10Â â‚¬"), "10\u{a0}€");
+        assert_eq!(fix_mojibake("Å ta ima"), "Å ta ima");
+        assert_eq!(fix_mojibake("MAÇÃ VERDE"), "MAÇÃ VERDE");
+        assert_eq!(fix_mojibake_with("Ã  la carte", false), "Ã  la carte");
     }
 
     #[test]
