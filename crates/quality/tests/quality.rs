@@ -5,6 +5,7 @@ mod quality {
     mod decontam;
     mod dedup;
     mod hostile;
+    mod language;
     mod parity;
     mod pii;
     mod span;

@@ -99,7 +99,8 @@ pub fn iso639_1(code3: &str) -> Option<&'static str> {
 /// exists, else 639-3; null when undetected) and `language_score`. Reasons: `language` (another
 /// language) and `low_confidence`.
 ///
-/// Detection uses whatlang (through dataprep-text), not datatrove's fastText `lid.176` model,
+/// Detection uses whatlang (through dataprep-text; lingua with the `lingua` feature and
+/// [`LanguageFilter::with_backend`]), not datatrove's fastText `lid.176` model,
 /// which cannot be downloaded here: the threshold semantics are the same, the scores are not.
 ///
 /// ```
@@ -116,6 +117,15 @@ pub struct LanguageFilter {
     pub languages: Vec<String>,
     /// Minimum confidence, exclusive (0.65).
     pub threshold: f64,
+    /// The detector: whatlang (default) or, with the Cargo feature `lingua`, lingua. The
+    /// default is not serialised, so configurations (and fingerprints) written without it are
+    /// unchanged.
+    #[serde(skip_serializing_if = "is_default_backend")]
+    pub backend: langid::Backend,
+}
+
+fn is_default_backend(b: &langid::Backend) -> bool {
+    *b == langid::Backend::default()
 }
 
 impl Default for LanguageFilter {
@@ -123,6 +133,7 @@ impl Default for LanguageFilter {
         LanguageFilter {
             languages: Vec::new(),
             threshold: langid::DEFAULT_THRESHOLD,
+            backend: langid::Backend::default(),
         }
     }
 }
@@ -140,6 +151,13 @@ impl LanguageFilter {
     #[must_use]
     pub fn with_threshold(mut self, t: f64) -> Self {
         self.threshold = t;
+        self
+    }
+
+    /// Sets the detector backend.
+    #[must_use]
+    pub fn with_backend(mut self, backend: langid::Backend) -> Self {
+        self.backend = backend;
         self
     }
 
@@ -162,7 +180,7 @@ impl QualityFilter for LanguageFilter {
     }
 
     fn apply(&self, text: &str) -> FilterResult {
-        let d = langid::detect(text);
+        let d = self.backend.detect(text);
         let confidence = d.as_ref().map_or(0.0, |d| d.confidence);
         let accepted = d.as_ref().is_some_and(|d| self.accepts(&d.language));
         let scores = vec![
