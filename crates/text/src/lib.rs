@@ -39,4 +39,5 @@ pub mod token_parquet;
 pub mod tokenize;
 
 mod error;
+mod fast_bpe;
 pub use error::{Error, Result};

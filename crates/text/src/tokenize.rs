@@ -32,7 +32,10 @@ use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::metaspace::Metaspace;
 use tokenizers::{AddedToken, Tokenizer};
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
+use crate::fast_bpe::FastBpe;
 
 /// The model family to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -112,17 +115,49 @@ impl TrainConfig {
 }
 
 /// A tokenizer (a `tokenizers::Tokenizer`, shared cheaply between threads and stages).
+///
+/// A byte-level BPE tokenizer of the GPT-2 kind (no normalizer, `ByteLevel` pre-tokenizer, BPE
+/// without dropout or prefixes, plain added tokens; see [`TextTokenizer::is_fast_path`]) is
+/// encoded by an ids-only encoder built at construction, which gives exactly the ids of
+/// `tokenizers`' `encode_fast` without its offset bookkeeping. Every other tokenizer is encoded
+/// by `tokenizers` itself.
 #[derive(Debug, Clone)]
 pub struct TextTokenizer {
     inner: Arc<Tokenizer>,
+    fast: Option<Arc<FastBpe>>,
 }
 
 impl TextTokenizer {
-    /// Wraps a `tokenizers::Tokenizer`.
+    /// Wraps a `tokenizers::Tokenizer` (and builds the fast byte-level BPE encoder when the
+    /// tokenizer qualifies).
     pub fn new(tokenizer: Tokenizer) -> Self {
+        let fast = FastBpe::from_tokenizer(&tokenizer).map(Arc::new);
         Self {
             inner: Arc::new(tokenizer),
+            fast,
         }
+    }
+
+    /// Whether [`encode`](Self::encode), [`encode_batch`](Self::encode_batch) and
+    /// [`EncodeStage`] use the built-in byte-level BPE encoder (true) or `tokenizers` (false).
+    ///
+    /// The built-in encoder is used exactly when the tokenizer has no normalizer, truncation or
+    /// padding; a post-processor that is none or `ByteLevel`; a `ByteLevel` pre-tokenizer (alone
+    /// or the only member of a `Sequence`); a BPE model without dropout, continuing-subword
+    /// prefix, end-of-word suffix or byte fallback; and added tokens without `single_word`,
+    /// `lstrip` or `rstrip` (and `encode_special_tokens` off). Both give identical ids.
+    ///
+    /// ```
+    /// use dataprep_text::tokenize::{ModelKind, TextTokenizer, TrainConfig};
+    /// let texts = ["the cat sat", "the dog sat"];
+    /// let bpe = TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 280), texts)?;
+    /// assert!(bpe.is_fast_path());
+    /// let wp = TextTokenizer::train(&TrainConfig::new(ModelKind::WordPiece, 100), texts)?;
+    /// assert!(!wp.is_fast_path());
+    /// # Ok::<(), dataprep_text::Error>(())
+    /// ```
+    pub fn is_fast_path(&self) -> bool {
+        self.fast.is_some()
     }
 
     /// Loads any Hugging Face `tokenizer.json`.
@@ -290,23 +325,31 @@ impl TextTokenizer {
     }
 
     /// Encodes one text as it is (the tokenizer's own normaliser applies; no special tokens are
-    /// added).
+    /// added). The ids are those of `tokenizers`' `encode_fast(text, false)`, computed by the
+    /// built-in encoder on the fast path ([`TextTokenizer::is_fast_path`]).
     ///
     /// # Errors
     /// [`Error::Tokenizer`] if the tokenizer fails (for example a WordPiece model without an
     /// unknown token meeting an unknown character).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        if let Some(fast) = &self.fast {
+            return Ok(fast.encode(text));
+        }
         self.inner
             .encode_fast(text, false)
             .map(|e| e.get_ids().to_vec())
             .map_err(|e| Error::tokenizer("encoding", e))
     }
 
-    /// Encodes many texts in parallel (rayon, through `tokenizers`' batch API), in order.
+    /// Encodes many texts in parallel (rayon; through `tokenizers`' batch API off the fast
+    /// path), in order.
     ///
     /// # Errors
     /// As [`TextTokenizer::encode`].
     pub fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>> {
+        if let Some(fast) = &self.fast {
+            return Ok(texts.par_iter().map(|t| fast.encode(t)).collect());
+        }
         self.inner
             .encode_batch_fast(texts.to_vec(), false)
             .map(|v| v.into_iter().map(|e| e.get_ids().to_vec()).collect())
