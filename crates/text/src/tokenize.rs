@@ -2,6 +2,9 @@
 //! WordPiece and Unigram tokenizers from records, encode records in parallel, count tokens,
 //! pack sequences to a fixed length, and write flat token shards readable by `numpy.memmap`.
 //!
+//! GPT-2-style byte-level BPE tokenizers are encoded by a built-in ids-only encoder that gives
+//! the same ids as `tokenizers` (see [`TextTokenizer::is_fast_path`] for the conditions).
+//!
 //! ```
 //! use dataprep_text::tokenize::{TextTokenizer, TrainConfig, ModelKind};
 //! let texts = ["the cat sat on the mat", "the dog sat on the log"];
@@ -136,6 +139,18 @@ impl TextTokenizer {
             inner: Arc::new(tokenizer),
             fast,
         }
+    }
+
+    /// Turns the built-in byte-level BPE encoder off (`false`: every encode goes through
+    /// `tokenizers`, for comparisons) or back on (`true`: used when the tokenizer qualifies).
+    #[must_use]
+    pub fn with_fast_path(mut self, enabled: bool) -> Self {
+        self.fast = if enabled {
+            FastBpe::from_tokenizer(&self.inner).map(Arc::new)
+        } else {
+            None
+        };
+        self
     }
 
     /// Whether [`encode`](Self::encode), [`encode_batch`](Self::encode_batch) and
@@ -348,7 +363,11 @@ impl TextTokenizer {
     /// As [`TextTokenizer::encode`].
     pub fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>> {
         if let Some(fast) = &self.fast {
-            return Ok(texts.par_iter().map(|t| fast.encode(t)).collect());
+            return Ok(texts
+                .par_iter()
+                .with_min_len(16)
+                .map(|t| fast.encode(t))
+                .collect());
         }
         self.inner
             .encode_batch_fast(texts.to_vec(), false)

@@ -22,12 +22,79 @@ const MULTILINGUAL: &str = include_str!("data/multilingual.txt");
 /// every kind, contractions, digits and letters of many scripts, emoji, combining marks, and the
 /// added tokens of the tokenizers under test (and prefixes of them).
 const PIECES: &[&str] = &[
-    "a", "Z", "hello", "the", " ", "  ", "   ", "\t", "\n", "\r\n", "\r", "\u{a0}", "\u{3000}",
-    "\u{2028}", "\u{2029}", "\u{85}", "\u{b}", "\u{c}", "'s", "'t", "'re", "'ve", "'m", "'ll",
-    "'d", "'S", "'", "''", "'r", "'l", "0", "42", "٣", "१२", "๓", "৪", "፩", "Ⅻ", "½", "²", "é",
-    "e\u{301}", "\u{301}", "東京", "こんにちは", "한국어", "Привет", "مرحبا", "עברית", "ελληνικά",
-    "हिन्दी", "ไทย", "😀", "👍🏽", "👨\u{200d}👩", "🇫🇷", "!", "?!", "...", "-", "_", "<|endoftext|>",
-    "<|end", "<|", "<pad>", "[X]", "\u{200b}", "\u{feff}", "\0", "\u{7f}", "𝐀𝟎", "ﬁ", "\u{10ffff}",
+    "a",
+    "Z",
+    "hello",
+    "the",
+    " ",
+    "  ",
+    "   ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\r",
+    "\u{a0}",
+    "\u{3000}",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{85}",
+    "\u{b}",
+    "\u{c}",
+    "'s",
+    "'t",
+    "'re",
+    "'ve",
+    "'m",
+    "'ll",
+    "'d",
+    "'S",
+    "'",
+    "''",
+    "'r",
+    "'l",
+    "0",
+    "42",
+    "٣",
+    "१२",
+    "๓",
+    "৪",
+    "፩",
+    "Ⅻ",
+    "½",
+    "²",
+    "é",
+    "e\u{301}",
+    "\u{301}",
+    "東京",
+    "こんにちは",
+    "한국어",
+    "Привет",
+    "مرحبا",
+    "עברית",
+    "ελληνικά",
+    "हिन्दी",
+    "ไทย",
+    "😀",
+    "👍🏽",
+    "👨\u{200d}👩",
+    "🇫🇷",
+    "!",
+    "?!",
+    "...",
+    "-",
+    "_",
+    "<|endoftext|>",
+    "<|end",
+    "<|",
+    "<pad>",
+    "[X]",
+    "\u{200b}",
+    "\u{feff}",
+    "\0",
+    "\u{7f}",
+    "𝐀𝟎",
+    "ﬁ",
+    "\u{10ffff}",
 ];
 
 fn text_strategy() -> impl Strategy<Value = String> {
@@ -54,7 +121,9 @@ fn train_bpe(add_prefix_space: bool, sequence: bool, special: &[&str]) -> Tokeni
     let mut tok = Tokenizer::new(BPE::default());
     let bl = ByteLevel::default().add_prefix_space(add_prefix_space);
     if sequence {
-        tok.with_pre_tokenizer(Some(Sequence::new(vec![PreTokenizerWrapper::ByteLevel(bl)])));
+        tok.with_pre_tokenizer(Some(Sequence::new(vec![PreTokenizerWrapper::ByteLevel(
+            bl,
+        )])));
     } else {
         tok.with_pre_tokenizer(Some(bl));
     }
@@ -81,7 +150,10 @@ fn edit_json(tok: &Tokenizer, edit: impl FnOnce(&mut Value)) -> TextTokenizer {
 /// plus `<unk>` when `unk` is set: a hand-built GPT-2-like tokenizer.json.
 fn ascii_only(base: &Tokenizer, unk: bool, fuse_unk: bool) -> TextTokenizer {
     edit_json(base, |v| {
-        let ascii = |s: &str| s.chars().all(|c| ('!'..='~').contains(&c) || c == 'Ġ' || c == 'Ċ');
+        let ascii = |s: &str| {
+            s.chars()
+                .all(|c| ('!'..='~').contains(&c) || c == 'Ġ' || c == 'Ċ')
+        };
         let model = &mut v["model"];
         let mut kept: Vec<(String, u64)> = model["vocab"]
             .as_object()
@@ -146,7 +218,10 @@ static FAST: LazyLock<Vec<(&'static str, TextTokenizer)>> = LazyLock::new(|| {
         ("trained by TextTokenizer::train", ours.clone()),
         ("no special tokens", no_special),
         ("add_prefix_space", TextTokenizer::new(prefix)),
-        ("Sequence[ByteLevel] + added tokens", TextTokenizer::new(seq)),
+        (
+            "Sequence[ByteLevel] + added tokens",
+            TextTokenizer::new(seq),
+        ),
         ("no added tokens", TextTokenizer::new(plain.clone())),
         ("ignore_merges", ignore_merges),
         ("use_regex false", no_regex),
@@ -217,7 +292,12 @@ fn edge_texts_equal_tokenizers() {
 fn encode_stage_uses_the_fast_path() {
     let (_, tok) = &FAST[3];
     let lines: Vec<&str> = MULTILINGUAL.lines().collect();
-    let ds = VecDataset::new(lines.iter().map(|l| Record::new().with("text", *l)).collect());
+    let ds = VecDataset::new(
+        lines
+            .iter()
+            .map(|l| Record::new().with("text", *l))
+            .collect(),
+    );
     let mut sink = VecSink::default();
     let summary = Pipeline::new(&ds)
         .stage(EncodeStage::new(tok.clone()))
@@ -233,15 +313,18 @@ fn encode_stage_uses_the_fast_path() {
             .iter()
             .map(|v| u32::try_from(v.as_u64().unwrap()).unwrap())
             .collect();
-        assert_eq!(ids, tok.inner().encode_fast(*line, false).unwrap().get_ids());
+        assert_eq!(
+            ids,
+            tok.inner().encode_fast(*line, false).unwrap().get_ids()
+        );
     }
 }
 
 #[test]
 fn other_tokenizers_keep_the_general_path() {
     let texts = corpus();
-    let wordpiece = TextTokenizer::train(&TrainConfig::new(ModelKind::WordPiece, 200), texts.iter())
-        .unwrap();
+    let wordpiece =
+        TextTokenizer::train(&TrainConfig::new(ModelKind::WordPiece, 200), texts.iter()).unwrap();
     let unigram =
         TextTokenizer::train(&TrainConfig::new(ModelKind::Unigram, 2000), texts.iter()).unwrap();
     let mut normalized = train_bpe(false, false, &["<|endoftext|>"]);
@@ -294,5 +377,36 @@ proptest! {
         let (name, tok) = &FAST[3];
         let want = tok.inner().encode_fast(text.as_str(), false).unwrap();
         prop_assert_eq!(tok.encode(&text).unwrap(), want.get_ids(), "{}", name);
+    }
+}
+
+/// Ids from the Python `tokenizers` wheel (Oniguruma pre-tokenizer) for a GPT-2-like
+/// tokenizer.json it trained (`tools/fast_bpe_goldens.py`): the fast path gives the same ids,
+/// and so does the Rust `tokenizers` (fancy-regex) build.
+#[test]
+fn python_tokenizers_goldens() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let tok = TextTokenizer::from_file(format!("{dir}/bpe_gpt2like.json")).unwrap();
+    assert!(tok.is_fast_path());
+    let goldens: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{dir}/bpe_gpt2like_goldens.json")).unwrap(),
+    )
+    .unwrap();
+    let cases = goldens["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 43);
+    for case in cases {
+        let text = case["text"].as_str().unwrap();
+        let want: Vec<u32> = case["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| u32::try_from(v.as_u64().unwrap()).unwrap())
+            .collect();
+        assert_eq!(tok.encode(text).unwrap(), want, "{text:?}");
+        assert_eq!(
+            tok.inner().encode_fast(text, false).unwrap().get_ids(),
+            want,
+            "{text:?}"
+        );
     }
 }
