@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use dataprep_core::{Pipeline, Record, VecDataset};
+use dataprep_core::{Context, Pipeline, Record, Stage, VecDataset};
 use dataprep_text::html::{HtmlConfig, extract};
 use dataprep_text::langid;
 use dataprep_text::normalize::{self, NormalizeConfig, UnicodeForm};
@@ -152,6 +152,31 @@ fn main() {
         docs.iter()
             .map(|d| Record::new().with("text", *d))
             .collect(),
+    );
+    let records: Vec<Record> = docs
+        .iter()
+        .map(|d| Record::new().with("text", *d))
+        .collect();
+    let stage = EncodeStage::new(tok.clone());
+    let cx = Context::new("tokenize", 0);
+    let s = best_of(3, || {
+        records
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                stage.process(&mut r, &cx).unwrap();
+                r.len()
+            })
+            .sum::<usize>()
+    });
+    println!(
+        "EncodeStage::process (fast path) one thread, 20k records: {:.1} ms",
+        s * 1e3
+    );
+    let s = best_of(3, || Pipeline::new(&ds).run().unwrap().written);
+    println!(
+        "pipeline VecDataset without stages, 20k records: {:.1} ms",
+        s * 1e3
     );
     for (name, t) in [("fast path", &tok), ("general path", &general)] {
         let s = best_of(3, || {

@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use dataprep_core::stage::config_json;
 use dataprep_core::{Action, Context, IterableDataset, Record, RecordError, Shard, Stage, Value};
@@ -128,6 +128,8 @@ impl TrainConfig {
 pub struct TextTokenizer {
     inner: Arc<Tokenizer>,
     fast: Option<Arc<FastBpe>>,
+    /// FNV-1a of the tokenizer JSON, computed once (a GPT-2-size JSON takes tens of ms).
+    json_hash: Arc<OnceLock<String>>,
 }
 
 impl TextTokenizer {
@@ -138,7 +140,16 @@ impl TextTokenizer {
         Self {
             inner: Arc::new(tokenizer),
             fast,
+            json_hash: Arc::default(),
         }
+    }
+
+    /// FNV-1a (hex) of the tokenizer JSON, for stage fingerprints.
+    fn json_hash(&self) -> &str {
+        self.json_hash.get_or_init(|| {
+            let json = self.inner.to_string(false).unwrap_or_default();
+            fnv1a_hex(json.as_bytes())
+        })
     }
 
     /// Turns the built-in byte-level BPE encoder off (`false`: every encode goes through
@@ -455,10 +466,9 @@ impl Stage for EncodeStage {
 
     fn config(&self) -> serde_json::Value {
         // The tokenizer is part of the fingerprint through a hash of its JSON.
-        let json = self.tokenizer.inner.to_string(false).unwrap_or_default();
         serde_json::json!({
             "config": config_json(&self.config),
-            "tokenizer_fnv1a": fnv1a_hex(json.as_bytes()),
+            "tokenizer_fnv1a": self.tokenizer.json_hash(),
         })
     }
 
