@@ -3,8 +3,9 @@
 //!
 //! [`FastBpe::from_tokenizer`] accepts a tokenizer only when every step it runs is one this
 //! module reproduces exactly:
-//! - no normalizer, no truncation, no padding; post-processor none or `ByteLevel` (which only
-//!   moves offsets);
+//! - no normalizer, no truncation, no padding; a post-processor that leaves the ids alone when
+//!   no special tokens are added (none, `ByteLevel`, `RobertaProcessing`, `BertProcessing`, a
+//!   `TemplateProcessing` with `$A` once, or a `Sequence` of those);
 //! - pre-tokenizer `ByteLevel` (either `add_prefix_space`, either `use_regex`), alone or as the
 //!   only member of a `Sequence`;
 //! - model BPE without dropout, continuing-subword prefix, end-of-word suffix or byte fallback
@@ -36,7 +37,6 @@ use rustc_hash::FxHashMap;
 use serde_json::Value as Json;
 use tokenizers::Tokenizer;
 use tokenizers::models::ModelWrapper;
-use tokenizers::processors::PostProcessorWrapper;
 
 /// Words longer than this (in bytes) are not cached.
 const CACHE_MAX_WORD: usize = 256;
@@ -268,6 +268,33 @@ fn is_null_or_empty(v: Option<&Json>) -> bool {
     }
 }
 
+/// Whether a post-processor (its JSON) leaves the ids of one sequence untouched when no special
+/// tokens are added: `ByteLevel` (offsets only), `RobertaProcessing` and `BertProcessing` (they
+/// add nothing then), a `TemplateProcessing` whose single template holds `$A` exactly once (its
+/// special tokens are skipped then), and a `Sequence` of those.
+fn post_processor_keeps_ids(pp: &Json) -> bool {
+    match pp.get("type").and_then(Json::as_str) {
+        Some("ByteLevel" | "RobertaProcessing" | "BertProcessing") => true,
+        Some("TemplateProcessing") => {
+            let Some(single) = pp.get("single").and_then(Json::as_array) else {
+                return false;
+            };
+            let sequences: Vec<&Json> = single.iter().filter_map(|p| p.get("Sequence")).collect();
+            let specials = single
+                .iter()
+                .filter(|p| p.get("SpecialToken").is_some())
+                .count();
+            matches!(sequences.as_slice(), [a] if a.get("id").and_then(Json::as_str) == Some("A"))
+                && sequences.len() + specials == single.len()
+        }
+        Some("Sequence") => pp
+            .get("processors")
+            .and_then(Json::as_array)
+            .is_some_and(|ps| ps.iter().all(post_processor_keeps_ids)),
+        _ => false,
+    }
+}
+
 fn build_added(pairs: Vec<(String, u32)>) -> Result<Option<DoubleArrayAhoCorasick<u32>>, ()> {
     if pairs.is_empty() {
         return Ok(None);
@@ -317,10 +344,11 @@ impl FastBpe {
         if tok.get_normalizer().is_some()
             || tok.get_truncation().is_some()
             || tok.get_padding().is_some()
-            || !matches!(
-                tok.get_post_processor(),
-                None | Some(PostProcessorWrapper::ByteLevel(_))
-            )
+        {
+            return None;
+        }
+        if let Some(pp) = tok.get_post_processor()
+            && !post_processor_keeps_ids(&serde_json::to_value(pp).ok()?)
         {
             return None;
         }

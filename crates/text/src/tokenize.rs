@@ -168,7 +168,9 @@ impl TextTokenizer {
     /// [`EncodeStage`] use the built-in byte-level BPE encoder (true) or `tokenizers` (false).
     ///
     /// The built-in encoder is used exactly when the tokenizer has no normalizer, truncation or
-    /// padding; a post-processor that is none or `ByteLevel`; a `ByteLevel` pre-tokenizer (alone
+    /// padding; a post-processor that adds nothing without special tokens (none, `ByteLevel`,
+    /// `RobertaProcessing`, `BertProcessing`, a `TemplateProcessing` with `$A` once, or a
+    /// `Sequence` of those); a `ByteLevel` pre-tokenizer (alone
     /// or the only member of a `Sequence`); a BPE model without dropout, continuing-subword
     /// prefix, end-of-word suffix or byte fallback; and added tokens without `single_word`,
     /// `lstrip` or `rstrip` (and `encode_special_tokens` off). Both give identical ids.

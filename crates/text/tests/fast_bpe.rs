@@ -14,6 +14,11 @@ use tokenizers::normalizers::unicode::NFC;
 use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::sequence::Sequence;
+use tokenizers::processors::PostProcessorWrapper;
+use tokenizers::processors::byte_level::ByteLevel as ByteLevelProcessor;
+use tokenizers::processors::roberta::RobertaProcessing;
+use tokenizers::processors::sequence::Sequence as PostSequence;
+use tokenizers::processors::template::TemplateProcessing;
 use tokenizers::{AddedToken, Tokenizer};
 
 const MULTILINGUAL: &str = include_str!("data/multilingual.txt");
@@ -212,6 +217,24 @@ static FAST: LazyLock<Vec<(&'static str, TextTokenizer)>> = LazyLock::new(|| {
     ])
     .unwrap();
     let plain = train_bpe(false, false, &[]);
+    // Post-processors that add special tokens only when asked to (never, here).
+    let mut roberta = train_bpe(false, false, &["<s>", "</s>"]);
+    roberta.with_post_processor(Some(RobertaProcessing::new(
+        ("</s>".into(), 1),
+        ("<s>".into(), 0),
+    )));
+    let mut template = train_bpe(true, false, &["<|endoftext|>"]);
+    template.with_post_processor(Some(PostSequence::new(vec![
+        PostProcessorWrapper::ByteLevel(ByteLevelProcessor::default()),
+        PostProcessorWrapper::Template(
+            TemplateProcessing::builder()
+                .try_single("<|endoftext|> $A <|endoftext|>")
+                .unwrap()
+                .special_tokens(vec![("<|endoftext|>", 0)])
+                .build()
+                .unwrap(),
+        ),
+    ])));
     let ignore_merges = edit_json(ours.inner(), |v| v["model"]["ignore_merges"] = json!(true));
     let no_regex = edit_json(&prefix, |v| v["pre_tokenizer"]["use_regex"] = json!(false));
     vec![
@@ -228,6 +251,11 @@ static FAST: LazyLock<Vec<(&'static str, TextTokenizer)>> = LazyLock::new(|| {
         ("unknown bytes, no unk", ascii_only(&plain, false, false)),
         ("unknown bytes, unk", ascii_only(&plain, true, false)),
         ("unknown bytes, fused unk", ascii_only(&plain, true, true)),
+        ("RobertaProcessing", TextTokenizer::new(roberta)),
+        (
+            "Sequence[ByteLevel, TemplateProcessing]",
+            TextTokenizer::new(template),
+        ),
     ]
 });
 
@@ -343,7 +371,17 @@ fn other_tokenizers_keep_the_general_path() {
         v["truncation"] =
             json!({"direction": "Right", "max_length": 4, "strategy": "LongestFirst", "stride": 0});
     });
+    let mut twice = train_bpe(false, false, &["<|endoftext|>"]);
+    twice.with_post_processor(Some(
+        TemplateProcessing::builder()
+            .try_single("$A <|endoftext|> $A")
+            .unwrap()
+            .special_tokens(vec![("<|endoftext|>", 0)])
+            .build()
+            .unwrap(),
+    ));
     for (name, tok) in [
+        ("template with $A twice", TextTokenizer::new(twice)),
         ("WordPiece", wordpiece),
         ("Unigram", unigram),
         ("BPE + NFC normalizer", TextTokenizer::new(normalized)),
