@@ -22,8 +22,9 @@
 //!    classes are taken from `regex-syntax`, the parser whose Unicode tables the `fancy-regex`
 //!    build of `tokenizers` matches with, so they are equal by construction.
 //! 3. Each piece's bytes start as one symbol each (the byte-level alphabet), and the lowest-rank
-//!    merge, leftmost on ties, is applied until none applies. Results are kept in a bounded
-//!    per-thread cache of words.
+//!    merge, leftmost on ties, is applied until none applies. Results are kept in a per-thread
+//!    cache of words (words up to 256 bytes, at most 8 MiB per encoder and thread, for the last 4
+//!    encoders a thread used).
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -40,8 +41,9 @@ use tokenizers::models::ModelWrapper;
 
 /// Words longer than this (in bytes) are not cached.
 const CACHE_MAX_WORD: usize = 256;
-/// The per-thread cache is emptied when it holds this many words.
-const CACHE_CAPACITY: usize = 65_536;
+/// The per-thread cache of one encoder is emptied when its words and ids take this many bytes
+/// (counting 64 bytes of overhead per word).
+const CACHE_BYTES: usize = 8 << 20;
 /// Words of up to this many symbols are merged by a linear scan, longer ones with a heap.
 const LINEAR_MAX: usize = 48;
 /// No merge for this pair.
@@ -201,7 +203,12 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// Encoders whose words one thread keeps at a time (the least recently added is dropped).
 const CACHE_ENCODERS: usize = 4;
 
-type Words = FxHashMap<Box<[u8]>, Box<[u32]>>;
+/// Merged words and the bytes they take.
+#[derive(Default)]
+struct Words {
+    map: FxHashMap<Box<[u8]>, Box<[u32]>>,
+    bytes: usize,
+}
 
 /// Words already merged by this thread, per encoder.
 #[derive(Default)]
@@ -246,6 +253,8 @@ pub(crate) struct FastBpe {
     raw_added: Option<DoubleArrayAhoCorasick<u32>>,
     /// Added tokens matched on the (identity-)normalized gaps (`normalized: true`).
     normalized_added: Option<DoubleArrayAhoCorasick<u32>>,
+    /// The word-cache budget ([`CACHE_BYTES`]; smaller in tests).
+    cache_bytes: usize,
 }
 
 impl std::fmt::Debug for FastBpe {
@@ -476,6 +485,7 @@ impl FastBpe {
             whole_words,
             raw_added: build_added(raw).ok()?,
             normalized_added: build_added(normalized).ok()?,
+            cache_bytes: CACHE_BYTES,
         })
     }
 
@@ -546,17 +556,21 @@ impl FastBpe {
             }
         }
         let cacheable = w.len() <= CACHE_MAX_WORD;
-        if cacheable && let Some(ids) = cache.get(w) {
+        if cacheable && let Some(ids) = cache.map.get(w) {
             out.extend_from_slice(ids);
             return;
         }
         let start = out.len();
         self.merge_word(w, out);
         if cacheable {
-            if cache.len() >= CACHE_CAPACITY {
-                cache.clear();
+            let ids = &out[start..];
+            let size = 64 + w.len() + 4 * ids.len();
+            if cache.bytes + size > self.cache_bytes {
+                cache.map.clear();
+                cache.bytes = 0;
             }
-            cache.insert(w.into(), out[start..].into());
+            cache.bytes += size;
+            cache.map.insert(w.into(), ids.into());
         }
     }
 
@@ -824,6 +838,24 @@ mod tests {
             let want = tok.inner().encode_fast(s.as_str(), false).unwrap();
             assert_eq!(fast.encode(&s), want.get_ids(), "{:?}", &s[..10]);
         }
+    }
+
+    /// A cache emptied every few words still gives the same ids, and stays within its budget.
+    #[test]
+    fn small_cache_budget() {
+        let tok = trained();
+        let mut fast = FastBpe::from_tokenizer(tok.inner()).unwrap();
+        fast.cache_bytes = 300;
+        let text = "the cat sat on the mat, and the dog's bone isn't there; ".repeat(20)
+            + "ééé ünïcödé 東京都 東京 😀😀 aaaa bbbb 1234";
+        let want = tok.inner().encode_fast(text.as_str(), false).unwrap();
+        assert_eq!(fast.encode(&text), want.get_ids());
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            let words = c.words(fast.id);
+            assert!(!words.map.is_empty());
+            assert!(words.bytes <= 300, "{}", words.bytes);
+        });
     }
 
     proptest! {
