@@ -10,12 +10,15 @@
 //!   only member of a `Sequence`;
 //! - model BPE without dropout, continuing-subword prefix, end-of-word suffix or byte fallback
 //!   (`ignore_merges`, `unk_token` and `fuse_unk` are honoured as `tokenizers` 0.23 does);
-//! - added tokens without `single_word`, `lstrip` or `rstrip`, and `encode_special_tokens` off.
+//! - any added tokens (`single_word`, `lstrip`, `rstrip`, `normalized`, `special` and
+//!   `encode_special_tokens` honoured as `tokenizers` does).
 //!
 //! The steps, in the order `tokenizers` applies them:
 //! 1. Added tokens are split out, first the non-normalized ones over the whole text, then the
 //!    normalized ones over the gaps, each with a leftmost-longest automaton (`daachorse`, the same
-//!    matcher `tokenizers` builds).
+//!    matcher `tokenizers` builds), with `tokenizers`' rules for `single_word` (`\w` before or
+//!    after rejects a match), `lstrip` / `rstrip` (`\s` around it joins it) and
+//!    `encode_special_tokens` (special tokens are not split out).
 //! 2. Each remaining segment gets a leading space when `add_prefix_space` is set and it does not
 //!    start with one, then is cut by a hand-written scanner equal to the GPT-2 pattern
 //!    `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`. Its character
@@ -253,6 +256,8 @@ pub(crate) struct FastBpe {
     raw_added: Option<DoubleArrayAhoCorasick<u32>>,
     /// Added tokens matched on the (identity-)normalized gaps (`normalized: true`).
     normalized_added: Option<DoubleArrayAhoCorasick<u32>>,
+    /// Options of the added tokens that have any.
+    added_flags: FxHashMap<u32, AddedFlags>,
     /// The word-cache budget ([`CACHE_BYTES`]; smaller in tests).
     cache_bytes: usize,
 }
@@ -321,29 +326,81 @@ enum Segment<'a> {
     Text(&'a str),
 }
 
-fn split_on(
-    trie: Option<&DoubleArrayAhoCorasick<u32>>,
-    text: &str,
-    f: &mut impl FnMut(Segment<'_>),
-) -> bool {
-    let Some(trie) = trie else {
-        if !text.is_empty() {
-            f(Segment::Text(text));
+/// The `single_word` / `lstrip` / `rstrip` options of an added token, and whether it is a
+/// special token left to the model (`encode_special_tokens`).
+#[derive(Debug, Clone, Copy, Default)]
+struct AddedFlags {
+    single_word: bool,
+    lstrip: bool,
+    rstrip: bool,
+    skip: bool,
+}
+
+/// `\w` (the `regex` crate's Unicode word characters, which `tokenizers` tests `single_word`
+/// with).
+static WORD_CHARS: LazyLock<Vec<(u32, u32)>> = LazyLock::new(|| unicode_ranges(r"\w"));
+
+fn is_word_char(c: char) -> bool {
+    let cp = u32::from(c);
+    let ranges = &*WORD_CHARS;
+    let i = ranges.partition_point(|r| r.0 <= cp);
+    i > 0 && cp <= ranges[i - 1].1
+}
+
+fn is_space(c: char) -> bool {
+    CLASSES.of(c) == Class4::Space
+}
+
+impl FastBpe {
+    /// Splits `text` on the added tokens of `trie` as `tokenizers`' `find_matches` does: a
+    /// leftmost-longest match is skipped when it is a special token under
+    /// `encode_special_tokens` or a `single_word` token inside a word; `lstrip` / `rstrip`
+    /// widen it over the whitespace before / after it.
+    fn split_on(
+        &self,
+        trie: Option<&DoubleArrayAhoCorasick<u32>>,
+        text: &str,
+        f: &mut impl FnMut(Segment<'_>),
+    ) {
+        let Some(trie) = trie else {
+            if !text.is_empty() {
+                f(Segment::Text(text));
+            }
+            return;
+        };
+        let mut at = 0;
+        for m in trie.leftmost_find_iter(text) {
+            let (mut start, mut stop, id) = (m.start(), m.end(), m.value());
+            if let Some(flags) = self.added_flags.get(&id) {
+                if flags.skip {
+                    continue;
+                }
+                if flags.single_word {
+                    let before = text[..start].chars().next_back().is_some_and(is_word_char);
+                    let after = text[stop..].chars().next().is_some_and(is_word_char);
+                    if before || after {
+                        continue;
+                    }
+                }
+                if flags.lstrip {
+                    let kept = text[..start].trim_end_matches(is_space).len();
+                    start = kept.max(at);
+                }
+                if flags.rstrip {
+                    let rest = &text[stop..];
+                    stop += rest.len() - rest.trim_start_matches(is_space).len();
+                }
+            }
+            if at < start {
+                f(Segment::Text(&text[at..start]));
+            }
+            f(Segment::Added(id));
+            at = stop;
         }
-        return false;
-    };
-    let mut at = 0;
-    for m in trie.leftmost_find_iter(text) {
-        if m.start() > at {
-            f(Segment::Text(&text[at..m.start()]));
+        if at < text.len() {
+            f(Segment::Text(&text[at..]));
         }
-        f(Segment::Added(m.value()));
-        at = m.end();
     }
-    if at < text.len() {
-        f(Segment::Text(&text[at..]));
-    }
-    true
 }
 
 impl FastBpe {
@@ -456,17 +513,22 @@ impl FastBpe {
         });
 
         let added = tok.get_added_vocabulary();
-        if added.get_encode_special_tokens() {
-            return None;
-        }
+        let encode_special = added.get_encode_special_tokens();
         let mut raw = Vec::new();
         let mut normalized = Vec::new();
+        let mut added_flags = FxHashMap::default();
         for (&id, t) in tok.get_added_tokens_decoder().iter() {
-            if t.single_word || t.lstrip || t.rstrip {
-                return None;
-            }
             if t.content.is_empty() {
                 continue;
+            }
+            let flags = AddedFlags {
+                single_word: t.single_word,
+                lstrip: t.lstrip,
+                rstrip: t.rstrip,
+                skip: encode_special && added.is_special_token(&t.content),
+            };
+            if flags.single_word || flags.lstrip || flags.rstrip || flags.skip {
+                added_flags.insert(id, flags);
             }
             if t.normalized {
                 normalized.push((t.content.clone(), id));
@@ -485,6 +547,7 @@ impl FastBpe {
             whole_words,
             raw_added: build_added(raw).ok()?,
             normalized_added: build_added(normalized).ok()?,
+            added_flags,
             cache_bytes: CACHE_BYTES,
         })
     }
@@ -501,10 +564,10 @@ impl FastBpe {
             let mut first = |seg: Segment<'_>| match seg {
                 Segment::Added(id) => on_segment(Segment::Added(id)),
                 Segment::Text(s) => {
-                    split_on(normalized, s, &mut on_segment);
+                    self.split_on(normalized, s, &mut on_segment);
                 }
             };
-            split_on(self.raw_added.as_ref(), text, &mut first);
+            self.split_on(self.raw_added.as_ref(), text, &mut first);
         };
         let cached = CACHE.try_with(|c| {
             let Ok(mut c) = c.try_borrow_mut() else {

@@ -120,10 +120,9 @@ impl TrainConfig {
 /// A tokenizer (a `tokenizers::Tokenizer`, shared cheaply between threads and stages).
 ///
 /// A byte-level BPE tokenizer of the GPT-2 kind (no normalizer, `ByteLevel` pre-tokenizer, BPE
-/// without dropout or prefixes, plain added tokens; see [`TextTokenizer::is_fast_path`]) is
-/// encoded by an ids-only encoder built at construction, which gives exactly the ids of
-/// `tokenizers`' `encode_fast` without its offset bookkeeping. Every other tokenizer is encoded
-/// by `tokenizers` itself.
+/// without dropout or prefixes; see [`TextTokenizer::is_fast_path`]) is encoded by an ids-only
+/// encoder built at construction, which gives exactly the ids of `tokenizers`' `encode_fast`
+/// without its offset bookkeeping. Every other tokenizer is encoded by `tokenizers` itself.
 #[derive(Debug, Clone)]
 pub struct TextTokenizer {
     inner: Arc<Tokenizer>,
@@ -170,10 +169,10 @@ impl TextTokenizer {
     /// The built-in encoder is used exactly when the tokenizer has no normalizer, truncation or
     /// padding; a post-processor that adds nothing without special tokens (none, `ByteLevel`,
     /// `RobertaProcessing`, `BertProcessing`, a `TemplateProcessing` with `$A` once, or a
-    /// `Sequence` of those); a `ByteLevel` pre-tokenizer (alone
-    /// or the only member of a `Sequence`); a BPE model without dropout, continuing-subword
-    /// prefix, end-of-word suffix or byte fallback; and added tokens without `single_word`,
-    /// `lstrip` or `rstrip` (and `encode_special_tokens` off). Both give identical ids.
+    /// `Sequence` of those); a `ByteLevel` pre-tokenizer (alone or the only member of a
+    /// `Sequence`); and a BPE model without dropout, continuing-subword prefix, end-of-word
+    /// suffix or byte fallback. Added tokens of any kind are fine. Both paths give identical
+    /// ids.
     ///
     /// ```
     /// use dataprep_text::tokenize::{ModelKind, TextTokenizer, TrainConfig};

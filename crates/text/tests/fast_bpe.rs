@@ -217,6 +217,27 @@ static FAST: LazyLock<Vec<(&'static str, TextTokenizer)>> = LazyLock::new(|| {
     ])
     .unwrap();
     let plain = train_bpe(false, false, &[]);
+    // Added tokens with every option tokenizers has (RoBERTa's `<mask>` is `lstrip`).
+    let mut options = train_bpe(false, false, &["<|endoftext|>"]);
+    options
+        .add_special_tokens([
+            AddedToken::from("<mask>", true).lstrip(true),
+            AddedToken::from("<pad>", true).rstrip(true),
+        ])
+        .unwrap();
+    options
+        .add_tokens([
+            AddedToken::from("hello", false).single_word(true),
+            AddedToken::from("[X]", false).lstrip(true).rstrip(true),
+            AddedToken::from("東京", false).single_word(true),
+            AddedToken::from(" 's", false).normalized(false),
+        ])
+        .unwrap();
+    let mut encode_special = train_bpe(false, false, &["<|endoftext|>", "<pad>"]);
+    encode_special
+        .add_tokens([AddedToken::from("hello", false)])
+        .unwrap();
+    encode_special.set_encode_special_tokens(true);
     // Post-processors that add special tokens only when asked to (never, here).
     let mut roberta = train_bpe(false, false, &["<s>", "</s>"]);
     roberta.with_post_processor(Some(RobertaProcessing::new(
@@ -252,6 +273,11 @@ static FAST: LazyLock<Vec<(&'static str, TextTokenizer)>> = LazyLock::new(|| {
         ("unknown bytes, unk", ascii_only(&plain, true, false)),
         ("unknown bytes, fused unk", ascii_only(&plain, true, true)),
         ("RobertaProcessing", TextTokenizer::new(roberta)),
+        (
+            "lstrip, rstrip, single_word added tokens",
+            TextTokenizer::new(options),
+        ),
+        ("encode_special_tokens", TextTokenizer::new(encode_special)),
         (
             "Sequence[ByteLevel, TemplateProcessing]",
             TextTokenizer::new(template),
@@ -308,6 +334,11 @@ fn edge_texts_equal_tokenizers() {
         "'s's's",
         "東京東京",
         "\u{10ffff}\0",
+        "a  <mask>  b",
+        "<mask><mask>  <pad>  <pad>x",
+        "  [X]  [X][X]  ",
+        "hello hellohello ahello hello_ hello, 東京 東京都",
+        "it 's ok 's's",
     ];
     for (name, tok) in FAST.iter() {
         for t in texts {
@@ -357,10 +388,6 @@ fn other_tokenizers_keep_the_general_path() {
         TextTokenizer::train(&TrainConfig::new(ModelKind::Unigram, 2000), texts.iter()).unwrap();
     let mut normalized = train_bpe(false, false, &["<|endoftext|>"]);
     normalized.with_normalizer(Some(NFC)).unwrap();
-    let mut lstrip = train_bpe(false, false, &[]);
-    lstrip
-        .add_special_tokens([AddedToken::from("<mask>", true).lstrip(true)])
-        .unwrap();
     let dropout = edit_json(&train_bpe(false, false, &[]), |v| {
         v["model"]["dropout"] = json!(0.5);
     });
@@ -385,7 +412,6 @@ fn other_tokenizers_keep_the_general_path() {
         ("WordPiece", wordpiece),
         ("Unigram", unigram),
         ("BPE + NFC normalizer", TextTokenizer::new(normalized)),
-        ("BPE + lstrip added token", TextTokenizer::new(lstrip)),
         ("BPE with dropout", dropout),
         ("BPE with end_of_word_suffix", suffix),
         ("BPE with truncation", truncated),
