@@ -274,14 +274,6 @@ impl std::fmt::Debug for FastBpe {
     }
 }
 
-fn is_null_or_empty(v: Option<&Json>) -> bool {
-    match v {
-        None | Some(Json::Null) => true,
-        Some(Json::String(s)) => s.is_empty(),
-        _ => false,
-    }
-}
-
 /// Whether a post-processor (its JSON) leaves the ids of one sequence untouched when no special
 /// tokens are added: `ByteLevel` (offsets only), `RobertaProcessing` and `BertProcessing` (they
 /// add nothing then), a `TemplateProcessing` whose single template holds `$A` exactly once (its
@@ -450,11 +442,6 @@ impl FastBpe {
             return None;
         }
         let model = serde_json::to_value(bpe).ok()?;
-        if !is_null_or_empty(model.get("continuing_subword_prefix"))
-            || !is_null_or_empty(model.get("end_of_word_suffix"))
-        {
-            return None;
-        }
         let vocab: FxHashMap<&str, u32> = model
             .get("vocab")?
             .as_object()?

@@ -267,6 +267,14 @@ static FAST: LazyLock<Vec<(&'static str, TextTokenizer)>> = LazyLock::new(|| {
             TextTokenizer::new(seq),
         ),
         ("no added tokens", TextTokenizer::new(plain.clone())),
+        // GPT-2's own tokenizer.json spells "no prefix / suffix" as empty strings.
+        (
+            "empty prefix and suffix (GPT-2 layout)",
+            edit_json(&plain, |v| {
+                v["model"]["continuing_subword_prefix"] = json!("");
+                v["model"]["end_of_word_suffix"] = json!("");
+            }),
+        ),
         ("ignore_merges", ignore_merges),
         ("use_regex false", no_regex),
         ("unknown bytes, no unk", ascii_only(&plain, false, false)),
