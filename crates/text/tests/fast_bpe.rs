@@ -326,6 +326,26 @@ fn multilingual_text_equals_tokenizers() {
     }
 }
 
+/// The same ids at any thread count (and whatever each thread's word cache holds).
+#[test]
+fn batch_is_the_same_at_any_thread_count() {
+    let lines: Vec<&str> = MULTILINGUAL.split_inclusive(' ').collect();
+    for (name, tok) in FAST.iter().take(4) {
+        let default = tok.encode_batch(&lines).unwrap();
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert_eq!(
+                pool.install(|| tok.encode_batch(&lines).unwrap()),
+                default,
+                "{name}"
+            );
+        }
+    }
+}
+
 #[test]
 fn edge_texts_equal_tokenizers() {
     let texts = [
