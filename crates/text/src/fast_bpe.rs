@@ -859,6 +859,36 @@ mod tests {
         }
     }
 
+    /// The classes equal Oniguruma's (the Python wheel of `tokenizers`) on every Unicode scalar
+    /// value: `tests/data/onig_gpt2_classes.txt`, written by `tools/fast_bpe_goldens.py`.
+    #[test]
+    fn classes_equal_oniguruma_on_every_code_point() {
+        let golden = include_str!("../tests/data/onig_gpt2_classes.txt");
+        let mut want = vec![Class4::Other; 0x11_0000];
+        for line in golden.lines().filter(|l| !l.starts_with('#')) {
+            let mut f = line.split(' ');
+            let lo = u32::from_str_radix(f.next().unwrap(), 16).unwrap();
+            let hi = u32::from_str_radix(f.next().unwrap(), 16).unwrap();
+            let class = match f.next().unwrap() {
+                "L" => Class4::Letter,
+                "N" => Class4::Number,
+                "S" => Class4::Space,
+                other => panic!("class {other}"),
+            };
+            for cp in lo..=hi {
+                want[cp as usize] = class;
+            }
+        }
+        let mut differ = 0;
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            if CLASSES.of(c) != want[u32::from(c) as usize] {
+                differ += 1;
+            }
+        }
+        assert_eq!(differ, 0);
+        assert_eq!(golden.lines().count(), 832);
+    }
+
     #[test]
     fn scanner_cases() {
         for s in [
