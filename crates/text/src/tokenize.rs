@@ -2,6 +2,9 @@
 //! WordPiece and Unigram tokenizers from records, encode records in parallel, count tokens,
 //! pack sequences to a fixed length, and write flat token shards readable by `numpy.memmap`.
 //!
+//! GPT-2-style byte-level BPE tokenizers are encoded by a built-in ids-only encoder that gives
+//! the same ids as `tokenizers` (see [`TextTokenizer::is_fast_path`] for the conditions).
+//!
 //! ```
 //! use dataprep_text::tokenize::{TextTokenizer, TrainConfig, ModelKind};
 //! let texts = ["the cat sat on the mat", "the dog sat on the log"];
@@ -15,7 +18,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use dataprep_core::stage::config_json;
 use dataprep_core::{Action, Context, IterableDataset, Record, RecordError, Shard, Stage, Value};
@@ -32,7 +35,10 @@ use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::metaspace::Metaspace;
 use tokenizers::{AddedToken, Tokenizer};
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
+use crate::fast_bpe::FastBpe;
 
 /// The model family to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -112,17 +118,73 @@ impl TrainConfig {
 }
 
 /// A tokenizer (a `tokenizers::Tokenizer`, shared cheaply between threads and stages).
+///
+/// A byte-level BPE tokenizer of the GPT-2 kind (no normalizer, `ByteLevel` pre-tokenizer, BPE
+/// without dropout or prefixes; see [`TextTokenizer::is_fast_path`]) is encoded by an ids-only
+/// encoder built at construction, which gives exactly the ids of `tokenizers`' `encode_fast`
+/// without its offset bookkeeping. Every other tokenizer is encoded by `tokenizers` itself.
 #[derive(Debug, Clone)]
 pub struct TextTokenizer {
     inner: Arc<Tokenizer>,
+    fast: Option<Arc<FastBpe>>,
+    /// FNV-1a of the tokenizer JSON, computed once (a GPT-2-size JSON takes tens of ms).
+    json_hash: Arc<OnceLock<String>>,
 }
 
 impl TextTokenizer {
-    /// Wraps a `tokenizers::Tokenizer`.
+    /// Wraps a `tokenizers::Tokenizer` (and builds the fast byte-level BPE encoder when the
+    /// tokenizer qualifies).
     pub fn new(tokenizer: Tokenizer) -> Self {
+        let fast = FastBpe::from_tokenizer(&tokenizer).map(Arc::new);
         Self {
             inner: Arc::new(tokenizer),
+            fast,
+            json_hash: Arc::default(),
         }
+    }
+
+    /// FNV-1a (hex) of the tokenizer JSON, for stage fingerprints.
+    fn json_hash(&self) -> &str {
+        self.json_hash.get_or_init(|| {
+            let json = self.inner.to_string(false).unwrap_or_default();
+            fnv1a_hex(json.as_bytes())
+        })
+    }
+
+    /// Turns the built-in byte-level BPE encoder off (`false`: every encode goes through
+    /// `tokenizers`, for comparisons) or back on (`true`: used when the tokenizer qualifies).
+    #[must_use]
+    pub fn with_fast_path(mut self, enabled: bool) -> Self {
+        self.fast = if enabled {
+            FastBpe::from_tokenizer(&self.inner).map(Arc::new)
+        } else {
+            None
+        };
+        self
+    }
+
+    /// Whether [`encode`](Self::encode), [`encode_batch`](Self::encode_batch) and
+    /// [`EncodeStage`] use the built-in byte-level BPE encoder (true) or `tokenizers` (false).
+    ///
+    /// The built-in encoder is used exactly when the tokenizer has no normalizer, truncation or
+    /// padding; a post-processor that adds nothing without special tokens (none, `ByteLevel`,
+    /// `RobertaProcessing`, `BertProcessing`, a `TemplateProcessing` with `$A` once, or a
+    /// `Sequence` of those); a `ByteLevel` pre-tokenizer (alone or the only member of a
+    /// `Sequence`); and a BPE model without dropout, continuing-subword prefix, end-of-word
+    /// suffix or byte fallback. Added tokens of any kind are fine. Both paths give identical
+    /// ids.
+    ///
+    /// ```
+    /// use dataprep_text::tokenize::{ModelKind, TextTokenizer, TrainConfig};
+    /// let texts = ["the cat sat", "the dog sat"];
+    /// let bpe = TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 280), texts)?;
+    /// assert!(bpe.is_fast_path());
+    /// let wp = TextTokenizer::train(&TrainConfig::new(ModelKind::WordPiece, 100), texts)?;
+    /// assert!(!wp.is_fast_path());
+    /// # Ok::<(), dataprep_text::Error>(())
+    /// ```
+    pub fn is_fast_path(&self) -> bool {
+        self.fast.is_some()
     }
 
     /// Loads any Hugging Face `tokenizer.json`.
@@ -290,23 +352,35 @@ impl TextTokenizer {
     }
 
     /// Encodes one text as it is (the tokenizer's own normaliser applies; no special tokens are
-    /// added).
+    /// added). The ids are those of `tokenizers`' `encode_fast(text, false)`, computed by the
+    /// built-in encoder on the fast path ([`TextTokenizer::is_fast_path`]).
     ///
     /// # Errors
     /// [`Error::Tokenizer`] if the tokenizer fails (for example a WordPiece model without an
     /// unknown token meeting an unknown character).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        if let Some(fast) = &self.fast {
+            return Ok(fast.encode(text));
+        }
         self.inner
             .encode_fast(text, false)
             .map(|e| e.get_ids().to_vec())
             .map_err(|e| Error::tokenizer("encoding", e))
     }
 
-    /// Encodes many texts in parallel (rayon, through `tokenizers`' batch API), in order.
+    /// Encodes many texts in parallel (rayon; through `tokenizers`' batch API off the fast
+    /// path), in order.
     ///
     /// # Errors
     /// As [`TextTokenizer::encode`].
     pub fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>> {
+        if let Some(fast) = &self.fast {
+            return Ok(texts
+                .par_iter()
+                .with_min_len(16)
+                .map(|t| fast.encode(t))
+                .collect());
+        }
         self.inner
             .encode_batch_fast(texts.to_vec(), false)
             .map(|v| v.into_iter().map(|e| e.get_ids().to_vec()).collect())
@@ -393,10 +467,9 @@ impl Stage for EncodeStage {
 
     fn config(&self) -> serde_json::Value {
         // The tokenizer is part of the fingerprint through a hash of its JSON.
-        let json = self.tokenizer.inner.to_string(false).unwrap_or_default();
         serde_json::json!({
             "config": config_json(&self.config),
-            "tokenizer_fnv1a": fnv1a_hex(json.as_bytes()),
+            "tokenizer_fnv1a": self.tokenizer.json_hash(),
         })
     }
 
