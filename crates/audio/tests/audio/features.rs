@@ -205,3 +205,21 @@ fn fused_mel_equals_mel_of_spectrogram_at_any_thread_count() {
     let wrong = MelFilterbank::new(&MelConfig::new(16_000, 1024)).unwrap();
     assert!(stft.mel_spectrogram(&x, &wrong).is_err());
 }
+
+#[test]
+fn fused_log_mel_equals_power_to_db_of_mel() {
+    let x: Vec<f32> = (0..40_000)
+        .map(|i| ((i as f32) * 0.021).sin() * 0.3 + ((i * 7919 % 613) as f32 / 613.0 - 0.5) * 0.05)
+        .collect();
+    for preset in [Preset::Librosa, Preset::Torchaudio] {
+        let fx = FeatureExtractor::new(FeatureConfig::preset(preset, 16_000)).unwrap();
+        let mel = fx.mel(&x).unwrap();
+        assert_eq!(fx.log_mel(&x).unwrap(), fx.log_of(&mel), "{preset:?}");
+        let no_top =
+            FeatureExtractor::new(FeatureConfig::preset(preset, 16_000).with_top_db(None)).unwrap();
+        assert_eq!(
+            no_top.log_mel(&x).unwrap(),
+            power_to_db(&mel, 1.0, 1e-10, None)
+        );
+    }
+}

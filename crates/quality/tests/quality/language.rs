@@ -25,9 +25,14 @@ fn lingua_backend_gets_the_short_sentences_whatlang_misses() {
     assert_eq!(r.reason(), Some("low_confidence"));
     assert!(en.with_threshold(0.5).apply("It was raining.").is_keep());
     assert_eq!(
-        LanguageFilter::new(["en"]).with_backend(Backend::Lingua).config()["backend"],
+        LanguageFilter::new(["en"])
+            .with_backend(Backend::Lingua)
+            .config()["backend"],
         "lingua"
     );
     let whatlang = LanguageFilter::new(["de"]);
-    assert_eq!(whatlang.apply("Es regnet heute.").reason(), Some("language"));
+    assert_eq!(
+        whatlang.apply("Es regnet heute.").reason(),
+        Some("language")
+    );
 }
