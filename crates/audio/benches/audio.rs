@@ -39,6 +39,10 @@ fn benches(c: &mut Criterion) {
     g.bench_function("mfcc_librosa", |b| {
         b.iter(|| librosa.mfcc(black_box(&x)).unwrap())
     });
+    let log_mel = librosa.log_mel(&x).unwrap();
+    g.bench_function("mfcc_of_log_librosa", |b| {
+        b.iter(|| librosa.mfcc_of_log(black_box(&log_mel)))
+    });
     g.bench_function("logmel_torchaudio", |b| {
         b.iter(|| torch.log_mel(black_box(&x)).unwrap())
     });

@@ -342,32 +342,31 @@ fn unpack_power(
             // Bin 0 and bin n/2 come from Z_0 alone.
             out[0] = (z[0].re + z[0].im) * (z[0].re + z[0].im);
             out[m] = (z[0].re - z[0].im) * (z[0].re - z[0].im);
-            // Split Z into real and imaginary parts, forwards (a = Z_k) and backwards
-            // (b = Z_{m−k}), so that the loop below runs over plain f32 slices and vectorises.
             let stride = split_stride(m);
-            let (ar, rest) = split.split_at_mut(stride);
-            let (ai, rest) = rest.split_at_mut(stride);
-            let (br, bi) = rest.split_at_mut(stride);
-            let (ar, ai, br, bi) = (&mut ar[..m], &mut ai[..m], &mut br[..m], &mut bi[..m]);
-            for (k, c) in z.iter().enumerate() {
-                ar[k] = c.re;
-                ai[k] = c.im;
+            let (br, rest) = split.split_at_mut(stride);
+            let (bi, _) = rest.split_at_mut(stride);
+            // b_k = Z_{m−k} for k = 1..m, written forwards so that the loop below reads both
+            // operands in order.
+            for ((r, i), c) in br[..m - 1]
+                .iter_mut()
+                .zip(bi[..m - 1].iter_mut())
+                .zip(z[1..].iter().rev())
+            {
+                *r = c.re;
+                *i = c.im;
             }
-            for k in 1..m {
-                br[k] = ar[m - k];
-                bi[k] = ai[m - k];
-            }
-            let (ar, ai, br, bi) = (&ar[1..], &ai[1..], &br[1..m], &bi[1..m]);
-            let (tr, ti) = (&tw_re[1..m], &tw_im[1..m]);
-            let out = &mut out[1..m];
-            for k in 0..m - 1 {
+            let lanes = z[1..]
+                .iter()
+                .zip(br[..m - 1].iter().zip(&bi[..m - 1]))
+                .zip(tw_re[1..m].iter().zip(&tw_im[1..m]));
+            for (((a, (&br, &bi)), (&wr, &wi)), o) in lanes.zip(out[1..m].iter_mut()) {
+                let (ar, ai) = (a.re, a.im);
                 // Even part E = (Z_k + conj Z_{m−k}) / 2, odd part O = −i (Z_k − conj Z_{m−k}) / 2.
-                let (er, ei) = (0.5 * (ar[k] + br[k]), 0.5 * (ai[k] - bi[k]));
-                let (or, oi) = (0.5 * (ai[k] + bi[k]), -0.5 * (ar[k] - br[k]));
-                let (wr, wi) = (tr[k], ti[k]);
+                let (er, ei) = (0.5 * (ar + br), 0.5 * (ai - bi));
+                let (or, oi) = (0.5 * (ai + bi), -0.5 * (ar - br));
                 let xr = er + wr * or - wi * oi;
                 let xi = ei + wr * oi + wi * or;
-                out[k] = xr * xr + xi * xi;
+                *o = xr * xr + xi * xi;
             }
         },
     )
@@ -532,16 +531,39 @@ where
     I: Fn() -> W + Sync,
     F: Fn(usize, &mut W, &mut [f32]) + Sync,
 {
+    rows_in(frames, cols, true, init, row)
+}
+
+/// [`par_rows`], on the calling thread when `parallel` is false (for work so small that waking
+/// the thread pool would cost more than it saves).
+fn rows_in<W, I, F>(
+    frames: usize,
+    cols: usize,
+    parallel: bool,
+    init: I,
+    row: F,
+) -> Result<Array2<f32>>
+where
+    I: Fn() -> W + Sync,
+    F: Fn(usize, &mut W, &mut [f32]) + Sync,
+{
     let mut out = vec![0.0f32; frames * cols];
     if cols > 0 {
-        out.par_chunks_mut(cols * FRAMES_PER_TASK)
-            .enumerate()
-            .for_each(|(block, rows)| {
-                let mut work = init();
-                for (i, r) in rows.chunks_exact_mut(cols).enumerate() {
-                    row(block * FRAMES_PER_TASK + i, &mut work, r);
-                }
-            });
+        let block = |(b, rows): (usize, &mut [f32])| {
+            let mut work = init();
+            for (i, r) in rows.chunks_exact_mut(cols).enumerate() {
+                row(b * FRAMES_PER_TASK + i, &mut work, r);
+            }
+        };
+        if parallel {
+            out.par_chunks_mut(cols * FRAMES_PER_TASK)
+                .enumerate()
+                .for_each(block);
+        } else {
+            out.chunks_mut(cols * FRAMES_PER_TASK)
+                .enumerate()
+                .for_each(block);
+        }
     }
     Array2::from_shape_vec((frames, cols), out)
         .map_err(|e| AudioError::InvalidParam(format!("feature matrix shape: {e}")))
@@ -931,9 +953,42 @@ fn db_of_log2(l: f32, r: f32) -> f32 {
 
 /// `v = max(v, max(all) − top)`: the `top_db` floor of [`power_to_db`].
 fn floor_below_max(x: &mut Array2<f32>, top: f32) {
-    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let max = match x.as_slice() {
+        Some(s) => max_of(s),
+        None => x.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+    };
     let floor = max - top;
-    x.mapv_inplace(|v| v.max(floor));
+    match x.as_slice_mut() {
+        Some(s) => vectorized(
+            #[inline(always)]
+            || s.iter_mut().for_each(|v| *v = v.max(floor)),
+        ),
+        None => x.mapv_inplace(|v| v.max(floor)),
+    }
+}
+
+/// The largest value (−∞ for none), over 16 independent lanes so that it vectorises; a maximum
+/// does not depend on the order it is taken in.
+fn max_of(values: &[f32]) -> f32 {
+    vectorized(
+        #[inline(always)]
+        || {
+            const L: usize = 16;
+            let mut acc = [f32::NEG_INFINITY; L];
+            let chunks = values.chunks_exact(L);
+            let tail = chunks
+                .remainder()
+                .iter()
+                .copied()
+                .fold(f32::NEG_INFINITY, f32::max);
+            for c in chunks {
+                for i in 0..L {
+                    acc[i] = acc[i].max(c[i]);
+                }
+            }
+            acc.iter().copied().fold(tail, f32::max)
+        },
+    )
 }
 
 /// `log2(x)` for finite `x > 0`, within 4e-7 (absolute, plus 2e-7 relative) of the exact value
@@ -1065,10 +1120,14 @@ impl CepstrumPlan {
         let (Some(log), true) = (log.as_slice(), n_mels == self.n_mels) else {
             return Array2::zeros((frames, self.n_mfcc));
         };
-        // Every row is computed on its own, so the rows can be split over threads.
-        par_rows(
+        // Every row is computed on its own, so the rows can be split over threads; below about
+        // 8M multiply-adds (about 100 s of audio with the librosa preset) one thread is faster
+        // than waking the pool.
+        let parallel = frames * n_mels * self.n_mfcc >= 8 << 20;
+        rows_in(
             frames,
             self.n_mfcc,
+            parallel,
             || (),
             |t, _, out| {
                 dct_row(
@@ -1088,8 +1147,8 @@ impl CepstrumPlan {
 const DCT_BLOCK: usize = 8;
 
 /// `out[k] = lift[k] · Σ_i row[i] · D[k][i]` with `D` stored as [`CepstrumPlan::blocks`]: for
-/// each block of 8 coefficients the sums over `i` run in order in registers, so the result does
-/// not depend on the vector width.
+/// each block of 8 coefficients the sums over `i` run in registers in a fixed order, so the
+/// result does not depend on the vector width.
 fn dct_row(row: &[f32], blocks: &[f32], lift: &[f32], out: &mut [f32]) {
     vectorized(
         #[inline(always)]
@@ -1104,14 +1163,32 @@ fn dct_row(row: &[f32], blocks: &[f32], lift: &[f32], out: &mut [f32]) {
                 .zip(out.chunks_mut(DCT_BLOCK))
                 .zip(lift.chunks(DCT_BLOCK))
             {
-                let mut acc = [0.0f32; DCT_BLOCK];
-                for (&x, w) in row.iter().zip(blk.chunks_exact(DCT_BLOCK)) {
-                    for j in 0..DCT_BLOCK {
-                        acc[j] += x * w[j];
+                // Four partial sums (bands i ≡ 0, 1, 2, 3 mod 4) in four registers, so that four
+                // multiply-add chains run at once; combined in a fixed order.
+                const B: usize = DCT_BLOCK;
+                let (mut a0, mut a1, mut a2, mut a3) =
+                    ([0.0f32; B], [0.0f32; B], [0.0f32; B], [0.0f32; B]);
+                let xs4 = row.chunks_exact(4);
+                let ws4 = blk.chunks_exact(4 * B);
+                let (x_tail, w_tail) = (xs4.remainder(), ws4.remainder());
+                for (xs, ws) in xs4.zip(ws4) {
+                    let (w0, rest) = ws.split_at(B);
+                    let (w1, rest) = rest.split_at(B);
+                    let (w2, w3) = rest.split_at(B);
+                    for j in 0..B {
+                        a0[j] += xs[0] * w0[j];
+                        a1[j] += xs[1] * w1[j];
+                        a2[j] += xs[2] * w2[j];
+                        a3[j] += xs[3] * w3[j];
                     }
                 }
-                for ((o, a), l) in o.iter_mut().zip(acc).zip(l) {
-                    *o = a * l;
+                for (&x, w) in x_tail.iter().zip(w_tail.chunks_exact(B)) {
+                    for j in 0..B {
+                        a0[j] += x * w[j];
+                    }
+                }
+                for (j, (o, l)) in o.iter_mut().zip(l).enumerate() {
+                    *o = ((a0[j] + a1[j]) + (a2[j] + a3[j])) * l;
                 }
             }
         },
