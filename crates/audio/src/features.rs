@@ -972,23 +972,31 @@ fn floor_below_max(x: &mut Array2<f32>, top: f32) {
 fn max_of(values: &[f32]) -> f32 {
     vectorized(
         #[inline(always)]
-        || {
-            const L: usize = 16;
-            let mut acc = [f32::NEG_INFINITY; L];
-            let chunks = values.chunks_exact(L);
-            let tail = chunks
-                .remainder()
-                .iter()
-                .copied()
-                .fold(f32::NEG_INFINITY, f32::max);
-            for c in chunks {
-                for i in 0..L {
-                    acc[i] = acc[i].max(c[i]);
-                }
-            }
-            acc.iter().copied().fold(tail, f32::max)
-        },
+        || fold_lanes(values, f32::NEG_INFINITY, f32::max),
     )
+}
+
+/// The smallest value (+∞ for none), as [`max_of`].
+fn min_of(values: &[f32]) -> f32 {
+    vectorized(
+        #[inline(always)]
+        || fold_lanes(values, f32::INFINITY, f32::min),
+    )
+}
+
+/// `values.fold(init, f)` over 16 independent lanes, for an associative and commutative `f`.
+#[inline(always)]
+fn fold_lanes(values: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
+    const L: usize = 16;
+    let mut acc = [init; L];
+    let chunks = values.chunks_exact(L);
+    let tail = chunks.remainder().iter().copied().fold(init, &f);
+    for c in chunks {
+        for i in 0..L {
+            acc[i] = f(acc[i], c[i]);
+        }
+    }
+    acc.iter().copied().fold(tail, f)
 }
 
 /// `log2(x)` for finite `x > 0`, within 4e-7 (absolute, plus 2e-7 relative) of the exact value
@@ -1623,8 +1631,51 @@ impl FeatureExtractor {
     /// # Errors
     /// As [`FeatureExtractor::mel`].
     pub fn mfcc(&self, samples: &[f32]) -> Result<Array2<f32>> {
-        let log = self.log_mel(samples)?;
-        Ok(self.mfcc_of_log(&log))
+        let Engine::Stft(stft, bank) = &self.engine else {
+            let log = self.log_mel(samples)?;
+            return Ok(self.mfcc_of_log(&log));
+        };
+        // One parallel pass computes, per frame, the dB row, its DCT and its minimum. The
+        // top_db floor (max − top_db over the whole matrix) only changes rows holding a value
+        // below it; only those are clamped and transformed again. Every row therefore gets the
+        // DCT of exactly the floored row: the same bits as `mfcc_of_log(&log_mel(samples)?)`.
+        let (n_mels, n_mfcc) = (bank.n_mels(), self.cepstrum.n_mfcc);
+        let plan = &self.cepstrum;
+        let r = 10.0 * 1.0f32.max(DB_AMIN).log10();
+        let mut wide = stft.per_frame(samples, n_mels + n_mfcc + 1, |p, row| {
+            let (db, rest) = row.split_at_mut(n_mels);
+            let (cep, min) = rest.split_at_mut(n_mfcc);
+            bank.apply_frame(p, db);
+            db_in_place(db, DB_AMIN, r);
+            min[0] = min_of(db);
+            dct_row(db, &plan.blocks, &plan.lift, cep);
+        })?;
+        if let Some(top) = self.cfg.top_db {
+            let max = wide
+                .rows()
+                .into_iter()
+                .filter_map(|row| row.as_slice().map(|r| max_of(&r[..n_mels])))
+                .fold(f32::NEG_INFINITY, f32::max);
+            let floor = max - top;
+            for mut row in wide.rows_mut() {
+                let Some(row) = row.as_slice_mut() else {
+                    continue;
+                };
+                if row[n_mels + n_mfcc] < floor {
+                    let (db, rest) = row.split_at_mut(n_mels);
+                    db.iter_mut().for_each(|v| *v = v.max(floor));
+                    dct_row(db, &plan.blocks, &plan.lift, &mut rest[..n_mfcc]);
+                }
+            }
+        }
+        let frames = wide.nrows();
+        let mut out = Array2::zeros((frames, n_mfcc));
+        for (mut o, row) in out.rows_mut().into_iter().zip(wide.rows()) {
+            o.iter_mut()
+                .zip(row.iter().skip(n_mels))
+                .for_each(|(o, &v)| *o = v);
+        }
+        Ok(out)
     }
 
     /// MFCC from a log mel computed by [`FeatureExtractor::log_mel`].

@@ -223,3 +223,20 @@ fn fused_log_mel_equals_power_to_db_of_mel() {
         );
     }
 }
+
+#[test]
+fn fused_mfcc_equals_mfcc_of_log_mel() {
+    // A loud tone followed by near-silence, so that the top_db floor clamps some frames.
+    let mut x: Vec<f32> = (0..30_000)
+        .map(|i| ((i as f32) * 0.05).sin() * 0.8)
+        .collect();
+    x.extend((0..30_000).map(|i| ((i * 7919 % 613) as f32 / 613.0 - 0.5) * 1e-7));
+    for preset in [Preset::Librosa, Preset::Torchaudio, Preset::Kaldi] {
+        for top in [Some(80.0), None] {
+            let fx = FeatureExtractor::new(FeatureConfig::preset(preset, 16_000).with_top_db(top))
+                .unwrap();
+            let two_step = fx.mfcc_of_log(&fx.log_mel(&x).unwrap());
+            assert_eq!(fx.mfcc(&x).unwrap(), two_step, "{preset:?} top_db {top:?}");
+        }
+    }
+}
