@@ -188,8 +188,10 @@ struct FftWork {
     /// The windowed frame, `n` reals (used for padded edge frames and odd sizes).
     frame: Vec<f32>,
     packed: Vec<Complex<f32>>,
-    /// Re Z_k, Im Z_k, Re Z_{m−k}, Im Z_{m−k} of the half-length transform, `m` each.
-    split: Vec<f32>,
+    /// Re and Im of `Z_{m−k}`, `k = 1..m`, of the half-length transform: the upper half
+    /// reversed, so that the unpacking reads both halves forwards.
+    rev_re: Vec<f32>,
+    rev_im: Vec<f32>,
     scratch: Vec<Complex<f32>>,
     spec: Vec<Complex<f32>>,
     /// One frame's power spectrum, `n/2 + 1` bins.
@@ -225,7 +227,8 @@ impl PowerFft {
         };
         FftWork {
             frame: vec![0.0; self.n],
-            split: vec![0.0; 4 * split_stride(packed.len())],
+            rev_re: vec![0.0; packed.len()],
+            rev_im: vec![0.0; packed.len()],
             packed,
             scratch,
             spec,
@@ -275,7 +278,13 @@ impl PowerFft {
             return;
         };
         fft.process_with_scratch(&mut work.packed, &mut work.scratch);
-        unpack_power(&work.packed, tw_re, tw_im, &mut work.split, &mut work.power);
+        unpack_power(
+            &work.packed,
+            tw_re,
+            tw_im,
+            (&mut work.rev_re, &mut work.rev_im),
+            &mut work.power,
+        );
     }
 }
 
@@ -319,20 +328,13 @@ fn pack_windowed(packed: &mut [Complex<f32>], x: &[f32], w: &[f32]) {
     )
 }
 
-/// Distance between the four arrays in [`FftWork::split`]: `m` rounded up to 16 floats plus 16,
-/// so that the arrays never start a multiple of 4 KiB apart (with `m = 1024` they would: loads
-/// and stores at addresses equal modulo 4096 stall each other, which measured 2× slower).
-fn split_stride(m: usize) -> usize {
-    m.div_ceil(16) * 16 + 16
-}
-
 /// `|X_k|²`, `k = 0..=m`, of the `2m`-point real transform whose packed half-length transform
-/// is `z`; `split` is `4 · split_stride(m)` floats of scratch.
+/// is `z`; `rev` is scratch for the reversed upper half (`m` floats each).
 fn unpack_power(
     z: &[Complex<f32>],
     tw_re: &[f32],
     tw_im: &[f32],
-    split: &mut [f32],
+    rev: (&mut [f32], &mut [f32]),
     out: &mut [f32],
 ) {
     vectorized(
@@ -342,9 +344,7 @@ fn unpack_power(
             // Bin 0 and bin n/2 come from Z_0 alone.
             out[0] = (z[0].re + z[0].im) * (z[0].re + z[0].im);
             out[m] = (z[0].re - z[0].im) * (z[0].re - z[0].im);
-            let stride = split_stride(m);
-            let (br, rest) = split.split_at_mut(stride);
-            let (bi, _) = rest.split_at_mut(stride);
+            let (br, bi) = rev;
             // b_k = Z_{m−k} for k = 1..m, written forwards so that the loop below reads both
             // operands in order.
             for ((r, i), c) in br[..m - 1]
@@ -1378,6 +1378,12 @@ impl Fbank {
 /// The `amin` of the presets' dB conversion (librosa's and torchaudio's).
 const DB_AMIN: f32 = 1e-10;
 
+/// `10 log10(max(ref, amin))` of the presets' dB conversion (reference power 1), as
+/// [`power_to_db`] computes it.
+fn preset_db_ref() -> f32 {
+    10.0 * 1.0f32.max(DB_AMIN).log10()
+}
+
 /// Named parameter sets matching a reference library's defaults (see `docs/audio.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1600,7 +1606,7 @@ impl FeatureExtractor {
             // The dB of each frame is taken while its mel row is hot, in the parallel loop; only
             // the top_db floor needs the whole matrix. Same values as `log_of(&mel(samples)?)`.
             Engine::Stft(stft, bank) => {
-                let r = 10.0 * 1.0f32.max(DB_AMIN).log10();
+                let r = preset_db_ref();
                 let mut db = stft.per_frame(samples, bank.n_mels(), |p, row| {
                     bank.apply_frame(p, row);
                     db_in_place(row, DB_AMIN, r);
@@ -1641,7 +1647,7 @@ impl FeatureExtractor {
         // DCT of exactly the floored row: the same bits as `mfcc_of_log(&log_mel(samples)?)`.
         let (n_mels, n_mfcc) = (bank.n_mels(), self.cepstrum.n_mfcc);
         let plan = &self.cepstrum;
-        let r = 10.0 * 1.0f32.max(DB_AMIN).log10();
+        let r = preset_db_ref();
         let mut wide = stft.per_frame(samples, n_mels + n_mfcc + 1, |p, row| {
             let (db, rest) = row.split_at_mut(n_mels);
             let (cep, min) = rest.split_at_mut(n_mfcc);

@@ -1,5 +1,3 @@
-use std::process::Command;
-
 use dataprep_video::clips::{ClipConfig, ClipPrecision, fixed_spans, spans_from_cuts, write_clips};
 use dataprep_video::{EncodeConfig, ExtractConfig, Frame, FrameTimes, extract_frames};
 
@@ -7,22 +5,9 @@ use super::common::{av_clip, tmp};
 
 /// Keyframe times of the first video stream according to the ffprobe CLI.
 fn ffprobe_keyframes(path: &std::path::Path) -> Vec<f64> {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-skip_frame",
-            "nokey",
-        ])
-        .args(["-show_entries", "frame=pts_time", "-of", "csv=p=0"])
-        .arg(path)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
+    super::common::ffprobe_with(path, &["-skip_frame", "nokey"], "frame=pts_time")
         .lines()
-        .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+        .filter_map(|l| l.trim().parse().ok())
         .collect()
 }
 

@@ -64,16 +64,15 @@ pub(crate) fn lavfi(dir: &Path, name: &str, src: &str, extra: &[&str]) -> PathBu
 
 /// `ffprobe` one entry of the first video stream as text.
 pub(crate) fn ffprobe(path: &Path, entry: &str) -> String {
+    ffprobe_with(path, &[], entry)
+}
+
+/// [`ffprobe`] with extra options before the entry (e.g. `-skip_frame nokey`): one value per line.
+pub(crate) fn ffprobe_with(path: &Path, extra: &[&str], entry: &str) -> String {
     let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            entry,
-            "-of",
-        ])
+        .args(["-v", "error", "-select_streams", "v:0"])
+        .args(extra)
+        .args(["-show_entries", entry, "-of"])
         .arg("default=noprint_wrappers=1:nokey=1")
         .arg(path)
         .output()
