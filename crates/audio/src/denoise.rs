@@ -227,10 +227,7 @@ pub fn reduce_noise(
             "denoise: {cfg:?} at {sample_rate} Hz"
         )));
     }
-    if let Some(first) = samples.iter().position(|x| !x.is_finite()) {
-        let count = samples.iter().filter(|x| !x.is_finite()).count();
-        return Err(AudioError::NonFinite { count, first });
-    }
+    crate::features::check_finite(samples)?;
     if samples.is_empty() {
         return Ok(Vec::new());
     }

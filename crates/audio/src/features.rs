@@ -256,9 +256,8 @@ impl PowerFft {
     fn power_frame(&self, work: &mut FftWork) {
         match &self.kind {
             PowerFftKind::Half { .. } => {
-                for (z, xs) in work.packed.iter_mut().zip(work.frame.chunks_exact(2)) {
-                    *z = Complex::new(xs[0], xs[1]);
-                }
+                let flat: &mut [f32] = bytemuck::cast_slice_mut(&mut work.packed);
+                flat.copy_from_slice(&work.frame);
                 self.power_packed(work);
             }
             PowerFftKind::Real(fft) => {
@@ -312,17 +311,15 @@ fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     pulp::Arch::new().dispatch(f)
 }
 
-/// `z_j = (x_2j w_2j) + i (x_2j+1 w_2j+1)`.
+/// `z_j = (x_2j w_2j) + i (x_2j+1 w_2j+1)`: on the interleaved view of `packed` this is a plain
+/// elementwise product.
 fn pack_windowed(packed: &mut [Complex<f32>], x: &[f32], w: &[f32]) {
+    let flat: &mut [f32] = bytemuck::cast_slice_mut(packed);
     vectorized(
         #[inline(always)]
         || {
-            for ((z, xs), ws) in packed
-                .iter_mut()
-                .zip(x.chunks_exact(2))
-                .zip(w.chunks_exact(2))
-            {
-                *z = Complex::new(xs[0] * ws[0], xs[1] * ws[1]);
+            for ((z, &a), &b) in flat.iter_mut().zip(x).zip(w) {
+                *z = a * b;
             }
         },
     )
@@ -330,6 +327,10 @@ fn pack_windowed(packed: &mut [Complex<f32>], x: &[f32], w: &[f32]) {
 
 /// `|X_k|²`, `k = 0..=m`, of the `2m`-point real transform whose packed half-length transform
 /// is `z`; `rev` is scratch for the reversed upper half (`m` floats each).
+///
+/// With `E = (Z_k + conj Z_{m−k}) / 2`, `O = −i (Z_k − conj Z_{m−k}) / 2` and `P = W^k O`
+/// (`W = e^{−2πi/n}`), `X_k = E + P` and `X_{m−k} = conj(E − P)`: each pair `(k, m − k)` shares
+/// one `E` and one twiddle product.
 fn unpack_power(
     z: &[Complex<f32>],
     tw_re: &[f32],
@@ -344,29 +345,43 @@ fn unpack_power(
             // Bin 0 and bin n/2 come from Z_0 alone.
             out[0] = (z[0].re + z[0].im) * (z[0].re + z[0].im);
             out[m] = (z[0].re - z[0].im) * (z[0].re - z[0].im);
+            // Pairs (k, m − k) for k = 1..=q; for even m the middle bin m/2 pairs with itself.
+            let q = (m - 1) / 2;
             let (br, bi) = rev;
-            // b_k = Z_{m−k} for k = 1..m, written forwards so that the loop below reads both
-            // operands in order.
-            for ((r, i), c) in br[..m - 1]
+            // Z_{m−k} for k = 1..=q, written forwards so that the loop below reads in order.
+            for ((r, i), c) in br[..q]
                 .iter_mut()
-                .zip(bi[..m - 1].iter_mut())
-                .zip(z[1..].iter().rev())
+                .zip(bi[..q].iter_mut())
+                .zip(z[m - q..].iter().rev())
             {
                 *r = c.re;
                 *i = c.im;
             }
-            let lanes = z[1..]
+            // X_k goes straight to `out`; X_{m−k} replaces Z_{m−k} in the scratch (a reversed
+            // store in this loop would keep it from vectorising) and is copied out after.
+            let (low, high) = out[..m].split_at_mut(m - q);
+            let lanes = z[1..=q]
                 .iter()
-                .zip(br[..m - 1].iter().zip(&bi[..m - 1]))
-                .zip(tw_re[1..m].iter().zip(&tw_im[1..m]));
-            for (((a, (&br, &bi)), (&wr, &wi)), o) in lanes.zip(out[1..m].iter_mut()) {
-                let (ar, ai) = (a.re, a.im);
-                // Even part E = (Z_k + conj Z_{m−k}) / 2, odd part O = −i (Z_k − conj Z_{m−k}) / 2.
-                let (er, ei) = (0.5 * (ar + br), 0.5 * (ai - bi));
-                let (or, oi) = (0.5 * (ai + bi), -0.5 * (ar - br));
-                let xr = er + wr * or - wi * oi;
-                let xi = ei + wr * oi + wi * or;
-                *o = xr * xr + xi * xi;
+                .zip(br[..q].iter_mut().zip(&bi[..q]))
+                .zip(tw_re[1..=q].iter().zip(&tw_im[1..=q]))
+                .zip(low[1..=q].iter_mut());
+            for (((a, (c_re, &ci)), (&wr, &wi)), lo) in lanes {
+                let cr = *c_re;
+                let (er, ei) = (0.5 * (a.re + cr), 0.5 * (a.im - ci));
+                let (or, oi) = (0.5 * (a.im + ci), -0.5 * (a.re - cr));
+                let (pr, pi) = (wr * or - wi * oi, wr * oi + wi * or);
+                *lo = (er + pr) * (er + pr) + (ei + pi) * (ei + pi);
+                *c_re = (er - pr) * (er - pr) + (ei - pi) * (ei - pi);
+            }
+            for (hi, &v) in high.iter_mut().rev().zip(&br[..q]) {
+                *hi = v;
+            }
+            if m % 2 == 0 && m >= 2 {
+                // Z_{m/2} is its own partner: E = Re Z, O = Im Z.
+                let k = m / 2;
+                let (er, or) = (z[k].re, z[k].im);
+                let (pr, pi) = (tw_re[k] * or, tw_im[k] * or);
+                out[k] = (er + pr) * (er + pr) + pi * pi;
             }
         },
     )
@@ -571,6 +586,19 @@ where
 
 /// `out[b] = Σ_k power[start_b + k] · weight_b[k]`.
 fn apply_bands(bands: &[(usize, Vec<f32>)], power: &[f32], out: &mut [f32]) {
+    // LLVM vectorises [`dot`]'s eight lanes as four pairs, so on x86 the same sums are spelled in
+    // AVX registers (the same operations in the same order: the same bits).
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = pulp::x86::V3::try_new() {
+        return simd.vectorize(
+            #[inline(always)]
+            || {
+                for ((s, w), v) in bands.iter().zip(out.iter_mut()) {
+                    *v = dot_avx(simd, &power[*s..*s + w.len()], w);
+                }
+            },
+        );
+    }
     vectorized(
         #[inline(always)]
         || {
@@ -581,19 +609,50 @@ fn apply_bands(bands: &[(usize, Vec<f32>)], power: &[f32], out: &mut [f32]) {
     )
 }
 
+/// [`dot`] in one AVX register of eight lanes.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn dot_avx(simd: pulp::x86::V3, a: &[f32], b: &[f32]) -> f32 {
+    let ((ca, ra), (cb, rb)) = (a.as_chunks::<8>(), b.as_chunks::<8>());
+    let mut acc = simd.splat_f32x8(0.0);
+    for (x, y) in ca.iter().zip(cb) {
+        let (x, y): (pulp::f32x8, pulp::f32x8) = (pulp::cast(*x), pulp::cast(*y));
+        acc = simd.add_f32x8(acc, simd.mul_f32x8(x, y));
+    }
+    lanes_sum(pulp::cast(acc), ra, rb)
+}
+
+/// Widens a band's weights with zeros to a multiple of eight bins (moving the start left where
+/// the band would run past the last bin), so that [`dot`] runs on whole vectors with no scalar
+/// tail. The zeros add nothing to the sum.
+fn pad_band(start: usize, w: Vec<f32>, n_freqs: usize) -> (usize, Vec<f32>) {
+    const L: usize = 8;
+    let len = w.len().div_ceil(L) * L;
+    if w.is_empty() || len > n_freqs {
+        return (start, w);
+    }
+    let s = start.min(n_freqs - len);
+    let mut padded = vec![0.0; len];
+    padded[start - s..start - s + w.len()].copy_from_slice(&w);
+    (s, padded)
+}
+
 /// `Σ a_i b_i` over eight independent partial sums (so the loop vectorises), combined pairwise
 /// in a fixed order: the result depends only on the inputs.
 #[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     const L: usize = 8;
     let mut acc = [0.0f32; L];
-    let (ca, cb) = (a.chunks_exact(L), b.chunks_exact(L));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for i in 0..L {
-            acc[i] += x[i] * y[i];
-        }
+    let ((ca, ra), (cb, rb)) = (a.as_chunks::<L>(), b.as_chunks::<L>());
+    for (x, y) in ca.iter().zip(cb) {
+        acc = std::array::from_fn(|i| acc[i] + x[i] * y[i]);
     }
+    lanes_sum(acc, ra, rb)
+}
+
+/// The end of [`dot`]: the eight partial sums combined pairwise, then the tail `Σ a_i b_i`.
+#[inline(always)]
+fn lanes_sum(acc: [f32; 8], ra: &[f32], rb: &[f32]) -> f32 {
     let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
     let a4 = [
         acc[0] + acc[4],
@@ -615,17 +674,38 @@ fn ln_floored(x: &Array2<f32>, floor: f32) -> Array2<f32> {
     out
 }
 
-fn check_finite(samples: &[f32]) -> Result<()> {
-    // A branch-free count first (it vectorises); the position only when something is wrong.
-    let count = samples
-        .iter()
-        .map(|s| usize::from(!s.is_finite()))
-        .sum::<usize>();
-    if count > 0 {
-        let first = samples.iter().position(|s| !s.is_finite()).unwrap_or(0);
-        return Err(AudioError::NonFinite { count, first });
+/// [`AudioError::NonFinite`] (how many, and the first position) if any sample is NaN or ±∞.
+pub(crate) fn check_finite(samples: &[f32]) -> Result<()> {
+    if all_finite(samples) {
+        return Ok(());
     }
-    Ok(())
+    let count = samples.iter().filter(|s| !s.is_finite()).count();
+    let first = samples.iter().position(|s| !s.is_finite()).unwrap_or(0);
+    Err(AudioError::NonFinite { count, first })
+}
+
+/// Whether no value is NaN or ±∞: the largest magnitude bit pattern is below that of +∞. An
+/// integer maximum over 16 lanes, so that it vectorises.
+fn all_finite(values: &[f32]) -> bool {
+    const L: usize = 16;
+    const MAGNITUDE: u32 = 0x7fff_ffff;
+    vectorized(
+        #[inline(always)]
+        || {
+            let mut acc = [0u32; L];
+            let chunks = values.chunks_exact(L);
+            let tail = chunks
+                .remainder()
+                .iter()
+                .fold(0, |m: u32, x| m.max(x.to_bits() & MAGNITUDE));
+            for c in chunks {
+                for i in 0..L {
+                    acc[i] = acc[i].max(c[i].to_bits() & MAGNITUDE);
+                }
+            }
+            acc.iter().fold(tail, |m, &a| m.max(a)) < f32::INFINITY.to_bits()
+        },
+    )
 }
 
 /// Mel scale.
@@ -875,6 +955,7 @@ impl MelFilterbank {
                     }
                 }
             })
+            .map(|(start, w)| pad_band(start, w, n_freqs))
             .collect();
         Ok(MelFilterbank { n_freqs, bands })
     }
@@ -972,7 +1053,7 @@ fn floor_below_max(x: &mut Array2<f32>, top: f32) {
 fn max_of(values: &[f32]) -> f32 {
     vectorized(
         #[inline(always)]
-        || fold_lanes(values, f32::NEG_INFINITY, f32::max),
+        || fold_lanes(values, f32::NEG_INFINITY, |a, b| if b > a { b } else { a }),
     )
 }
 
@@ -980,7 +1061,7 @@ fn max_of(values: &[f32]) -> f32 {
 fn min_of(values: &[f32]) -> f32 {
     vectorized(
         #[inline(always)]
-        || fold_lanes(values, f32::INFINITY, f32::min),
+        || fold_lanes(values, f32::INFINITY, |a, b| if b < a { b } else { a }),
     )
 }
 
@@ -1648,19 +1729,21 @@ impl FeatureExtractor {
         let (n_mels, n_mfcc) = (bank.n_mels(), self.cepstrum.n_mfcc);
         let plan = &self.cepstrum;
         let r = preset_db_ref();
-        let mut wide = stft.per_frame(samples, n_mels + n_mfcc + 1, |p, row| {
+        let width = n_mels + n_mfcc + 2;
+        let mut wide = stft.per_frame(samples, width, |p, row| {
             let (db, rest) = row.split_at_mut(n_mels);
-            let (cep, min) = rest.split_at_mut(n_mfcc);
+            let (cep, range) = rest.split_at_mut(n_mfcc);
             bank.apply_frame(p, db);
             db_in_place(db, DB_AMIN, r);
-            min[0] = min_of(db);
+            range[0] = min_of(db);
+            range[1] = max_of(db);
             dct_row(db, &plan.blocks, &plan.lift, cep);
         })?;
         if let Some(top) = self.cfg.top_db {
             let max = wide
                 .rows()
                 .into_iter()
-                .filter_map(|row| row.as_slice().map(|r| max_of(&r[..n_mels])))
+                .filter_map(|row| row.as_slice().map(|r| r[width - 1]))
                 .fold(f32::NEG_INFINITY, f32::max);
             let floor = max - top;
             for mut row in wide.rows_mut() {
@@ -1675,13 +1758,14 @@ impl FeatureExtractor {
             }
         }
         let frames = wide.nrows();
-        let mut out = Array2::zeros((frames, n_mfcc));
-        for (mut o, row) in out.rows_mut().into_iter().zip(wide.rows()) {
-            o.iter_mut()
-                .zip(row.iter().skip(n_mels))
-                .for_each(|(o, &v)| *o = v);
+        let mut out = Vec::with_capacity(frames * n_mfcc);
+        if let Some(all) = wide.as_slice() {
+            for row in all.chunks_exact(width) {
+                out.extend_from_slice(&row[n_mels..n_mels + n_mfcc]);
+            }
         }
-        Ok(out)
+        Array2::from_shape_vec((frames, n_mfcc), out)
+            .map_err(|e| AudioError::InvalidParam(format!("mfcc matrix shape: {e}")))
     }
 
     /// MFCC from a log mel computed by [`FeatureExtractor::log_mel`].

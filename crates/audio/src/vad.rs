@@ -127,11 +127,7 @@ pub fn frame_decisions(samples: &[f32], sample_rate: u32, cfg: &VadConfig) -> Re
             "vad: {cfg:?} at {sample_rate} Hz"
         )));
     }
-    if samples.iter().any(|x| !x.is_finite()) {
-        let first = samples.iter().position(|x| !x.is_finite()).unwrap_or(0);
-        let count = samples.iter().filter(|x| !x.is_finite()).count();
-        return Err(AudioError::NonFinite { count, first });
-    }
+    crate::features::check_finite(samples)?;
     if samples.len() < frame {
         return Ok(Vec::new());
     }
