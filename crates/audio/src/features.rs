@@ -176,7 +176,7 @@ struct PowerFft {
 enum PowerFftKind {
     Half {
         fft: Arc<dyn Fft<f32>>,
-        /// `cos` and `sin` of `−2πk/n`, `k < n/2`.
+        /// `cos` and `sin` of `−2πk/n`, `k ≤ n/4` (the unpacking pairs bin `k` with `n/2 − k`).
         tw_re: Vec<f32>,
         tw_im: Vec<f32>,
     },
@@ -188,7 +188,7 @@ struct FftWork {
     /// The windowed frame, `n` reals (used for padded edge frames and odd sizes).
     frame: Vec<f32>,
     packed: Vec<Complex<f32>>,
-    /// Re and Im of `Z_{m−k}`, `k = 1..m`, of the half-length transform: the upper half
+    /// Re and Im of `Z_{m−k}`, `k = 1..=(m−1)/2`, of the half-length transform: the upper half
     /// reversed, so that the unpacking reads both halves forwards.
     rev_re: Vec<f32>,
     rev_im: Vec<f32>,
@@ -206,8 +206,8 @@ impl PowerFft {
             let angle = |k: usize| -2.0 * PI * k as f64 / n as f64;
             PowerFftKind::Half {
                 fft,
-                tw_re: (0..m).map(|k| angle(k).cos() as f32).collect(),
-                tw_im: (0..m).map(|k| angle(k).sin() as f32).collect(),
+                tw_re: (0..=m / 2).map(|k| angle(k).cos() as f32).collect(),
+                tw_im: (0..=m / 2).map(|k| angle(k).sin() as f32).collect(),
             }
         } else {
             PowerFftKind::Real(RealFftPlanner::<f32>::new().plan_fft_forward(n))
@@ -227,8 +227,8 @@ impl PowerFft {
         };
         FftWork {
             frame: vec![0.0; self.n],
-            rev_re: vec![0.0; packed.len()],
-            rev_im: vec![0.0; packed.len()],
+            rev_re: vec![0.0; packed.len() / 2],
+            rev_im: vec![0.0; packed.len() / 2],
             packed,
             scratch,
             spec,
@@ -326,7 +326,8 @@ fn pack_windowed(packed: &mut [Complex<f32>], x: &[f32], w: &[f32]) {
 }
 
 /// `|X_k|²`, `k = 0..=m`, of the `2m`-point real transform whose packed half-length transform
-/// is `z`; `rev` is scratch for the reversed upper half (`m` floats each).
+/// is `z`; `rev` is scratch for the reversed upper half (`m/2` floats each), `tw` the twiddles
+/// `W^k`, `k ≤ m/2`.
 ///
 /// With `E = (Z_k + conj Z_{m−k}) / 2`, `O = −i (Z_k − conj Z_{m−k}) / 2` and `P = W^k O`
 /// (`W = e^{−2πi/n}`), `X_k = E + P` and `X_{m−k} = conj(E − P)`: each pair `(k, m − k)` shares
@@ -1048,8 +1049,9 @@ fn floor_below_max(x: &mut Array2<f32>, top: f32) {
     }
 }
 
-/// The largest value (−∞ for none), over 16 independent lanes so that it vectorises; a maximum
-/// does not depend on the order it is taken in.
+/// The largest value (−∞ for none; NaNs are passed over), over 16 independent lanes so that it
+/// vectorises (the comparison, unlike `f32::max`, maps to one instruction); a maximum does not
+/// depend on the order it is taken in.
 fn max_of(values: &[f32]) -> f32 {
     vectorized(
         #[inline(always)]
@@ -1798,6 +1800,64 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn avx_dot_is_the_portable_dot(
+            pairs in prop::collection::vec((-1e3f32..1e3, -1e3f32..1e3), 0..70),
+        ) {
+            let (a, b): (Vec<f32>, Vec<f32>) = pairs.into_iter().unzip();
+            let portable = dot(&a, &b);
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
+            let scale: f64 = a.iter().zip(&b).map(|(x, y)| f64::from((x * y).abs())).sum();
+            prop_assert!((f64::from(portable) - exact).abs() <= 1e-6 * scale + 1e-30);
+            #[cfg(target_arch = "x86_64")]
+            if let Some(simd) = pulp::x86::V3::try_new() {
+                let avx = simd.vectorize(|| dot_avx(simd, &a, &b));
+                prop_assert_eq!(avx.to_bits(), portable.to_bits());
+            }
+        }
+
+        #[test]
+        fn all_finite_finds_any_nan_or_infinity(
+            mut v in prop::collection::vec(-1e30f32..1e30, 0..100),
+            bad in prop::option::of((0usize..100, 0usize..3)),
+        ) {
+            if let Some((i, kind)) = bad
+                && !v.is_empty()
+            {
+                let i = i % v.len();
+                v[i] = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][kind];
+            }
+            prop_assert_eq!(all_finite(&v), v.iter().all(|x| x.is_finite()));
+            prop_assert_eq!(check_finite(&v).is_ok(), v.iter().all(|x| x.is_finite()));
+        }
+
+        #[test]
+        fn padded_bands_keep_their_weights(
+            start in 0usize..40,
+            w in prop::collection::vec(0.01f32..1.0, 1..30),
+            extra in 0usize..20,
+        ) {
+            let n_freqs = start + w.len() + extra;
+            let (s, padded) = pad_band(start, w.clone(), n_freqs);
+            prop_assert!(s + padded.len() <= n_freqs);
+            let mut dense = vec![0.0f32; n_freqs];
+            dense[s..s + padded.len()].copy_from_slice(&padded);
+            let mut want = vec![0.0f32; n_freqs];
+            want[start..start + w.len()].copy_from_slice(&w);
+            prop_assert_eq!(dense, want);
+            if padded.len() != w.len() {
+                prop_assert_eq!(padded.len() % 8, 0);
+            }
+        }
+
+        #[test]
+        fn lane_min_and_max_are_the_extremes(v in prop::collection::vec(-1e6f32..1e6, 0..80)) {
+            prop_assert_eq!(max_of(&v), v.iter().copied().fold(f32::NEG_INFINITY, f32::max));
+            prop_assert_eq!(min_of(&v), v.iter().copied().fold(f32::INFINITY, f32::min));
+        }
+    }
+
     #[test]
     fn log2_approx_edge_values() {
         assert_eq!(log2_approx(1.0), 0.0);
@@ -1813,7 +1873,7 @@ mod tests {
 
     #[test]
     fn packed_real_fft_equals_realfft() {
-        for n in [2usize, 4, 6, 400, 512, 1024, 2048, 2047, 401] {
+        for n in [2usize, 4, 6, 8, 10, 14, 16, 400, 512, 1024, 2048, 2047, 401] {
             let x: Vec<f32> = (0..n)
                 .map(|i| ((i * 7919 % 1013) as f32 / 1013.0 - 0.5) * 2.0)
                 .collect();
