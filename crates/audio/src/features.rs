@@ -377,7 +377,7 @@ fn unpack_power(
             for (hi, &v) in high.iter_mut().rev().zip(&br[..q]) {
                 *hi = v;
             }
-            if m % 2 == 0 && m >= 2 {
+            if m.is_multiple_of(2) && m >= 2 {
                 // Z_{m/2} is its own partner: E = Re Z, O = Im Z.
                 let k = m / 2;
                 let (er, or) = (z[k].re, z[k].im);
