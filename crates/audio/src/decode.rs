@@ -196,6 +196,7 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
         .default_track(TrackType::Audio)
         .ok_or_else(|| AudioError::Unsupported("no audio track".into()))?;
     let track_id = track.id;
+    let num_frames = track.num_frames;
     let params = track
         .codec_params
         .as_ref()
@@ -267,10 +268,16 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
                     sample_rate = spec_rate;
                 }
                 if channels.is_empty() {
-                    channels = vec![Vec::new(); nch];
                     if sample_rate > 0 {
                         max_frames = (limits.max_duration_s * f64::from(sample_rate)).ceil() as u64;
                     }
+                    // Reserve what the container states, so the planes are written once rather
+                    // than regrown and copied. A header can lie, so the reservation is also capped
+                    // by the duration limit and by 4 frames per input byte and channel (16× the
+                    // input size in all; PCM needs at most 1); beyond that the planes just grow.
+                    let cap = (4 * bytes.len() / nch) as u64;
+                    let reserve = num_frames.unwrap_or(0).min(max_frames).min(cap) as usize;
+                    channels = (0..nch).map(|_| Vec::with_capacity(reserve)).collect();
                 } else if channels.len() != nch {
                     // The layout changed mid-stream; stop at the change.
                     break;

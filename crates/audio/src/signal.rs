@@ -15,11 +15,17 @@ pub fn downmix(audio: &Audio) -> Vec<f32> {
     if c == 1 {
         return audio.channels[0].clone();
     }
+    let k = 1.0 / c.max(1) as f32;
+    if let [a, b] = &audio.channels[..]
+        && a.len() == b.len()
+    {
+        // Stereo, the common case, in one pass.
+        return a.iter().zip(b).map(|(&a, &b)| (a + b) * k).collect();
+    }
     let mut out = vec![0.0f32; n];
     for ch in &audio.channels {
         out.iter_mut().zip(ch).for_each(|(o, &x)| *o += x);
     }
-    let k = 1.0 / c.max(1) as f32;
     out.iter_mut().for_each(|o| *o *= k);
     out
 }
@@ -39,13 +45,96 @@ pub fn select_channel(audio: &Audio, index: usize) -> Result<Vec<f32>> {
 
 /// Resamples mono samples from `from` Hz to `to` Hz with rubato's synchronous FFT resampler
 /// (band-limited, anti-aliased; the delay is trimmed so output sample `i` is at time `i / to`).
-/// The output has `round(n * to / from)` samples.
+/// The output has `ceil(n * to / from)` samples.
+///
+/// Long inputs (from about 2 s) are resampled in parts on the rayon pool, one part per thread.
+/// The output is bit-identical to one serial pass over the whole input, and so the same at any
+/// thread count: rubato's FFT resampler is overlap-add, the state carried into an FFT block
+/// depends only on the block before it, and each part starts by replaying that one block.
 ///
 /// # Errors
 /// [`AudioError::InvalidParam`] for a zero rate, a rate above 1.536 MHz or a ratio beyond 256×
 /// (bounding the FFT sizes a hostile header could ask for); [`AudioError::Resample`] if rubato
 /// fails.
+///
+/// # Example
+/// ```
+/// let tone: Vec<f32> = (0..44_100).map(|i| (i as f32 * 0.05).sin()).collect();
+/// let y = dataprep_audio::signal::resample(&tone, 44_100, 16_000).unwrap();
+/// assert_eq!(y.len(), 16_000);
+/// ```
 pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
+    resample_in_parts(samples, from, to, None)
+}
+
+/// The fewest FFT blocks (about 40 ms of input each) worth a part of their own: building a
+/// resampler costs about as much as resampling 20 blocks.
+const MIN_BLOCKS_PER_PART: usize = 48;
+
+fn rubato_err(e: impl std::fmt::Display) -> AudioError {
+    AudioError::Resample(e.to_string())
+}
+
+fn fft_resampler(from: u32, to: u32, chunk: usize) -> Result<Fft<f32>> {
+    Fft::<f32>::new_custom(
+        from as usize,
+        to as usize,
+        chunk,
+        1,
+        1,
+        WindowFunction::BlackmanHarris2,
+        FixedSync::Input,
+    )
+    .map_err(rubato_err)
+}
+
+/// Blocks up to this many input frames keep their resampler in a per-thread cache (a few
+/// hundred KiB at most); odd rate pairs with larger blocks build one per call.
+const MAX_CACHED_BLOCK: usize = 16_384;
+
+thread_local! {
+    /// The last resampler this thread built, with its rates: building one (filter design and
+    /// FFT plans) costs about as much as resampling 0.7 s of 44.1 kHz audio.
+    static RESAMPLER: std::cell::RefCell<Option<(u32, u32, Fft<f32>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with a resampler for `from` → `to` in its initial state, from this thread's cache
+/// when it holds one for these rates (a reset resampler computes the same bits as a new one).
+fn with_resampler<R>(
+    from: u32,
+    to: u32,
+    chunk: usize,
+    f: impl FnOnce(&mut Fft<f32>) -> Result<R>,
+) -> Result<R> {
+    if chunk > MAX_CACHED_BLOCK {
+        return f(&mut fft_resampler(from, to, chunk)?);
+    }
+    RESAMPLER.with(|cell| {
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return f(&mut fft_resampler(from, to, chunk)?);
+        };
+        match slot.as_mut() {
+            Some((a, b, r)) if (*a, *b) == (from, to) => r.reset(),
+            _ => *slot = Some((from, to, fft_resampler(from, to, chunk)?)),
+        }
+        let (_, _, r) = slot.as_mut().expect("filled above");
+        f(r)
+    })
+}
+
+/// [`resample`] split into `parts` contiguous runs of FFT blocks, one resampler each, on the
+/// rayon pool (`None`: one part per thread, each at least [`MIN_BLOCKS_PER_PART`] long). Exposed
+/// for the crate's tests, which check that every split gives the same bits as one pass.
+#[doc(hidden)]
+pub fn resample_in_parts(
+    samples: &[f32],
+    from: u32,
+    to: u32,
+    parts: Option<usize>,
+) -> Result<Vec<f32>> {
+    use rayon::prelude::*;
+
     if from == 0 || to == 0 {
         return Err(AudioError::InvalidParam(format!(
             "resample from {from} Hz to {to} Hz"
@@ -62,27 +151,77 @@ pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
     }
     // One FFT block of an even number of minimal chunks, so both FFT sizes are even and the
     // filter delay is a whole number of output samples (rubato trims `fft_size_out / 2`; with an
-    // odd size that leaves a half-sample shift).
+    // odd size that leaves a half-sample shift). rubato sizes its blocks the same way.
     let g = gcd(from as usize, to as usize);
-    let min_in = from as usize / g;
+    let (min_in, min_out) = (from as usize / g, to as usize / g);
     let blocks = (1024usize.div_ceil(min_in)).max(2);
     let blocks = blocks + blocks % 2;
-    let mut r = Fft::<f32>::new_custom(
-        from as usize,
-        to as usize,
-        blocks * min_in,
-        1,
-        1,
-        WindowFunction::BlackmanHarris2,
-        FixedSync::Input,
-    )
-    .map_err(|e| AudioError::Resample(e.to_string()))?;
-    let input = InterleavedSlice::new(samples, 1, samples.len())
-        .map_err(|e| AudioError::Resample(e.to_string()))?;
-    let out = r
-        .process_all(&input, samples.len(), None)
-        .map_err(|e| AudioError::Resample(e.to_string()))?;
-    Ok(out.take_data())
+    let (block_in, block_out) = (blocks * min_in, blocks * min_out);
+    // The output stream before trimming: block `b` of the input (zero-padded at the end) gives
+    // stream[b·out .. (b+1)·out]. Enough blocks to cover the delay plus rubato's output length.
+    let delay = block_out / 2;
+    let want = (block_out as f64 / block_in as f64 * samples.len() as f64).ceil() as usize;
+    let total_blocks = (delay + want).div_ceil(block_out);
+    let parts = parts
+        .unwrap_or_else(|| rayon::current_num_threads().min(total_blocks / MIN_BLOCKS_PER_PART))
+        .clamp(1, total_blocks);
+    if parts == 1 {
+        let input = InterleavedSlice::new(samples, 1, samples.len()).map_err(rubato_err)?;
+        return with_resampler(from, to, block_in, |r| {
+            Ok(r.process_all(&input, samples.len(), None)
+                .map_err(rubato_err)?
+                .take_data())
+        });
+    }
+    let per_part = total_blocks.div_ceil(parts);
+    let mut stream = vec![0.0f32; total_blocks * block_out];
+    stream
+        .par_chunks_mut(per_part * block_out)
+        .enumerate()
+        .try_for_each(|(part, out)| -> Result<()> {
+            with_resampler(from, to, block_in, |r| {
+                if r.input_frames_next() != block_in || r.output_frames_next() != block_out {
+                    return Err(AudioError::Resample(format!(
+                        "rubato chose blocks of {} → {} frames, expected {block_in} → {block_out}",
+                        r.input_frames_next(),
+                        r.output_frames_next()
+                    )));
+                }
+                let mut padded = Vec::new();
+                let mut run = |b: usize, dst: &mut [f32]| -> Result<()> {
+                    let start = (b * block_in).min(samples.len());
+                    let end = ((b + 1) * block_in).min(samples.len());
+                    let block = if end - start == block_in {
+                        &samples[start..end]
+                    } else {
+                        // The last blocks, zero-padded (rubato pads a partial chunk the same way).
+                        padded.clear();
+                        padded.extend_from_slice(&samples[start..end]);
+                        padded.resize(block_in, 0.0);
+                        &padded[..]
+                    };
+                    let input = InterleavedSlice::new(block, 1, block_in).map_err(rubato_err)?;
+                    let mut output =
+                        InterleavedSlice::new_mut(dst, 1, block_out).map_err(rubato_err)?;
+                    r.process_into_buffer(&input, &mut output, None)
+                        .map_err(rubato_err)?;
+                    Ok(())
+                };
+                let first = part * per_part;
+                if first > 0 {
+                    // Replay the block before the part: its output is discarded, but it leaves
+                    // the same overlap a serial pass would carry into block `first`.
+                    run(first - 1, &mut vec![0.0f32; block_out])?;
+                }
+                for (i, dst) in out.chunks_mut(block_out).enumerate() {
+                    run(first + i, dst)?;
+                }
+                Ok(())
+            })
+        })?;
+    stream.drain(..delay);
+    stream.truncate(want);
+    Ok(stream)
 }
 
 fn gcd(mut a: usize, mut b: usize) -> usize {

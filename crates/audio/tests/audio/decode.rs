@@ -201,3 +201,39 @@ fn fuzz_found_wav_with_a_huge_channel_count_is_a_typed_error() {
         );
     }
 }
+
+/// The planes are reserved from the header's frame count, so a header that claims far more
+/// audio than the file holds must not make `decode` reserve it: the reservation is capped at 4
+/// frames per input byte (and by the duration limit), and the real samples still decode.
+#[test]
+fn a_lying_frame_count_does_not_reserve_memory() {
+    let x = vec![0.25f32; 64];
+    let mut b = wav::encode_pcm16(std::slice::from_ref(&x), 8000).unwrap();
+    assert_eq!(&b[36..40], b"data");
+    // Claim a data chunk of ~2 GiB (and a RIFF chunk to hold it): 2^30 frames of 16-bit mono,
+    // 37 hours at 8 kHz.
+    b[4..8].copy_from_slice(&(0x7FFF_FFF0u32 + 36).to_le_bytes());
+    b[40..44].copy_from_slice(&0x7FFF_FFF0u32.to_le_bytes());
+    let a = decode(
+        &b,
+        Some("wav"),
+        &DecodeLimits::default().with_max_duration_s(1e9),
+    )
+    .unwrap();
+    assert_eq!(a.channels[0].len(), 64);
+    assert!((a.channels[0][0] - 0.25).abs() < 1e-4);
+    assert!(
+        a.channels[0].capacity() <= 4 * b.len(),
+        "reserved {} frames for a {}-byte file",
+        a.channels[0].capacity(),
+        b.len()
+    );
+    // An honest header reserves exactly the frames it holds.
+    let honest = decode(
+        &wav::encode_pcm16(&[vec![0.1f32; 5000]], 8000).unwrap(),
+        Some("wav"),
+        &DecodeLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(honest.channels[0].capacity(), 5000);
+}
