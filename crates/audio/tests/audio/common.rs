@@ -56,3 +56,16 @@ pub(crate) fn tone(freq: f32, sr: u32, secs: f32, amp: f32) -> Vec<f32> {
         .map(|i| amp * (2.0 * std::f32::consts::PI * freq * i as f32 / sr as f32).sin())
         .collect()
 }
+
+/// Deterministic white noise in [-amp, amp) from a 64-bit LCG.
+pub(crate) fn noise(n: usize, amp: f32, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            amp * (((s >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0)
+        })
+        .collect()
+}

@@ -2,18 +2,6 @@ use dataprep_audio::vad::*;
 
 use super::common::*;
 
-fn noise(n: usize, amp: f32, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            amp * (((s >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0)
-        })
-        .collect()
-}
-
 #[test]
 fn finds_speech_in_noise_with_padding() {
     let sr = 16000;
