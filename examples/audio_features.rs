@@ -139,9 +139,9 @@ fn generate(dir: &Path) -> Result<(), Box<dyn Error>> {
 
 /// The files under `dir` in path order: `Ok(path)` for audio (by content, confirmed by
 /// symphonia's probe), `Err(reason)` for every other file.
-type Entry = (String, Result<PathBuf, String>);
+pub(crate) type Entry = (String, Result<PathBuf, String>);
 
-fn audio_files(dir: &Path, limits: &DecodeLimits) -> Result<Vec<Entry>, Box<dyn Error>> {
+pub(crate) fn audio_files(dir: &Path, limits: &DecodeLimits) -> Result<Vec<Entry>, Box<dyn Error>> {
     let limits = *limits;
     let folder = MediaFolder::new(dir)
         .with_kind(MediaKind::Audio)

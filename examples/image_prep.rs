@@ -113,9 +113,9 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
 
 /// The files under `dir` in path order: `Ok(path)` for an image (by content, confirmed by the
 /// decoder's header read), `Err(reason)` for every other file.
-type Entry = (String, Result<PathBuf, String>);
+pub(crate) type Entry = (String, Result<PathBuf, String>);
 
-fn files(dir: &Path) -> Result<Vec<Entry>, Box<dyn Error>> {
+pub(crate) fn files(dir: &Path) -> Result<Vec<Entry>, Box<dyn Error>> {
     let folder = MediaFolder::new(dir)
         .with_kind(MediaKind::Image)
         .with_probe(|p, _| {

@@ -135,13 +135,13 @@ fn clip_container(probed: &str) -> &'static str {
 
 /// One file under the input: a video to process (relative name, path), or one skipped with the
 /// reason. In path order.
-enum Entry {
+pub(crate) enum Entry {
     Video(String, PathBuf),
     Skipped(String, String),
 }
 
 /// The videos under `input` (a folder, walked by content with FFmpeg's probe; or one file).
-fn walk(input: &Path) -> Result<Vec<Entry>, Box<dyn Error>> {
+pub(crate) fn walk(input: &Path) -> Result<Vec<Entry>, Box<dyn Error>> {
     if !input.is_dir() {
         let name = input
             .file_name()

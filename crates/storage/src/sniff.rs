@@ -277,8 +277,7 @@ pub fn sniff(head: &[u8]) -> Option<Sniffed> {
 /// each packet with a 4-byte timestamp (192-byte packets).
 fn transport_stream(h: &[u8]) -> Option<&'static str> {
     for (first, stride, name) in [(0, 188, "mpeg-ts"), (4, 192, "m2ts")] {
-        let packets = (h.len().saturating_sub(first) + stride - 1) / stride;
-        let need = packets.clamp(0, 4);
+        let need = h.len().saturating_sub(first).div_ceil(stride).min(4);
         // At least two packets seen, all with the sync byte.
         if need >= 2
             && (0..need).all(|k| h.get(first + k * stride) == Some(&0x47))
