@@ -220,3 +220,27 @@ fn without_a_kind_every_file_is_taken_as_before() {
     assert_eq!(ds.len(), 9);
     assert!(ds.skipped().is_empty() && ds.detected().is_empty());
 }
+
+proptest::proptest! {
+    /// The sniffer never panics: any bytes, alone or after the start of a real signature (the
+    /// parsers that follow lengths: Ogg pages, ID3 sizes, MPEG/ADTS frame lengths, EBML, ftyp,
+    /// BMP), and every short prefix of them, give a verdict.
+    #[test]
+    fn sniff_is_total_and_bounded(
+        tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+        sig in 0usize..8,
+    ) {
+        use dataprep_storage::sniff::sniff;
+        let sigs: [&[u8]; 8] = [
+            b"", b"OggS\0\x02", b"ID3\x04\0", b"\x1A\x45\xDF\xA3", b"\0\0\0\x20ftyp",
+            b"\xFF\xFB\x90\x00", b"\xFF\xF1\x50\x80", b"BM",
+        ];
+        let mut bytes = sigs[sig].to_vec();
+        bytes.extend_from_slice(&tail);
+        // A verdict, not a panic, for the bytes and every prefix of them.
+        for n in 0..=bytes.len().min(64) {
+            let _ = sniff(&bytes[..n]);
+        }
+        let _ = sniff(&bytes);
+    }
+}
