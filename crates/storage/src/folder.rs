@@ -139,9 +139,8 @@ pub struct Skipped {
 }
 
 /// Why a [`MediaFolder`] did not take a file. `Display` gives `code: detail`, e.g.
-/// `not_video: detected png image`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+/// `not_video: detected png image`; serialised as `{"code": …, "reason": <the Display text>}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SkipReason {
     /// Its extension is not one of [`MediaFolderBuilder::with_extensions`].
@@ -189,6 +188,16 @@ impl SkipReason {
             SkipReason::Unrecognised { .. } => "unrecognised",
             SkipReason::ProbeFailed { .. } => "probe_failed",
         }
+    }
+}
+
+impl Serialize for SkipReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("SkipReason", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("reason", &self.to_string())?;
+        st.end()
     }
 }
 

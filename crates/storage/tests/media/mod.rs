@@ -93,7 +93,8 @@ fn video_by_content_lists_every_skipped_file() {
     assert_eq!(ds.path(2), d.path().join("clip.dat"));
     // Skip reasons serialise with a stable code.
     let j = serde_json::to_value(&ds.skipped()[2].reason).unwrap();
-    assert_eq!(j["code"], "other_kind");
+    assert_eq!(j["code"], "not_video");
+    assert_eq!(j["reason"], "not_video: detected png image");
     assert_eq!(ds.skipped()[2].reason.code(), "not_video");
 }
 
