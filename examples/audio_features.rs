@@ -9,34 +9,35 @@
 //!     [--sr 16000] [--n-fft N] [--hop H] [--n-mels M] [--mfcc K] [--segment]
 //! ```
 //!
-//! Every audio file under `--input` (wav, flac, mp3, ogg, m4a/mp4/aac, aiff, caf, mka/webm) is
-//! decoded, down-mixed to mono and resampled to `--sr`. Output in `--output` (default
+//! Every audio file under `--input` is decoded, down-mixed to mono and resampled to `--sr`. Files
+//! are recognised by content (magic bytes, then symphonia's probe: WAV, FLAC, MP3, Ogg Vorbis,
+//! AAC/M4A, ALAC, audio tracks of MP4/MKV/WebM), whatever their extension; every other file is
+//! listed as skipped with the reason. Output in `--output` (default
 //! `target/audio-features-example/out`):
 //! - `<path relative to the input>.mel.npy`: power mel, `float32`, frames × n_mels;
 //! - with `--mfcc K`: `<path>.mfcc.npy`, frames × K, computed from the log mel (for the librosa
 //!   preset exactly `librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=K)`);
 //! - `metadata.jsonl`: one line per file with `path`, `sample_rate`, `channels`, `duration_s`,
-//!   `codec`, `frames` (feature frames) — or `path` and `error` for a file that failed;
+//!   `codec`, `frames` (feature frames) — or `path` and `error` for a file that failed, or
+//!   `path`, `"skipped": true` and `reason` (`not_audio: detected png image`, `probe_failed:
+//!   unsupported audio: …`, `empty: empty file`) for one that is not decodable audio;
 //! - with `--segment`: VAD speech segments (min speech 250 ms, min silence 100 ms, pad 30 ms) as
 //!   WebDataset shards `segments/segments-000000.tar` …, one sample per segment: `KEY.wav`
 //!   (16-bit PCM at `--sr`) and `KEY.json` (`source`, `start_s`, `end_s`, `sample_rate`).
 //!
 //! With no arguments it synthesises a few files (a stereo 44.1 kHz tone, speech-like bursts, a
-//! float WAV and a corrupt file) in a temporary folder and processes them with `--segment`.
+//! float WAV and a corrupt file, listed as skipped) in a temporary folder and processes them with
+//! `--segment`. The summary counts processed + skipped + failed = files under `--input`.
 
 use std::error::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use dataprep::audio::features::{FeatureConfig, FeatureExtractor, Preset};
-use dataprep::audio::{DecodeLimits, decode_file, npy, signal, vad, wav};
+use dataprep::audio::{DecodeLimits, decode_file, npy, probe_file, signal, vad, wav};
 use dataprep::prelude::*;
-use dataprep::storage::{ShardedWriter, WdsMapping, WebDatasetShards};
-
-const EXTS: &[&str] = &[
-    "wav", "wave", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aiff", "aif", "caf", "mka",
-    "webm",
-];
+use dataprep::storage::sniff::MediaKind;
+use dataprep::storage::{MediaFolder, ShardedWriter, WdsMapping, WebDatasetShards};
 
 #[derive(Debug)]
 struct Args {
@@ -136,24 +137,30 @@ fn generate(dir: &Path) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn audio_files(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn Error>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d)? {
-            let p = e?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| EXTS.contains(&e.to_ascii_lowercase().as_str()))
-            {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
+/// The files under `dir` in path order: `Ok(path)` for audio (by content, confirmed by
+/// symphonia's probe), `Err(reason)` for every other file.
+pub(crate) type Entry = (String, Result<PathBuf, String>);
+
+pub(crate) fn audio_files(dir: &Path, limits: &DecodeLimits) -> Result<Vec<Entry>, Box<dyn Error>> {
+    let limits = *limits;
+    let folder = MediaFolder::new(dir)
+        .with_kind(MediaKind::Audio)
+        .with_probe(move |p, _| {
+            probe_file(p, &limits)
+                .map(|i| format!("{} {}", i.format, i.codec))
+                .map_err(|e| e.to_string())
+        })
+        .build()?;
+    let mut out: Vec<Entry> = (0..folder.files().len())
+        .map(|i| (folder.files()[i].clone(), Ok(folder.path(i))))
+        .chain(
+            folder
+                .skipped()
+                .iter()
+                .map(|s| (s.path.clone(), Err(s.reason.to_string()))),
+        )
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 
@@ -204,11 +211,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let limits = DecodeLimits::default();
     let (mut ok, mut failed, mut segments) = (0usize, 0usize, 0usize);
-    for path in audio_files(&input)? {
-        let rel = path
-            .strip_prefix(&input)?
-            .to_string_lossy()
-            .replace('\\', "/");
+    let mut skipped = 0usize;
+    for (rel, path) in audio_files(&input, &limits)? {
+        let path = match path {
+            Ok(p) => p,
+            Err(reason) => {
+                skipped += 1;
+                let line = serde_json::json!({"path": rel, "skipped": true, "reason": reason});
+                writeln!(meta, "{line}")?;
+                continue;
+            }
+        };
         let result = (|| -> Result<serde_json::Value, Box<dyn Error>> {
             let audio = decode_file(&path, &limits)?;
             let info = audio.info();
@@ -274,7 +287,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         w.finish()?;
     }
     println!(
-        "{ok} files processed, {failed} failed, {segments} speech segments; preset {:?}; output in {}",
+        "{ok} files processed, {skipped} skipped, {failed} failed, {segments} speech segments; \
+         preset {:?}; output in {}",
         args.preset,
         args.output.display()
     );

@@ -18,7 +18,9 @@
 //!   `scripts/dev example`), without it the images are decoded in full. Faster on large photos;
 //!   hashes and quality scores are then measured on the reduced image.
 //!
-//! Every file under `--input` is read (sorted by path). Images are written to `--output` under
+//! Every file under `--input` is looked at (sorted by path): images are recognised by content
+//! (magic bytes, then the decoder's header read), whatever their extension, and every other file
+//! is listed as skipped with the reason. Images are written to `--output` under
 //! their relative path with the output format's extension (a numeric suffix avoids clashes), or,
 //! with `--webdataset`, into tar shards `images-000000.tar` … (1 000 images each; `KEY.jpg` and
 //! `KEY.json` per sample) with `images-000000_stats.json` per shard (`count`, `successes`,
@@ -29,7 +31,9 @@
 //! the oriented image), `quality` (`laplacian_var`, `grey_std`, `aspect_ratio`,
 //! `dominant_fraction`, `flag`: null or `too_small`/`uniform`), `duplicate_group` (the line
 //! number, from 0, of the first image whose pHash is within 8 bits) — or `path` and `error` for a
-//! file that failed.
+//! file that failed, or `path`, `"skipped": true` and `reason` (`not_image: detected mp4 video`,
+//! `probe_failed: …`, `empty: empty file`) for a file that is not an image (not counted in the
+//! shard stats). The summary counts written + skipped + failed = files under `--input`.
 //!
 //! With no arguments it generates a handful of images (JPEG with EXIF orientation 6 and GPS,
 //! PNG with alpha, WebP, GIF, BMP, a resized near-duplicate, a flat image and a truncated JPEG)
@@ -44,11 +48,12 @@ use dataprep::image::image::{
     DynamicImage, ImageEncoder, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage,
 };
 use dataprep::image::{
-    EncodeOptions, ExifInfo, Filter, Gps, OutputFormat, PrepareConfig, Prepared, QualityConfig,
-    ResizeConfig, ResizeMode, near_duplicate_groups, prepare,
+    EncodeOptions, ExifInfo, Filter, Gps, ImageError, Limits, OutputFormat, PrepareConfig,
+    Prepared, QualityConfig, ResizeConfig, ResizeMode, near_duplicate_groups, prepare,
 };
 use dataprep::prelude::*;
-use dataprep::storage::{ShardedWriter, WdsMapping, WebDatasetShards};
+use dataprep::storage::sniff::MediaKind;
+use dataprep::storage::{MediaFolder, ShardedWriter, WdsMapping, WebDatasetShards};
 
 const SHARD_SIZE: u64 = 1000;
 const DUPLICATE_BITS: u32 = 8;
@@ -106,20 +111,42 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
     Ok(args)
 }
 
-fn files(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn Error>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d)? {
-            let p = e?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
+/// The files under `dir` in path order: `Ok(path)` for an image (by content, confirmed by the
+/// decoder's header read), `Err(reason)` for every other file.
+pub(crate) type Entry = (String, Result<PathBuf, String>);
+
+pub(crate) fn files(dir: &Path) -> Result<Vec<Entry>, Box<dyn Error>> {
+    let folder = MediaFolder::new(dir)
+        .with_kind(MediaKind::Image)
+        .with_probe(|p, _| {
+            let limits = Limits::default();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(
+                    std::fs::File::open(p).map_err(|e| e.to_string())?,
+                    limits.max_bytes + 1,
+                ),
+                &mut bytes,
+            )
+            .map_err(|e| e.to_string())?;
+            match dataprep::image::probe(&bytes, &limits) {
+                Ok((format, _, _)) => Ok(format.to_string()),
+                // An image over a limit is still an image: `prepare` reports it as failed.
+                Err(ImageError::Limit { .. }) => Ok("over a limit".into()),
+                Err(e) => Err(e.to_string()),
             }
-        }
-    }
-    out.sort();
+        })
+        .build()?;
+    let mut out: Vec<Entry> = (0..folder.files().len())
+        .map(|i| (folder.files()[i].clone(), Ok(folder.path(i))))
+        .chain(
+            folder
+                .skipped()
+                .iter()
+                .map(|s| (s.path.clone(), Err(s.reason.to_string()))),
+        )
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 
@@ -284,12 +311,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut used = HashSet::new();
     let mut lines: Vec<serde_json::Value> = Vec::new();
     let mut phashes: Vec<(usize, dataprep::image::ImageHash)> = Vec::new();
-    let (mut ok, mut failed) = (0u64, 0u64);
-    for path in files(&input)? {
-        let rel = path
-            .strip_prefix(&input)?
-            .to_string_lossy()
-            .replace('\\', "/");
+    let (mut ok, mut failed, mut skipped) = (0u64, 0u64, 0u64);
+    for (rel, path) in files(&input)? {
+        let path = match path {
+            Ok(p) => p,
+            Err(reason) => {
+                skipped += 1;
+                lines.push(serde_json::json!({"path": rel, "skipped": true, "reason": reason}));
+                continue;
+            }
+        };
         let shard = (ok / SHARD_SIZE) as usize;
         if args.webdataset && stats.len() <= shard {
             stats.resize(shard + 1, (0, 0, 0, 0));
@@ -392,7 +423,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     println!(
-        "{ok} images written, {failed} failed, {} duplicate groups; {:?} {} {:?}; output in {}",
+        "{ok} images written, {skipped} skipped, {failed} failed, {} duplicate groups; {:?} {} {:?}; \
+         output in {}",
         groups_n.len(),
         args.mode,
         args.size,

@@ -8,8 +8,10 @@
 //!     [--precision low|keyframe_adjusted|exact] [--min-length S] [--max-length S] [--subtitles]
 //! ```
 //!
-//! For every video (mp4, mkv, mov, webm, avi, m4v) under `--input`, in `--output`
-//! (default `target/video-clips-example/out`):
+//! For every video under `--input` (recursively; recognised by content with FFmpeg's probe,
+//! whatever the extension: MP4, MOV, MKV, WebM, AVI, MPEG-PS `.mpg`, MPEG-TS `.ts`/`.m2ts`, FLV,
+//! WMV, 3GP, OGV …), in `--output` (default `target/video-clips-example/out`), `<file name>`
+//! being the path relative to `--input`:
 //! - `<file name>/cuts.json`: `{"fps", "frames", "cuts_frames": [...], "cuts_seconds": [...]}`,
 //!   a cut being the first frame of a new scene (content detector with PySceneDetect's defaults:
 //!   threshold 27, min scene length 15 frames; or the adaptive one);
@@ -25,27 +27,34 @@
 //! - `<file name>/frames-000000.tar`: frames sampled at 1 fps as a WebDataset shard, one sample
 //!   per frame: `KEY.jpg` and `KEY.json` (`source`, `frame`, `time_s`, `scene`, `width`,
 //!   `height`);
-//! - `<file name>/probe.json`: the probed metadata.
+//! - `<file name>/probe.json`: the probed metadata;
+//! - `metadata.jsonl`: one line per file under `--input`, in path order: `path`, `container`,
+//!   `frames`, `fps`, `cuts`, `clips` for a video processed; `path` and `error` for one that
+//!   failed; `path`, `"skipped": true` and `reason` (`not_video: detected png image`,
+//!   `probe_failed: …`, `empty: empty file`) for a file that is not a video.
 //!
-//! A file that fails (not a video, corrupt) is reported and skipped. With no arguments it
+//! The summary counts processed + skipped + failed = files under `--input`. With no arguments it
 //! generates a 6-second video with four cuts via the `ffmpeg` CLI under `target/` first.
 
 use std::error::Error;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use dataprep::prelude::*;
-use dataprep::storage::{WdsMapping, WebDatasetWriter};
+use dataprep::storage::sniff::MediaKind;
+use dataprep::storage::{MediaFolder, WdsMapping, WebDatasetWriter};
 use dataprep::video::clips::{ClipConfig, ClipPrecision, write_clips};
 use dataprep::video::subtitles::{
     SubtitleTrack, align_to_frames, cues_for_clips, read_sidecar, read_subtitle_stream,
     sidecar_files,
 };
 use dataprep::video::{
-    ExtractConfig, FrameReader, FrameTimes, Sampling, ShotConfig, detect_shots, probe,
+    ExtractConfig, FrameReader, FrameTimes, Sampling, ShotConfig, detect_shots, probe, probe_video,
 };
 
-const EXTS: &[&str] = &["mp4", "mkv", "mov", "webm", "avi", "m4v"];
+/// Containers a clip keeps from its source; clips of any other video are written as Matroska.
+const EXTS: &[&str] = &["mp4", "mkv", "mov", "webm", "avi", "m4v", "3gp", "3g2"];
 
 fn sample_video(dir: &Path) -> Result<PathBuf, Box<dyn Error>> {
     std::fs::create_dir_all(dir)?;
@@ -112,17 +121,68 @@ fn subtitles_of(video: &Path) -> Result<Option<SubtitleTrack>, Box<dyn Error>> {
     })
 }
 
+/// The clip container for a source whose extension is not one of [`EXTS`], from the container
+/// FFmpeg probed: MPEG-TS and MPEG-PS stay as they are (stream copies of their codecs into
+/// Matroska fail on the codec tags), ISO media become MP4, the rest Matroska.
+fn clip_container(probed: &str) -> &'static str {
+    match probed {
+        "mpegts" => "ts",
+        "mpeg" => "mpg",
+        c if c.starts_with("mov,mp4") => "mp4",
+        _ => "mkv",
+    }
+}
+
+/// One file under the input: a video to process (relative name, path), or one skipped with the
+/// reason. In path order.
+pub(crate) enum Entry {
+    Video(String, PathBuf),
+    Skipped(String, String),
+}
+
+/// The videos under `input` (a folder, walked by content with FFmpeg's probe; or one file).
+pub(crate) fn walk(input: &Path) -> Result<Vec<Entry>, Box<dyn Error>> {
+    if !input.is_dir() {
+        let name = input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "video".into());
+        return Ok(vec![Entry::Video(name, input.to_path_buf())]);
+    }
+    let folder = MediaFolder::new(input)
+        .with_kind(MediaKind::Video)
+        .with_probe(|p, _| {
+            probe_video(p)
+                .map(|i| i.container)
+                .map_err(|e| e.to_string())
+        })
+        .build()?;
+    let mut entries: Vec<Entry> = (0..folder.files().len())
+        .map(|i| Entry::Video(folder.files()[i].clone(), folder.path(i)))
+        .chain(
+            folder
+                .skipped()
+                .iter()
+                .map(|s| Entry::Skipped(s.path.clone(), s.reason.to_string())),
+        )
+        .collect();
+    entries.sort_by(|a, b| {
+        let key = |e: &Entry| match e {
+            Entry::Video(n, _) | Entry::Skipped(n, _) => n.clone(),
+        };
+        key(a).cmp(&key(b))
+    });
+    Ok(entries)
+}
+
 fn process(
     video: &Path,
+    name: &str,
     out: &Path,
     cfg: &ShotConfig,
     opts: &Opts,
-) -> Result<usize, Box<dyn Error>> {
-    let name = video
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "video".into());
-    let dir = out.join(&name);
+) -> Result<serde_json::Value, Box<dyn Error>> {
+    let dir = out.join(name);
     std::fs::create_dir_all(dir.join("clips"))?;
     let info = probe(video)?;
     std::fs::write(dir.join("probe.json"), serde_json::to_string_pretty(&info)?)?;
@@ -141,7 +201,7 @@ fn process(
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .filter(|e| EXTS.contains(&e.as_str()))
-        .unwrap_or_else(|| "mkv".into());
+        .unwrap_or_else(|| clip_container(&info.container).into());
     let scenes = shots.scenes_seconds();
     let clip_cfg = opts.clips.clone().with_container(ext);
     let clips = write_clips(video, &scenes, dir.join("clips"), &clip_cfg)?;
@@ -172,6 +232,10 @@ fn process(
             serde_json::to_string_pretty(&json)? + "\n",
         )?;
     }
+    let row = serde_json::json!({
+        "path": name, "container": info.container, "frames": shots.frames, "fps": shots.fps,
+        "cuts": shots.cuts_frames.len(), "clips": clips.len(),
+    });
     let mut wds = WebDatasetWriter::new(dir.join("frames-000000.tar"))
         .with_mapping(WdsMapping::default().with_member("jpg", "jpg"))
         .build()?;
@@ -182,7 +246,7 @@ fn process(
         f.image
             .write_to(&mut jpg, dataprep::video::image::ImageFormat::Jpeg)?;
         let rec = Record::new()
-            .with_key(format!("{}_{:06}", name.replace('.', "_"), f.index))
+            .with_key(format!("{}_{:06}", name.replace(['.', '/'], "_"), f.index))
             .with("jpg", Value::Bytes(jpg.into_inner()))
             .with("source", video.display().to_string())
             .with("frame", f.index)
@@ -201,7 +265,7 @@ fn process(
         shots.cuts_frames,
         clips.len()
     );
-    Ok(clips.len())
+    Ok(row)
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -261,31 +325,33 @@ fn main() -> Result<(), Box<dyn Error>> {
         Some(p) => p,
         None => sample_video(Path::new("target/video-clips-example/in"))?,
     };
-    let mut videos: Vec<PathBuf> = if input.is_dir() {
-        std::fs::read_dir(&input)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().is_some_and(|e| {
-                    EXTS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str())
-                })
-            })
-            .collect()
-    } else {
-        vec![input]
-    };
-    videos.sort();
-    let (mut ok, mut failed) = (0, 0);
-    for v in &videos {
-        match process(v, &output, &cfg, &opts) {
-            Ok(_) => ok += 1,
-            Err(e) => {
-                failed += 1;
-                eprintln!("{}: {e}", v.display());
+    std::fs::create_dir_all(&output)?;
+    let mut meta = std::io::BufWriter::new(std::fs::File::create(output.join("metadata.jsonl"))?);
+    let (mut ok, mut skipped, mut failed) = (0, 0, 0);
+    for entry in walk(&input)? {
+        let row = match entry {
+            Entry::Video(name, v) => match process(&v, &name, &output, &cfg, &opts) {
+                Ok(row) => {
+                    ok += 1;
+                    row
+                }
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("{}: {e}", v.display());
+                    serde_json::json!({"path": name, "error": e.to_string()})
+                }
+            },
+            Entry::Skipped(name, reason) => {
+                skipped += 1;
+                eprintln!("{name}: skipped ({reason})");
+                serde_json::json!({"path": name, "skipped": true, "reason": reason})
             }
-        }
+        };
+        writeln!(meta, "{row}")?;
     }
+    meta.flush()?;
     println!(
-        "{ok} videos processed, {failed} failed; output in {}",
+        "{ok} videos processed, {skipped} skipped, {failed} failed; output in {}",
         output.display()
     );
     Ok(())

@@ -3,7 +3,8 @@
 //!
 //! Plain functions first, thin [`dataprep_core::Stage`] adapters in [`stages`]:
 //! - [`decode()`] / [`decode_file`]: symphonia (WAV, FLAC, MP3, OGG/Vorbis, AAC/M4A, ALAC) with
-//!   [`DecodeLimits`] and typed [`AudioError`]s — never a panic on hostile bytes;
+//!   [`DecodeLimits`] and typed [`AudioError`]s — never a panic on hostile bytes; [`probe_file`]
+//!   checks a file's header and codec without decoding (for folder walkers);
 //! - [`signal`]: downmix, rubato resampling, peak / RMS / EBU R128 normalisation, trimming;
 //! - [`features`]: STFT, mel, dB, MFCC, Kaldi fbank, with [`Preset::Librosa`],
 //!   [`Preset::Torchaudio`] and [`Preset::Kaldi`] tested against the reference libraries;
@@ -17,11 +18,13 @@
 pub mod decode;
 pub mod error;
 pub mod features;
+pub mod probe;
 pub mod wav;
 
 pub use decode::{Audio, AudioInfo, DecodeLimits, NonFinitePolicy, decode, decode_file, sanitize};
 pub use error::{AudioError, Result};
 pub use features::{FeatureConfig, FeatureExtractor, Preset};
+pub use probe::{AudioProbe, probe_file};
 pub mod augment;
 pub mod ctc;
 pub mod denoise;

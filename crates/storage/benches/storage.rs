@@ -1,5 +1,5 @@
 //! Benchmarks of dataprep-storage: JSONL parse throughput, JSONL → Parquet conversion, Parquet
-//! write/read of records in memory, WebDataset shards.
+//! write/read of records in memory, WebDataset shards, media folder listing and sniffing.
 //!
 //! ```text
 //! cargo bench -p dataprep-storage --bench storage                  # full run
@@ -262,5 +262,47 @@ fn webdataset(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, storage, parquet_records, webdataset);
+/// `MediaFolder::build` on 2 000 small files: listing only, and choosing by content (4 KiB read
+/// and magic-byte sniff per file).
+fn media_folder(c: &mut Criterion) {
+    use dataprep_storage::MediaFolder;
+    use dataprep_storage::sniff::MediaKind;
+    let dir = data_dir().join("media-folder");
+    if !dir.join("done").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let heads: [&[u8]; 4] = [
+            b"\0\0\x01\xBA\x44\0\x04\0\x04\x01",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+            b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41",
+            b"RIFF\x24\0\0\0WAVEfmt ",
+        ];
+        for i in 0..2000 {
+            let sub = dir.join(format!("d{:02}", i % 20));
+            std::fs::create_dir_all(&sub).unwrap();
+            let mut bytes = heads[i % 4].to_vec();
+            bytes.resize(16 << 10, 0x55);
+            std::fs::write(sub.join(format!("f{i:05}.bin")), bytes).unwrap();
+        }
+        std::fs::write(dir.join("done"), b"").unwrap();
+    }
+    let mut g = c.benchmark_group("media_folder");
+    g.throughput(Throughput::Elements(2001));
+    g.sample_size(20);
+    g.bench_function("list", |b| {
+        b.iter(|| MediaFolder::new(&dir).build().unwrap().files().len())
+    });
+    g.bench_function("list_and_sniff", |b| {
+        b.iter(|| {
+            MediaFolder::new(&dir)
+                .with_kind(MediaKind::Video)
+                .build()
+                .unwrap()
+                .files()
+                .len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, storage, parquet_records, webdataset, media_folder);
 criterion_main!(benches);

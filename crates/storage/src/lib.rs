@@ -24,7 +24,9 @@
 //!   (by shard and record), and verified `copy` / `backup` between stores.
 //! - [`cache`]: stage-chain outputs cached per prefix under a fingerprint of (stage configs,
 //!   crate version, input), with crash-safe, checksummed entries and size-bounded LRU eviction.
-//! - [`MediaFolder`] reads a folder of media files (path, bytes, size), sorted, sharded by file.
+//! - [`MediaFolder`] reads a folder of media files (path, bytes, size), sorted, sharded by file;
+//!   with a kind it takes only the files whose content ([`sniff`], or a modality probe) is that
+//!   kind, and lists every other file with the reason.
 //! - [`Loader`] feeds training code: batches (collated to `ndarray` or Arrow) from shards of any
 //!   format, local or in object storage, with parallel prefetch, a deterministic shuffle from
 //!   (seed, epoch), equal batch counts per rank, exact mid-epoch resume and a memory budget (see
@@ -91,13 +93,14 @@ pub mod object;
 pub mod parquet;
 pub mod sharded;
 pub mod sharded_reader;
+pub mod sniff;
 mod store;
 pub mod versioning;
 pub mod webdataset;
 
 pub use compression::Compression;
 pub use csv::{CsvReader, CsvReaderBuilder, CsvWriter, CsvWriterBuilder};
-pub use folder::{MediaFolder, MediaFolderBuilder};
+pub use folder::{Detected, MediaFolder, MediaFolderBuilder, ProbeFn, SkipReason, Skipped};
 pub use hf::{HfDataset, HfDatasetWriter, HfDatasetWriterBuilder};
 pub use ipc::{ArrowIpcReader, ArrowIpcReaderBuilder, ArrowIpcWriter, ArrowIpcWriterBuilder};
 pub use jsonl::{JsonlReader, JsonlReaderBuilder, JsonlWriter, JsonlWriterBuilder};

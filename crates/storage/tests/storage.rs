@@ -12,6 +12,7 @@ mod bad_input;
 mod cache;
 mod formats;
 mod loader;
+mod media;
 #[cfg(feature = "object-store")]
 mod object;
 #[cfg(feature = "object-store")]

@@ -10,7 +10,7 @@ pub use ffmpeg_next as ffmpeg;
 pub use image;
 pub use probe::{
     FrameTiming, Limits, Ratio, StreamInfo, StreamKind, VideoInfo, frame_timing, probe,
-    probe_checked,
+    probe_checked, probe_video,
 };
 pub mod frames;
 pub use frames::{ExtractConfig, Frame, FrameReader, Sampling, extract_frames};

@@ -375,8 +375,50 @@ fn seconds(ts: i64, tb: ffmpeg::Rational) -> Option<f64> {
 /// # Errors
 /// [`VideoError::Open`] for a file FFmpeg cannot open, [`VideoError::Io`] when it cannot be read.
 pub fn probe(path: impl AsRef<Path>) -> Result<VideoInfo> {
+    probe_streams(path.as_ref()).map(|(info, _)| info)
+}
+
+/// Probes a file and checks that it is a video: FFmpeg opens it (whatever its extension:
+/// MPEG-PS `.mpg`, MPEG-TS `.ts`/`.m2ts`, FLV, ASF/WMV, 3GP, Ogg Theora, Matroska, MP4 …) and it
+/// has a video stream of moving pictures — not a still image read by one of FFmpeg's image
+/// demuxers (`png_pipe`, `image2` …), nor only cover art (an attached picture, as in an MP3 or
+/// M4A with artwork). This is the content check a folder walker needs (see
+/// `dataprep_storage::MediaFolderBuilder::with_probe`).
+///
+/// # Errors
+/// As [`probe`]; [`VideoError::NoStream`] (kind `video`) when there is no moving-picture stream.
+pub fn probe_video(path: impl AsRef<Path>) -> Result<VideoInfo> {
     let path = path.as_ref();
+    let (mut info, still) = probe_streams(path)?;
+    let image_demuxer =
+        info.container.ends_with("_pipe") || info.container.split(',').any(|n| n == "image2");
+    let is_still = |i: usize| still.get(i).copied().unwrap_or(false);
+    let moving = |s: &StreamInfo| matches!(s.kind, StreamKind::Video { .. }) && !is_still(s.index);
+    if image_demuxer || !info.streams.iter().any(moving) {
+        return Err(VideoError::NoStream {
+            path: path.to_path_buf(),
+            kind: "video",
+        });
+    }
+    // The best stream FFmpeg picked may be cover art next to the real video: use the first
+    // moving one then.
+    if info.best_video.is_none_or(is_still) {
+        info.best_video = info.streams.iter().find(|s| moving(s)).map(|s| s.index);
+    }
+    Ok(info)
+}
+
+/// [`probe`], plus per stream index whether it is an attached picture (cover art).
+fn probe_streams(path: &Path) -> Result<(VideoInfo, Vec<bool>)> {
     let ictx = open_input(path)?;
+    let mut still = vec![false; ictx.streams().count()];
+    for st in ictx.streams() {
+        if let Some(s) = still.get_mut(st.index()) {
+            *s = st
+                .disposition()
+                .contains(ffmpeg::format::stream::Disposition::ATTACHED_PIC);
+        }
+    }
     let size_bytes = std::fs::metadata(path)
         .map_err(|e| VideoError::io(path, e))?
         .len();
@@ -454,7 +496,7 @@ pub fn probe(path: impl AsRef<Path>) -> Result<VideoInfo> {
     }
     let d = ictx.duration();
     let br = ictx.bit_rate();
-    Ok(VideoInfo {
+    let info = VideoInfo {
         path: path.to_path_buf(),
         size_bytes,
         container: ictx.format().name().to_string(),
@@ -463,7 +505,8 @@ pub fn probe(path: impl AsRef<Path>) -> Result<VideoInfo> {
         best_video: ictx.streams().best(MediaType::Video).map(|s| s.index()),
         best_audio: ictx.streams().best(MediaType::Audio).map(|s| s.index()),
         streams,
-    })
+    };
+    Ok((info, still))
 }
 
 /// Probes a file and checks it against `limits`.

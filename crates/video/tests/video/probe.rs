@@ -141,3 +141,105 @@ fn limits_checked_before_decoding() {
     ));
     assert!(probe_checked(&p, &Limits::default()).is_ok());
 }
+
+/// `probe_video` recognises the containers `video_clips` used to skip by extension (MPEG-PS,
+/// MPEG-TS, M2TS, FLV, ASF, 3GP, Ogg Theora) and the common ones, whatever the file is named;
+/// stills and audio with cover art are not videos.
+#[test]
+fn probe_video_goes_by_content_and_rejects_stills_and_cover_art() {
+    use dataprep_video::probe_video;
+    let d = tmp();
+    let src = "testsrc=duration=1:size=176x144:rate=25";
+    let cases: [(&str, &[&str], &str); 10] = [
+        ("a.mpg", &[], "mpeg"),
+        ("a.ts", &[], "mpegts"),
+        ("a.m2ts", &[], "mpegts"),
+        ("a.flv", &[], "flv"),
+        ("a.wmv", &[], "asf"),
+        ("a.3gp", &[], "mov,mp4,m4a,3gp,3g2,mj2"),
+        ("a.ogv", &[], "ogg"),
+        (
+            "a.mkv",
+            &["-c:v", "libx264", "-preset", "ultrafast"],
+            "matroska,webm",
+        ),
+        (
+            "a.webm",
+            &["-c:v", "libvpx", "-deadline", "realtime"],
+            "matroska,webm",
+        ),
+        (
+            "a.mp4",
+            &["-c:v", "libx264", "-preset", "ultrafast"],
+            "mov,mp4,m4a,3gp,3g2,mj2",
+        ),
+    ];
+    for (name, extra, container) in cases {
+        let p = lavfi(d.path(), name, src, extra);
+        // The same bytes under a name that says nothing.
+        let renamed = d.path().join(format!("{name}.dat"));
+        std::fs::copy(&p, &renamed).unwrap();
+        for f in [&p, &renamed] {
+            let info = probe_video(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            assert_eq!(info.container, container, "{}", f.display());
+            let v = info.video().unwrap();
+            assert_eq!((v.width, v.height), (176, 144), "{}", f.display());
+        }
+    }
+    // M2TS really has 192-byte packets (4-byte timestamp before each 0x47 sync byte).
+    let m2ts = std::fs::read(d.path().join("a.m2ts")).unwrap();
+    assert!((0..4).all(|k| m2ts[4 + 192 * k] == 0x47));
+
+    // A PNG named .mp4: FFmpeg opens it (png_pipe) but it is a still, not a video.
+    let png = lavfi(d.path(), "still.png", src, &["-frames:v", "1"]);
+    let fake = d.path().join("still.mp4");
+    std::fs::copy(&png, &fake).unwrap();
+    assert!(
+        probe(&fake).unwrap().best_video.is_some(),
+        "FFmpeg sees a video stream"
+    );
+    let e = probe_video(&fake).unwrap_err();
+    assert!(
+        matches!(e, VideoError::NoStream { kind: "video", .. }),
+        "{e}"
+    );
+
+    // An MP3 with cover art: its only video stream is an attached picture.
+    let mp3 = d.path().join("song.mp3");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=1",
+        "-i",
+        png.to_str().unwrap(),
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-c:a",
+        "libmp3lame",
+        "-c:v",
+        "png",
+        "-disposition:v",
+        "attached_pic",
+        mp3.to_str().unwrap(),
+    ]);
+    assert!(probe(&mp3).unwrap().best_video.is_some());
+    assert!(matches!(
+        probe_video(&mp3),
+        Err(VideoError::NoStream { .. })
+    ));
+
+    // Text named .mp4 and an empty file: open errors, not panics.
+    std::fs::write(d.path().join("notes.mp4"), "just some text\n").unwrap();
+    assert!(matches!(
+        probe_video(d.path().join("notes.mp4")),
+        Err(VideoError::Open { .. })
+    ));
+    std::fs::write(d.path().join("empty.mkv"), "").unwrap();
+    assert!(matches!(
+        probe_video(d.path().join("empty.mkv")),
+        Err(VideoError::Open { .. })
+    ));
+}

@@ -1,0 +1,140 @@
+//! Probing: is a file audio that [`decode_file`](crate::decode_file) can decode? Reads only the
+//! container header and builds the decoder, without decoding a packet.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::MetadataOptions;
+
+use crate::decode::DecodeLimits;
+use crate::error::{AudioError, Result};
+
+/// What [`probe_file`] learns from a file's header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AudioProbe {
+    /// Container as symphonia names it (`wave`, `flac`, `ogg`, `isomp4`, `mp3`, `mkv`, …).
+    pub format: String,
+    /// Codec of the default audio track (`pcm_s16le`, `flac`, `vorbis`, `mp3`, `aac`, …).
+    pub codec: String,
+    /// Sample rate in Hz, when the header states it.
+    pub sample_rate: Option<u32>,
+    /// Channel count, when the header states it.
+    pub channels: Option<usize>,
+    /// Duration in seconds, when the header states the frame count.
+    pub duration_s: Option<f64>,
+}
+
+/// Opens `path` with symphonia's probe (content sniffing decides; the extension is a hint),
+/// finds the default audio track and creates its decoder, and checks the header against the
+/// size, channel and duration limits — what a folder walker needs to take or skip a file
+/// (`dataprep_storage::MediaFolderBuilder::with_probe`). Work is bounded by the header.
+///
+/// # Errors
+/// [`AudioError::Io`], [`AudioError::Empty`], [`AudioError::Unsupported`] (not a known container,
+/// no audio track, or a codec without a decoder here, such as Opus), [`AudioError::Corrupt`],
+/// [`AudioError::Limit`]. A panic inside symphonia on a hostile header is a `Corrupt` error.
+pub fn probe_file(path: &Path, limits: &DecodeLimits) -> Result<AudioProbe> {
+    let io = |source| AudioError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len == 0 {
+        return Err(AudioError::Empty);
+    }
+    if len > limits.max_bytes {
+        return Err(AudioError::Limit {
+            what: "bytes",
+            actual: len as f64,
+            limit: limits.max_bytes as f64,
+        });
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let ext = path.extension().and_then(|e| e.to_str());
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        probe_inner(file, ext, limits)
+    }))
+    .unwrap_or_else(|_| {
+        Err(AudioError::Corrupt {
+            message: "probe panicked on malformed input".into(),
+            offset: None,
+        })
+    })
+}
+
+fn sym(e: SymError) -> AudioError {
+    match e {
+        SymError::Unsupported(m) => AudioError::Unsupported(m.to_string()),
+        other => AudioError::Corrupt {
+            message: other.to_string(),
+            offset: None,
+        },
+    }
+}
+
+fn probe_inner(
+    file: std::fs::File,
+    ext: Option<&str>,
+    limits: &DecodeLimits,
+) -> Result<AudioProbe> {
+    let mss = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = ext {
+        hint.with_extension(ext);
+    }
+    let format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(sym)?;
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or_else(|| AudioError::Unsupported("no audio track".into()))?;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .ok_or_else(|| AudioError::Unsupported("track has no audio codec parameters".into()))?;
+    let channels = params.channels.as_ref().map(|c| c.count());
+    if let Some(n) = channels
+        && n > limits.max_channels
+    {
+        return Err(AudioError::Limit {
+            what: "channels",
+            actual: n as f64,
+            limit: limits.max_channels as f64,
+        });
+    }
+    let duration_s = match (track.num_frames, params.sample_rate) {
+        (Some(n), Some(sr)) if sr > 0 => Some(n as f64 / f64::from(sr)),
+        _ => None,
+    };
+    if let Some(d) = duration_s
+        && d > limits.max_duration_s
+    {
+        return Err(AudioError::Limit {
+            what: "duration_s",
+            actual: d,
+            limit: limits.max_duration_s,
+        });
+    }
+    let decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(params, &AudioDecoderOptions::default())
+        .map_err(sym)?;
+    Ok(AudioProbe {
+        format: format.format_info().short_name.to_string(),
+        codec: decoder.codec_info().short_name.to_string(),
+        sample_rate: params.sample_rate,
+        channels,
+        duration_s,
+    })
+}

@@ -1,0 +1,89 @@
+//! `probe_file` on files made with the `ffmpeg` CLI: recognised by content, whatever the name.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dataprep_audio::{AudioError, DecodeLimits, probe_file, wav};
+
+fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let p = dir.join(name);
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=22050:duration=1",
+        ])
+        .args(args)
+        .arg(&p)
+        .output()
+        .expect("the ffmpeg CLI is installed (scripts/dev deps)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    p
+}
+
+#[test]
+fn probe_file_goes_by_content() {
+    let d = tempfile::tempdir().unwrap();
+    let lim = DecodeLimits::default();
+    std::fs::write(
+        d.path().join("a.wav"),
+        wav::encode_pcm16(&[vec![0.1; 8000], vec![0.2; 8000]], 8000).unwrap(),
+    )
+    .unwrap();
+    let cases: [(PathBuf, &str); 5] = [
+        (d.path().join("a.wav"), "pcm_s16le"),
+        (ffmpeg(d.path(), "a.flac", &[]), "flac"),
+        (ffmpeg(d.path(), "a.ogg", &["-c:a", "libvorbis"]), "vorbis"),
+        (ffmpeg(d.path(), "a.mp3", &[]), "mp3"),
+        (ffmpeg(d.path(), "a.m4a", &[]), "aac"),
+    ];
+    for (p, codec) in &cases {
+        // The same bytes under a misleading name.
+        let renamed = d
+            .path()
+            .join(format!("{}.dat", p.file_name().unwrap().to_str().unwrap()));
+        std::fs::copy(p, &renamed).unwrap();
+        for f in [p, &renamed] {
+            let info = probe_file(f, &lim).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            assert_eq!(info.codec, *codec, "{}", f.display());
+        }
+    }
+    let wav = probe_file(&d.path().join("a.wav"), &lim).unwrap();
+    assert_eq!(
+        (wav.sample_rate, wav.channels, wav.duration_s),
+        (Some(8000), Some(2), Some(1.0))
+    );
+
+    // Opus has no decoder in symphonia: unsupported, so `decode_file` would fail too.
+    let opus = ffmpeg(d.path(), "a.opus", &["-c:a", "libopus"]);
+    assert!(matches!(
+        probe_file(&opus, &lim),
+        Err(AudioError::Unsupported(_))
+    ));
+    // Text named .mp3, an empty file, a too-long header duration.
+    std::fs::write(d.path().join("notes.mp3"), "plain text, not audio\n").unwrap();
+    assert!(probe_file(&d.path().join("notes.mp3"), &lim).is_err());
+    std::fs::write(d.path().join("empty.wav"), "").unwrap();
+    assert!(matches!(
+        probe_file(&d.path().join("empty.wav"), &lim),
+        Err(AudioError::Empty)
+    ));
+    let short = DecodeLimits::default().with_max_duration_s(0.5);
+    assert!(matches!(
+        probe_file(&d.path().join("a.wav"), &short),
+        Err(AudioError::Limit {
+            what: "duration_s",
+            ..
+        })
+    ));
+    assert!(matches!(
+        probe_file(&d.path().join("missing.wav"), &lim),
+        Err(AudioError::Io { .. })
+    ));
+}
