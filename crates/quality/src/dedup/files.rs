@@ -7,44 +7,75 @@ use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use dataprep_core::atomic::{TempFile, remove_stale_temps};
+
 use crate::{Error, Result};
 
-/// A buffered writer to `path` that writes `path.tmp` and renames it over `path` on
-/// [`AtomicWriter::finish`], so a crash never leaves a truncated file under the final name.
+/// A buffered writer to `path` over the workspace's crash-safe [`TempFile`] (a uniquely named
+/// temporary sibling, fsynced and renamed over `path` on [`AtomicWriter::finish`], removed when
+/// dropped unfinished), so a crash never leaves a truncated file under the final name and two
+/// writers of one path never share a temporary file.
 pub(crate) struct AtomicWriter {
     w: BufWriter<File>,
-    tmp: PathBuf,
-    path: PathBuf,
+    tmp: TempFile,
 }
 
 impl AtomicWriter {
     /// Creates the parent directories and the temporary file.
     pub(crate) fn create(path: &Path) -> Result<Self> {
-        if let Some(p) = path.parent() {
+        if let Some(p) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
         }
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
-        let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let (tmp, f) = TempFile::create(path)?;
         Ok(AtomicWriter {
             w: BufWriter::with_capacity(1 << 16, f),
             tmp,
-            path: path.to_owned(),
         })
     }
 
     /// Writes all of `buf`.
     pub(crate) fn write_all(&mut self, buf: &[u8]) -> Result<()> {
-        self.w.write_all(buf).map_err(|e| Error::io(&self.tmp, e))
+        self.w
+            .write_all(buf)
+            .map_err(|e| Error::io(self.tmp.path(), e))
     }
 
-    /// Flushes and renames the file to its final name.
-    pub(crate) fn finish(mut self) -> Result<()> {
-        self.w.flush().map_err(|e| Error::io(&self.tmp, e))?;
-        drop(self.w);
-        fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))
+    /// Flushes, fsyncs and renames the file to its final name.
+    pub(crate) fn finish(self) -> Result<()> {
+        let f = self
+            .w
+            .into_inner()
+            .map_err(|e| Error::io(self.tmp.path(), e.into_error()))?;
+        Ok(self.tmp.commit(f)?)
     }
+}
+
+/// Removes what a killed run left for the outputs `owns` accepts (by file name) in `dir`: the
+/// temporary files of dead processes, and — when `runs` is set — complete spill runs
+/// (`<output>.runK`) of those outputs, which only an interrupted [`ExternalSort`] leaves.
+pub(crate) fn remove_litter(dir: &Path, owns: impl Fn(&str) -> bool, runs: bool) -> Result<()> {
+    let is_run = |name: &str| {
+        name.rsplit_once(".run").is_some_and(|(out, k)| {
+            owns(out) && !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    remove_stale_temps(dir, |name| owns(name) || (runs && is_run(name)))?;
+    if !runs {
+        return Ok(());
+    }
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    for e in rd {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        if e.file_name().to_str().is_some_and(is_run) {
+            let p = e.path();
+            fs::remove_file(&p).map_err(|err| Error::io(&p, err))?;
+        }
+    }
+    Ok(())
 }
 
 /// Opens `path` for buffered reading.
@@ -213,6 +244,12 @@ impl<C: Codec> ExternalSort<C> {
         }
         Ok(())
     }
+}
+
+/// Whether `name` is a shard file name `SSSSS<ext>` (decimal digits, then `ext`).
+pub(crate) fn is_shard_file(name: &str, ext: &str) -> bool {
+    name.strip_suffix(ext)
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The shard files (`SSSSS<ext>`) of a directory, by shard number.
