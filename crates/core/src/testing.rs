@@ -267,7 +267,7 @@ pub fn stdout_of(cmd: &mut std::process::Command) -> String {
 /// fn killed_and_rerun_is_byte_identical() {
 ///     let base = std::env::temp_dir().join("my-crash-test");
 ///     let (a, b) = (base.join("reference"), base.join("crashed"));
-///     let run = crash::kill_and_rerun("crash_child", &a, &b, 15, 7).unwrap();
+///     let run = crash::kill_and_rerun("crash_child", &a, &b, 15, 7, crash::Rerun::Resumes).unwrap();
 ///     assert!(run.litter_seen > 0, "no kill landed mid-write: {run:?}");
 ///     assert_eq!(crash::tree(&a), crash::tree(&b));
 ///     assert!(crash::temp_litter(&b).is_empty());
@@ -337,10 +337,20 @@ pub mod crash {
         z ^ (z >> 31)
     }
 
+    /// How a workload continues after a kill, which decides when the kills come.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Rerun {
+        /// It resumes where the killed run stopped (a sharded writer with a manifest): each
+        /// kill comes after between 0.5 and 1.5 times `T / kills`, so that the kills spread
+        /// over the whole output.
+        Resumes,
+        /// It starts again from scratch: each kill comes after between 5% and 100% of `T`.
+        Restarts,
+    }
+
     /// Runs the child test `test` to completion into `reference` (timed as `T`), then `kills`
-    /// times into `crashed`: starts it and sends SIGKILL after a delay drawn (from `seed`)
-    /// uniformly between `0.5·T/kills` and `1.5·T/kills`; then runs it to completion into
-    /// `crashed`.
+    /// times into `crashed`: starts it and sends SIGKILL after a delay drawn from `seed` as
+    /// `rerun` says; then runs it to completion into `crashed`.
     ///
     /// # Errors
     /// When a child cannot be started or a completion run fails (with its output).
@@ -350,6 +360,7 @@ pub mod crash {
         crashed: &Path,
         kills: usize,
         seed: u64,
+        rerun: Rerun,
     ) -> io::Result<CrashRun> {
         let full_run = run_to_completion(test, reference)?;
         let mut run = CrashRun {
@@ -357,12 +368,13 @@ pub mod crash {
             ..CrashRun::default()
         };
         let mut state = seed;
-        // Each kill comes after between 0.5 and 1.5 times the full run's time divided by the
-        // number of kills, so that the kills spread over the whole run even though each rerun
-        // resumes (or restarts) and redoes some work.
-        let span = (full_run.as_micros().max(1) as u64) / kills.max(1) as u64;
+        let t = full_run.as_micros().max(1) as u64;
+        let (span, lo, width) = match rerun {
+            Rerun::Resumes => (t / kills.max(1) as u64, 500, 1001),
+            Rerun::Restarts => (t, 50, 951),
+        };
         for _ in 0..kills {
-            let frac = 500 + splitmix(&mut state) % 1001; // ‰ of the span
+            let frac = lo + splitmix(&mut state) % width; // ‰ of the span
             let delay = Duration::from_micros(span * frac / 1000);
             let mut c = child(test, crashed)
                 .stdout(Stdio::null())

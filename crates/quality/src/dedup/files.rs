@@ -278,3 +278,69 @@ pub(crate) fn shard_files(dir: &Path, ext: &str) -> Result<Vec<(u32, PathBuf)>> 
     out.sort();
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn concurrent_writers_of_one_path_do_not_collide() {
+        // Before the shared implementation both wrote `path.tmp`: one writer truncated the
+        // other's file and the second rename failed (or a mix of both was renamed into place).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("band_000.pairs");
+        let payloads: Vec<Vec<u8>> = (0..6u8).map(|i| vec![i; 300_000]).collect();
+        std::thread::scope(|s| {
+            for p in &payloads {
+                let path = &path;
+                s.spawn(move || {
+                    let mut w = AtomicWriter::create(path).unwrap();
+                    for c in p.chunks(1000) {
+                        w.write_all(c).unwrap();
+                    }
+                    w.finish().unwrap();
+                });
+            }
+        });
+        let got = fs::read(&path).unwrap();
+        assert!(payloads.contains(&got), "one writer's whole output");
+        assert_eq!(names(dir.path()), ["band_000.pairs"]);
+    }
+
+    #[test]
+    fn litter_of_own_outputs_is_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let dead = 4_194_305; // past Linux's pid_max: not running
+        let own = [
+            format!(".00003.sig.{dead}.0.0000abcd.tmp"),
+            format!(".00003.sig.run1.{dead}.1.0000abce.tmp"),
+            "00003.sig.run0".to_owned(),
+            "00003.sig.run12".to_owned(),
+        ];
+        let foreign = [
+            format!(".00004.sig.{dead}.2.0000abcf.tmp"),
+            "00004.sig.run0".to_owned(),
+            "00003.sig".to_owned(),
+            "00003.sig.runx".to_owned(),
+            ".00003.sig.tmp".to_owned(),
+        ];
+        for n in own.iter().chain(&foreign) {
+            fs::write(d.join(n), b"x").unwrap();
+        }
+        remove_litter(d, |n| n == "00003.sig", true).unwrap();
+        let mut want = foreign.to_vec();
+        want.sort();
+        assert_eq!(names(d), want);
+        assert!(is_shard_file("00012.dups", ".dups") && !is_shard_file(".dups", ".dups"));
+    }
+}

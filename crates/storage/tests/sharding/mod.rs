@@ -629,6 +629,7 @@ fn sharded_writers_killed_and_resumed_are_byte_identical_without_litter() {
         crashed.path(),
         16,
         0x5eed_0001,
+        crash::Rerun::Resumes,
     )
     .unwrap();
     assert!(

@@ -35,7 +35,11 @@ fn token_workload(dir: &Path) {
     for (i, d) in docs.iter().enumerate() {
         w.push(&format!("doc-{i}"), d).unwrap();
     }
-    let packed = pack(docs.iter().take(4000).map(Vec::as_slice), PackConfig::new(512)).unwrap();
+    let packed = pack(
+        docs.iter().take(4000).map(Vec::as_slice),
+        PackConfig::new(512),
+    )
+    .unwrap();
     w.write_packed(512, &packed).unwrap();
     w.finish().unwrap();
     let mut p = TokenParquetWriter::create(dir.join("tokens.parquet")).unwrap();
@@ -63,6 +67,7 @@ fn token_writers_killed_and_rerun_are_byte_identical_without_litter() {
         crashed.path(),
         12,
         0x5eed_0002,
+        crash::Rerun::Restarts,
     )
     .unwrap();
     eprintln!("{run:?}");
@@ -74,7 +79,11 @@ fn token_writers_killed_and_rerun_are_byte_identical_without_litter() {
     let (a, b) = (crash::tree(reference.path()), crash::tree(crashed.path()));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
-        assert!(b[name] == *bytes, "{} differs after the crashes", name.display());
+        assert!(
+            b[name] == *bytes,
+            "{} differs after the crashes",
+            name.display()
+        );
     }
     assert!(a.len() > 20, "{} files", a.len());
 }
