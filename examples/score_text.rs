@@ -33,6 +33,7 @@ use std::error::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use dataprep::core::atomic::TempFile;
 use dataprep::quality::dedup::minhash::{MinHashConfig, MinHasher, near_clusters};
 use dataprep::quality::dedup::{TextNorm, exact_clusters};
 use dataprep::quality::filters::{
@@ -128,16 +129,15 @@ fn score(text: &str, filters: &[&dyn QualityFilter], pii_cfg: &PiiConfig) -> Sco
     }
 }
 
-/// Writes `lines` to `path` through a temporary file renamed at the end.
+/// Writes `lines` to `path` crash-safely (the library's temporary file, fsync, rename).
 fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) -> Result<(), Box<dyn Error>> {
-    let tmp = path.with_extension("tmp");
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let (tmp, file) = TempFile::create(path)?;
+    let mut w = std::io::BufWriter::new(file);
     for l in lines {
         w.write_all(l.as_bytes())?;
         w.write_all(b"\n")?;
     }
-    w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::rename(&tmp, path)?;
+    tmp.commit(w.into_inner().map_err(|e| e.into_error())?)?;
     Ok(())
 }
 

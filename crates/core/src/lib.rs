@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 
 pub mod arrow;
+pub mod atomic;
 pub mod dataset;
 pub mod error;
 pub mod json;
@@ -66,11 +67,12 @@ pub mod subtitles;
 pub mod testing;
 pub mod value;
 
+pub use atomic::write_atomic;
 pub use dataset::{
     Dataset, DatasetExt, FnDataset, IterableDataset, IterableDatasetExt, Records, Shard, VecDataset,
 };
 pub use error::{BoxError, Error, FieldError, Location, RecordError, RecordErrorKind, Result};
-pub use metrics::{StageMetrics, Summary, write_atomic};
+pub use metrics::{StageMetrics, Summary};
 pub use pipeline::{ErrorBudget, ErrorPolicy, NullSink, Pipeline, Sink, VecSink};
 pub use record::{Record, SCORES_FIELD};
 pub use schema::{DataType, Field, Schema};

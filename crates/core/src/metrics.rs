@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Counters of one stage (or of the `source` / `sink` pseudo-stages).
 ///
@@ -150,35 +150,8 @@ impl Summary {
     /// # Errors
     /// [`Error::Io`] naming the path.
     pub fn write_json(&self, path: impl AsRef<Path>) -> Result<()> {
-        write_atomic(path.as_ref(), self.to_json().as_bytes())
+        crate::atomic::write_atomic(path.as_ref(), self.to_json().as_bytes())
     }
-}
-
-/// Writes `bytes` to `path` crash-safely: a temporary file in the same directory, fsync, rename.
-///
-/// # Errors
-/// [`Error::Io`] naming the path.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let io = |e| Error::io(path, e);
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 impl fmt::Display for Summary {

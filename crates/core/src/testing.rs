@@ -244,3 +244,207 @@ pub fn stdout_of(cmd: &mut std::process::Command) -> String {
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
+
+/// Crash tests with real processes: a test re-executes its own test binary as a child that runs
+/// a workload into a directory, kills it with SIGKILL at seeded random moments, reruns it to
+/// completion, and compares the result with an uninterrupted run.
+///
+/// The child is an ordinary `#[test]` that returns at once unless [`child_dir`] is set (so the
+/// suite runs it as a no-op), and otherwise runs the workload into that directory:
+///
+/// ```no_run
+/// use dataprep_core::testing::crash;
+/// fn workload(dir: &std::path::Path) { /* write files, resuming if the writer can */ }
+///
+/// #[test]
+/// fn crash_child() {
+///     if let Some(dir) = crash::child_dir() {
+///         workload(&dir);
+///     }
+/// }
+///
+/// #[test]
+/// fn killed_and_rerun_is_byte_identical() {
+///     let base = std::env::temp_dir().join("my-crash-test");
+///     let (a, b) = (base.join("reference"), base.join("crashed"));
+///     let run = crash::kill_and_rerun("crash_child", &a, &b, 15, 7, crash::Rerun::Resumes).unwrap();
+///     assert!(run.litter_seen > 0, "no kill landed mid-write: {run:?}");
+///     assert_eq!(crash::tree(&a), crash::tree(&b));
+///     assert!(crash::temp_litter(&b).is_empty());
+/// }
+/// ```
+pub mod crash {
+    use std::collections::BTreeMap;
+    use std::io;
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// The environment variable that tells the child test where to write.
+    pub const DIR_VAR: &str = "DATAPREP_CRASH_CHILD_DIR";
+
+    /// The output directory when this process is a crash-test child, else `None`.
+    pub fn child_dir() -> Option<PathBuf> {
+        std::env::var_os(DIR_VAR).map(PathBuf::from)
+    }
+
+    /// What [`kill_and_rerun`] did.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub struct CrashRun {
+        /// Children started and killed.
+        pub kills: usize,
+        /// Of those, the ones still running when the signal was sent (the others had finished).
+        pub killed_running: usize,
+        /// Temporary files found right after the kills, summed: proof that kills landed
+        /// mid-write (each was left for the rerun to clean up).
+        pub litter_seen: usize,
+        /// The wall time of the uninterrupted child run.
+        pub full_run: Duration,
+    }
+
+    fn child(test: &str, dir: &Path) -> Command {
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let mut c = Command::new(exe);
+        c.args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .env(DIR_VAR, dir);
+        c
+    }
+
+    fn run_to_completion(test: &str, dir: &Path) -> io::Result<Duration> {
+        let t = Instant::now();
+        let out = child(test, dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()?;
+        let took = t.elapsed();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || !stdout.contains("1 passed") {
+            return Err(io::Error::other(format!(
+                "child `{test}` failed ({}):\n{stdout}\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(took)
+    }
+
+    fn splitmix(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// How a workload continues after a kill, which decides when the kills come.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Rerun {
+        /// It resumes where the killed run stopped (a sharded writer with a manifest): each
+        /// kill comes after between 0.5 and 1.5 times `T / kills`, so that the kills spread
+        /// over the whole output.
+        Resumes,
+        /// It starts again from scratch: each kill comes after between 5% and 100% of `T`.
+        Restarts,
+    }
+
+    /// Runs the child test `test` to completion into `reference` (timed as `T`), then `kills`
+    /// times into `crashed`: starts it and sends SIGKILL after a delay drawn from `seed` as
+    /// `rerun` says; then runs it to completion into `crashed`.
+    ///
+    /// # Errors
+    /// When a child cannot be started or a completion run fails (with its output).
+    pub fn kill_and_rerun(
+        test: &str,
+        reference: &Path,
+        crashed: &Path,
+        kills: usize,
+        seed: u64,
+        rerun: Rerun,
+    ) -> io::Result<CrashRun> {
+        let full_run = run_to_completion(test, reference)?;
+        let mut run = CrashRun {
+            full_run,
+            ..CrashRun::default()
+        };
+        let mut state = seed;
+        let t = full_run.as_micros().max(1) as u64;
+        let (span, lo, width) = match rerun {
+            Rerun::Resumes => (t / kills.max(1) as u64, 500, 1001),
+            Rerun::Restarts => (t, 50, 951),
+        };
+        for _ in 0..kills {
+            let frac = lo + splitmix(&mut state) % width; // ‰ of the span
+            let delay = Duration::from_micros(span * frac / 1000);
+            let mut c = child(test, crashed)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?;
+            std::thread::sleep(delay);
+            if c.try_wait()?.is_none() {
+                run.killed_running += 1;
+            }
+            // `Child::kill` sends SIGKILL on Unix.
+            let _ = c.kill();
+            c.wait()?;
+            run.kills += 1;
+            run.litter_seen += temp_litter(crashed).len();
+        }
+        run_to_completion(test, crashed)?;
+        Ok(run)
+    }
+
+    /// Every file under `dir` (recursively), by path relative to `dir`, with its bytes.
+    pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(p);
+                } else if let Ok(bytes) = std::fs::read(&p) {
+                    let rel = p.strip_prefix(dir).unwrap_or(&p).to_path_buf();
+                    out.insert(rel, bytes);
+                }
+            }
+        }
+        out
+    }
+
+    /// The temporary files under `dir` (recursively): names of the
+    /// [`atomic`](crate::atomic) scheme, and any other hidden name containing `.tmp`.
+    pub fn temp_litter(dir: &Path) -> Vec<PathBuf> {
+        tree_names(dir)
+            .into_iter()
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    crate::atomic::parse_temp_name(n).is_some()
+                        || (n.starts_with('.') && n.contains(".tmp"))
+                        || n.ends_with(".tmp")
+                })
+            })
+            .collect()
+    }
+
+    fn tree_names(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(e.path());
+                } else {
+                    out.push(e.path());
+                }
+            }
+        }
+        out
+    }
+}

@@ -2,6 +2,7 @@
 
 mod quality {
     pub(crate) mod common;
+    mod crash;
     mod decontam;
     mod dedup;
     mod hostile;

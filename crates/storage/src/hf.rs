@@ -51,7 +51,7 @@ use dataprep_core::{
     DataType, Error, Field, Record, RecordError, RecordErrorKind, Result, Schema, Sink, TimeUnit,
 };
 
-use crate::atomic::TempFile;
+use crate::atomic::{TempFile, remove_stale_temps};
 use crate::parquet::{ParquetReader, ParquetWriter};
 use crate::store::{Dir, url_of};
 
@@ -235,6 +235,19 @@ impl HfDatasetWriterBuilder {
             (self.dir.join("data"), None)
         };
         std::fs::create_dir_all(&stage).map_err(|e| Error::io(&stage, e))?;
+        if remote.is_none() {
+            // A rerun after a kill: the temporary files a dead run left for this writer's
+            // parts (`.{split}-{i:05}.parquet.part`) and card.
+            remove_stale_temps(&stage, |n| {
+                n.strip_prefix('.')
+                    .and_then(|n| n.strip_suffix(".parquet.part"))
+                    .and_then(|n| n.rsplit_once('-'))
+                    .is_some_and(|(split, i)| {
+                        !split.is_empty() && i.len() == 5 && i.bytes().all(|b| b.is_ascii_digit())
+                    })
+            })?;
+            remove_stale_temps(&self.dir, |n| n == "README.md")?;
+        }
         Ok(HfDatasetWriter {
             dir: self.dir.clone(),
             stage,

@@ -44,11 +44,13 @@
 //!   [`Pipeline`](dataprep_core::Pipeline) counts these as failed `source` records within its error
 //!   budget. Nothing in the readers panics on hostile input, and memory is bounded by limits
 //!   (line length, block size, batch size), not by the input.
-//! - **Crash-safe writers.** Output goes to a temporary file next to the target (`.{name}.{pid}-{n}.tmp`);
+//! - **Crash-safe writers.** Output goes to a temporary file next to the target
+//!   (`.{name}.{pid}.{n}.{rand}.tmp`, [`dataprep_core::atomic::TempFile`]);
 //!   `finish()` flushes, fsyncs and renames it into place, so the target holds either nothing (or
 //!   its previous content) or the complete file. A writer dropped without `finish()` deletes its
 //!   temporary file. A process killed mid-write can leave the temporary file behind; it is never
-//!   mistaken for output.
+//!   mistaken for output, and resuming writers ([`ShardedWriter`], [`HfDatasetWriter`]) remove
+//!   the temporary files of their own targets left by dead processes.
 //! - **Parallel parsing, ordered output.** The JSONL reader reads a block of lines and parses it with
 //!   rayon; the Parquet reader converts large batches in parallel slices. Records always come out
 //!   in file order, whatever the thread count.

@@ -55,17 +55,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use dataprep_core::{Error, Record, RecordError, RecordErrorKind, Result, Schema, Sink};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::TempFile;
+use crate::atomic::{TempFile, remove_stale_temps};
 use crate::checksum::{self, Checksums};
 use crate::compression::Compression;
 use crate::jsonl::JsonlWriter;
 use crate::parquet::ParquetWriter;
 use crate::store::Dir;
+use dataprep_core::atomic::process_running;
 
 /// The manifest's file name inside the output directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
 static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Staging directories are `{STAGING_PREFIX}{pid}-{n}` in the staging base.
+const STAGING_PREFIX: &str = ".dataprep-staging-";
 
 /// A per-shard output format for [`ShardedWriter`]: how to open one shard's writer.
 pub trait ShardFormat: Send + fmt::Debug {
@@ -558,29 +562,72 @@ impl<F: ShardFormat> ShardedWriter<F> {
 
     /// Deletes shard files of this prefix and extension numbered `n` and above.
     fn remove_stale(&self, n: usize) -> Result<()> {
-        let head = format!("{}-", self.manifest.config.prefix);
-        let tail = format!(".{}", self.manifest.config.extension);
         for (name, _) in self.target.list()? {
-            let Some(rest) = name.strip_prefix(&head) else {
-                continue;
-            };
-            let mut num = None;
-            for suffix in std::iter::once("").chain(self.format.sidecar_suffixes().iter().copied())
-            {
-                let full = format!("{tail}{suffix}");
-                if let Some(digits) = rest.strip_suffix(&full)
-                    && digits.len() == 6
-                    && digits.bytes().all(|b| b.is_ascii_digit())
-                {
-                    num = digits.parse::<usize>().ok();
-                }
-            }
-            if num.is_some_and(|i| i >= n) {
+            if shard_number(&name, &self.manifest.config, &self.format).is_some_and(|i| i >= n) {
                 self.target.delete(&name)?;
             }
         }
         Ok(())
     }
+}
+
+/// The number of a shard file (or of one of its sidecars) of this configuration, from its name.
+fn shard_number<F: ShardFormat>(name: &str, config: &ShardingConfig, format: &F) -> Option<usize> {
+    let rest = name.strip_prefix(&config.prefix)?.strip_prefix('-')?;
+    let tail = format!(".{}", config.extension);
+    let mut num = None;
+    for suffix in std::iter::once("").chain(format.sidecar_suffixes().iter().copied()) {
+        let full = format!("{tail}{suffix}");
+        if let Some(digits) = rest.strip_suffix(&full)
+            && digits.len() == 6
+            && digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            num = digits.parse::<usize>().ok();
+        }
+    }
+    num
+}
+
+/// Removes what killed runs left behind: in `work`, the temporary files of this writer's own
+/// targets (the manifest, shards of this configuration and their sidecars) whose process is
+/// gone; in the staging base of a remote target, the staging directories of such processes.
+fn remove_litter<F: ShardFormat>(
+    work: &Path,
+    staging_base: Option<&Path>,
+    config: &ShardingConfig,
+    format: &F,
+) -> Result<()> {
+    if staging_base.is_none() {
+        remove_stale_temps(work, |name| {
+            name == MANIFEST_FILE || shard_number(name, config, format).is_some()
+        })?;
+    }
+    let Some(base) = staging_base else {
+        return Ok(());
+    };
+    let Ok(rd) = std::fs::read_dir(base) else {
+        return Ok(());
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some((pid, n)) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(STAGING_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+        else {
+            continue;
+        };
+        let (Ok(pid), true) = (
+            pid.parse::<u32>(),
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()),
+        ) else {
+            continue;
+        };
+        if !process_running(pid) && e.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+    Ok(())
 }
 
 impl<F: ShardFormat> ShardedWriterBuilder<F> {
@@ -663,7 +710,7 @@ impl<F: ShardFormat> ShardedWriterBuilder<F> {
         let (work, staging) = if target.is_remote() {
             let base = self.staging.clone().unwrap_or_else(std::env::temp_dir);
             let n = STAGING_COUNTER.fetch_add(1, Ordering::Relaxed);
-            let d = base.join(format!(".dataprep-staging-{}-{n}", std::process::id()));
+            let d = base.join(format!("{STAGING_PREFIX}{}-{n}", std::process::id()));
             std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
             (d.clone(), Some(Staging(d)))
         } else {
@@ -676,6 +723,8 @@ impl<F: ShardFormat> ShardedWriterBuilder<F> {
             max_records: self.max_records,
             max_bytes: self.max_bytes,
         };
+        let staging_base = staging.as_ref().and_then(|s| s.0.parent());
+        remove_litter(&work, staging_base, &config, &self.format)?;
         let fresh = Manifest {
             version: MANIFEST_VERSION.into(),
             config: config.clone(),

@@ -27,6 +27,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
+use dataprep_core::atomic::{TempFile, remove_stale_temps};
+
 use crate::error::{Error, Result};
 
 fn schema() -> Arc<Schema> {
@@ -49,7 +51,8 @@ fn parquet_err(path: &Path, e: impl std::fmt::Display) -> Error {
 /// no file at the final path.
 pub struct TokenParquetWriter {
     path: PathBuf,
-    tmp: PathBuf,
+    /// Removes the temporary file on drop unless committed.
+    tmp: Option<TempFile>,
     writer: Option<ArrowWriter<File>>,
     ids: StringBuilder,
     tokens: ListBuilder<UInt32Builder>,
@@ -71,25 +74,31 @@ impl TokenParquetWriter {
     /// Starts writing `path` (its directory must exist), with row groups of up to 8,192
     /// documents.
     ///
+    /// Temporary files that a killed run left for `path` are removed first (see
+    /// [`dataprep_core::atomic::remove_stale_temps`]).
+    ///
     /// # Errors
-    /// [`Error::Io`] when the temporary file cannot be created.
+    /// [`Error::Io`] when the directory cannot be listed or the temporary file cannot be created.
     pub fn create(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "tokens.parquet".into());
-        let tmp = path.with_file_name(format!(".{name}.tmp"));
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        // A rerun first removes the temporary files a killed run left for this file.
+        if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            remove_stale_temps(dir, |n| n == name)?;
+        }
+        let (tmp, file) = TempFile::create(&path)?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_max_row_group_row_count(Some(8192))
             .build();
-        let writer =
-            ArrowWriter::try_new(file, schema(), Some(props)).map_err(|e| parquet_err(&tmp, e))?;
+        let writer = ArrowWriter::try_new(file, schema(), Some(props))
+            .map_err(|e| parquet_err(tmp.path(), e))?;
         Ok(Self {
             path,
-            tmp,
+            tmp: Some(tmp),
             writer: Some(writer),
             ids: StringBuilder::new(),
             tokens: ListBuilder::new(UInt32Builder::new()),
@@ -122,14 +131,13 @@ impl TokenParquetWriter {
             schema(),
             vec![Arc::new(self.ids.finish()), Arc::new(self.tokens.finish())],
         )
-        .map_err(|e| parquet_err(&self.tmp, e))?;
+        .map_err(|e| parquet_err(self.tmp_path(), e))?;
+        let tmp = self.tmp_path().to_path_buf();
         let writer = self
             .writer
             .as_mut()
-            .ok_or_else(|| parquet_err(&self.tmp, "writer closed"))?;
-        writer
-            .write(&batch)
-            .map_err(|e| parquet_err(&self.tmp, e))?;
+            .ok_or_else(|| parquet_err(&tmp, "writer closed"))?;
+        writer.write(&batch).map_err(|e| parquet_err(&tmp, e))?;
         self.rows += self.pending as u64;
         self.pending = 0;
         Ok(())
@@ -145,21 +153,20 @@ impl TokenParquetWriter {
         let writer = self
             .writer
             .take()
-            .ok_or_else(|| parquet_err(&self.tmp, "writer closed"))?;
-        let file = writer.into_inner().map_err(|e| parquet_err(&self.tmp, e))?;
-        file.sync_all().map_err(|e| Error::io(&self.tmp, e))?;
-        drop(file);
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
+            .ok_or_else(|| parquet_err(self.tmp_path(), "writer closed"))?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| parquet_err(self.tmp_path(), e))?;
+        let tmp = self
+            .tmp
+            .take()
+            .ok_or_else(|| parquet_err(&self.path, "writer closed"))?;
+        tmp.commit(file)?;
         Ok(self.rows)
     }
-}
 
-impl Drop for TokenParquetWriter {
-    fn drop(&mut self) {
-        if self.writer.is_some() {
-            // Not finished: remove the partial temporary file.
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+    fn tmp_path(&self) -> &Path {
+        self.tmp.as_ref().map_or(&self.path, |t| t.path())
     }
 }
 

@@ -20,6 +20,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use dataprep_core::atomic::{TempFile, remove_stale_temps, write_atomic};
 use dataprep_core::stage::config_json;
 use dataprep_core::{Action, Context, IterableDataset, Record, RecordError, Shard, Stage, Value};
 use serde::{Deserialize, Serialize};
@@ -877,8 +878,12 @@ impl ShardIndex {
 /// Writes documents as flat little-endian token arrays (`shard_00000.bin`, …, each readable by
 /// `numpy.memmap(path, dtype=…)`, nanoGPT/Megatron style) plus `index.json`.
 ///
-/// Files are written under temporary names and renamed by [`TokenShardWriter::finish`]; a
-/// writer dropped early leaves no `index.json`.
+/// Every file goes through [`dataprep_core::atomic::TempFile`] (a uniquely named temporary
+/// sibling, fsynced and renamed into place); a writer dropped early leaves no `index.json` and no
+/// temporary file. The writer has no resume: a rerun after a crash (even SIGKILL) writes the
+/// whole output again — [`TokenShardWriter::create`] first removes the temporary files a dead
+/// run of this layout left, and [`TokenShardWriter::finish`] removes higher-numbered shards of an
+/// older, longer run — so the directory ends byte-identical to an uninterrupted run's.
 ///
 /// ```
 /// use dataprep_text::tokenize::{ShardIndex, TokenDtype, TokenShardWriter};
@@ -897,18 +902,40 @@ pub struct TokenShardWriter {
     dtype: TokenDtype,
     eos: Option<u32>,
     max_shard_tokens: u64,
-    current: Option<(BufWriter<File>, PathBuf)>,
+    current: Option<(BufWriter<File>, TempFile)>,
     index: ShardIndex,
 }
 
+const PACKED_FILES: [&str; 4] = [
+    "packed_input_ids.bin",
+    "packed_attention_mask.bin",
+    "packed_segment_ids.bin",
+    "packed_position_ids.bin",
+];
+
+/// The number of a shard file name `shard_NNNNN.bin`.
+fn token_shard_number(name: &str) -> Option<usize> {
+    let d = name.strip_prefix("shard_")?.strip_suffix(".bin")?;
+    if d.len() >= 5 && d.bytes().all(|b| b.is_ascii_digit()) {
+        d.parse().ok()
+    } else {
+        None
+    }
+}
+
 impl TokenShardWriter {
-    /// Creates `dir` if needed and starts writing.
+    /// Creates `dir` if needed, removes the temporary files that a killed run left for this
+    /// layout's files (`shard_NNNNN.bin`, `index.json`, `packed_*.bin`; see
+    /// [`dataprep_core::atomic::remove_stale_temps`]) and starts writing.
     ///
     /// # Errors
-    /// [`Error::Io`] when the directory cannot be created.
+    /// [`Error::Io`] when the directory cannot be created or listed.
     pub fn create(dir: impl Into<PathBuf>, dtype: TokenDtype) -> Result<Self> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        remove_stale_temps(&dir, |n| {
+            n == "index.json" || PACKED_FILES.contains(&n) || token_shard_number(n).is_some()
+        })?;
         Ok(Self {
             dir,
             dtype,
@@ -975,8 +1002,7 @@ impl TokenShardWriter {
         if need_new {
             self.close_current()?;
             let name = format!("shard_{:05}.bin", self.index.shards.len());
-            let tmp = self.dir.join(format!(".{name}.tmp"));
-            let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            let (tmp, f) = TempFile::create(&self.dir.join(&name))?;
             self.current = Some((BufWriter::new(f), tmp));
             self.index.shards.push(ShardEntry {
                 file: name,
@@ -991,7 +1017,7 @@ impl TokenShardWriter {
             .write(w, tokens)
             .and_then(|()| eos.map_or(Ok(()), |e| dtype.write(w, &[e])));
         if let Err(e) = r {
-            let tmp = tmp.clone();
+            let tmp = tmp.path().to_path_buf();
             return Err(self.io_err(&tmp, e));
         }
         let entry = &mut self.index.shards[shard];
@@ -1009,11 +1035,8 @@ impl TokenShardWriter {
         if let Some((w, tmp)) = self.current.take() {
             let f = w
                 .into_inner()
-                .map_err(|e| Error::io(&tmp, e.into_error()))?;
-            f.sync_all().map_err(|e| Error::io(&tmp, e))?;
-            let name = &self.index.shards.last().expect("open shard is listed").file;
-            let dest = self.dir.join(name);
-            std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
+                .map_err(|e| Error::io(tmp.path(), e.into_error()))?;
+            tmp.commit(f)?;
         }
         Ok(())
     }
@@ -1032,12 +1055,7 @@ impl TokenShardWriter {
                 bad.input_ids.len()
             )));
         }
-        let files = [
-            "packed_input_ids.bin",
-            "packed_attention_mask.bin",
-            "packed_segment_ids.bin",
-            "packed_position_ids.bin",
-        ];
+        let files = PACKED_FILES;
         for (k, name) in files.iter().enumerate() {
             let path = self.dir.join(name);
             let mut buf: Vec<u8> = Vec::new();
@@ -1061,25 +1079,32 @@ impl TokenShardWriter {
         Ok(())
     }
 
-    /// Closes the last shard and writes `index.json`; returns the index.
+    /// Closes the last shard, removes shard files numbered past it (left by an older, longer
+    /// run in the same directory) and writes `index.json`; returns the index.
     ///
     /// # Errors
-    /// [`Error::Io`] when flushing, renaming or writing the index fails.
+    /// [`Error::Io`] when flushing, renaming, removing or writing the index fails.
     pub fn finish(mut self) -> Result<ShardIndex> {
         self.close_current()?;
+        let n = self.index.shards.len();
+        let rd = std::fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        for e in rd {
+            let e = e.map_err(|e| Error::io(&self.dir, e))?;
+            let stale = e
+                .file_name()
+                .to_str()
+                .and_then(token_shard_number)
+                .is_some_and(|i| i >= n);
+            if stale {
+                let p = e.path();
+                std::fs::remove_file(&p).map_err(|err| Error::io(&p, err))?;
+            }
+        }
         let json = serde_json::to_vec_pretty(&self.index)
             .map_err(|e| Error::Config(format!("serialising the index: {e}")))?;
         write_atomic(&self.dir.join("index.json"), &json)?;
         Ok(self.index)
     }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]

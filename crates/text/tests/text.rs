@@ -5,6 +5,8 @@ use dataprep_text::normalize::{self, HtmlUnescape, NormalizeConfig, NormalizeSta
 use dataprep_text::segment;
 use proptest::prelude::*;
 
+mod crash;
+
 fn goldens() -> serde_json::Value {
     let text = include_str!("data/ftfy_goldens.json");
     serde_json::from_str(text).expect("golden JSON")

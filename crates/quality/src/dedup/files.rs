@@ -7,44 +7,75 @@ use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use dataprep_core::atomic::{TempFile, remove_stale_temps};
+
 use crate::{Error, Result};
 
-/// A buffered writer to `path` that writes `path.tmp` and renames it over `path` on
-/// [`AtomicWriter::finish`], so a crash never leaves a truncated file under the final name.
+/// A buffered writer to `path` over the workspace's crash-safe [`TempFile`] (a uniquely named
+/// temporary sibling, fsynced and renamed over `path` on [`AtomicWriter::finish`], removed when
+/// dropped unfinished), so a crash never leaves a truncated file under the final name and two
+/// writers of one path never share a temporary file.
 pub(crate) struct AtomicWriter {
     w: BufWriter<File>,
-    tmp: PathBuf,
-    path: PathBuf,
+    tmp: TempFile,
 }
 
 impl AtomicWriter {
     /// Creates the parent directories and the temporary file.
     pub(crate) fn create(path: &Path) -> Result<Self> {
-        if let Some(p) = path.parent() {
+        if let Some(p) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
         }
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
-        let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let (tmp, f) = TempFile::create(path)?;
         Ok(AtomicWriter {
             w: BufWriter::with_capacity(1 << 16, f),
             tmp,
-            path: path.to_owned(),
         })
     }
 
     /// Writes all of `buf`.
     pub(crate) fn write_all(&mut self, buf: &[u8]) -> Result<()> {
-        self.w.write_all(buf).map_err(|e| Error::io(&self.tmp, e))
+        self.w
+            .write_all(buf)
+            .map_err(|e| Error::io(self.tmp.path(), e))
     }
 
-    /// Flushes and renames the file to its final name.
-    pub(crate) fn finish(mut self) -> Result<()> {
-        self.w.flush().map_err(|e| Error::io(&self.tmp, e))?;
-        drop(self.w);
-        fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))
+    /// Flushes, fsyncs and renames the file to its final name.
+    pub(crate) fn finish(self) -> Result<()> {
+        let f = self
+            .w
+            .into_inner()
+            .map_err(|e| Error::io(self.tmp.path(), e.into_error()))?;
+        Ok(self.tmp.commit(f)?)
     }
+}
+
+/// Removes what a killed run left for the outputs `owns` accepts (by file name) in `dir`: the
+/// temporary files of dead processes, and — when `runs` is set — complete spill runs
+/// (`<output>.runK`) of those outputs, which only an interrupted [`ExternalSort`] leaves.
+pub(crate) fn remove_litter(dir: &Path, owns: impl Fn(&str) -> bool, runs: bool) -> Result<()> {
+    let is_run = |name: &str| {
+        name.rsplit_once(".run").is_some_and(|(out, k)| {
+            owns(out) && !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    remove_stale_temps(dir, |name| owns(name) || (runs && is_run(name)))?;
+    if !runs {
+        return Ok(());
+    }
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    for e in rd {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        if e.file_name().to_str().is_some_and(is_run) {
+            let p = e.path();
+            fs::remove_file(&p).map_err(|err| Error::io(&p, err))?;
+        }
+    }
+    Ok(())
 }
 
 /// Opens `path` for buffered reading.
@@ -215,6 +246,12 @@ impl<C: Codec> ExternalSort<C> {
     }
 }
 
+/// Whether `name` is a shard file name `SSSSS<ext>` (decimal digits, then `ext`).
+pub(crate) fn is_shard_file(name: &str, ext: &str) -> bool {
+    name.strip_suffix(ext)
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The shard files (`SSSSS<ext>`) of a directory, by shard number.
 pub(crate) fn shard_files(dir: &Path, ext: &str) -> Result<Vec<(u32, PathBuf)>> {
     let mut out = Vec::new();
@@ -240,4 +277,70 @@ pub(crate) fn shard_files(dir: &Path, ext: &str) -> Result<Vec<(u32, PathBuf)>> 
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn concurrent_writers_of_one_path_do_not_collide() {
+        // Before the shared implementation both wrote `path.tmp`: one writer truncated the
+        // other's file and the second rename failed (or a mix of both was renamed into place).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("band_000.pairs");
+        let payloads: Vec<Vec<u8>> = (0..6u8).map(|i| vec![i; 300_000]).collect();
+        std::thread::scope(|s| {
+            for p in &payloads {
+                let path = &path;
+                s.spawn(move || {
+                    let mut w = AtomicWriter::create(path).unwrap();
+                    for c in p.chunks(1000) {
+                        w.write_all(c).unwrap();
+                    }
+                    w.finish().unwrap();
+                });
+            }
+        });
+        let got = fs::read(&path).unwrap();
+        assert!(payloads.contains(&got), "one writer's whole output");
+        assert_eq!(names(dir.path()), ["band_000.pairs"]);
+    }
+
+    #[test]
+    fn litter_of_own_outputs_is_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let dead = 4_194_305; // past Linux's pid_max: not running
+        let own = [
+            format!(".00003.sig.{dead}.0.0000abcd.tmp"),
+            format!(".00003.sig.run1.{dead}.1.0000abce.tmp"),
+            "00003.sig.run0".to_owned(),
+            "00003.sig.run12".to_owned(),
+        ];
+        let foreign = [
+            format!(".00004.sig.{dead}.2.0000abcf.tmp"),
+            "00004.sig.run0".to_owned(),
+            "00003.sig".to_owned(),
+            "00003.sig.runx".to_owned(),
+            ".00003.sig.tmp".to_owned(),
+        ];
+        for n in own.iter().chain(&foreign) {
+            fs::write(d.join(n), b"x").unwrap();
+        }
+        remove_litter(d, |n| n == "00003.sig", true).unwrap();
+        let mut want = foreign.to_vec();
+        want.sort();
+        assert_eq!(names(d), want);
+        assert!(is_shard_file("00012.dups", ".dups") && !is_shard_file(".dups", ".dups"));
+    }
 }

@@ -60,7 +60,10 @@ use dataprep_core::{Action, Context, Record, RecordError, StatefulStage};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::files::{AtomicWriter, Codec, ExternalSort, RecReader, open, read_record, shard_files};
+use super::files::{
+    AtomicWriter, Codec, ExternalSort, RecReader, is_shard_file, open, read_record, remove_litter,
+    shard_files,
+};
 use super::{TextNorm, simplify_text};
 use crate::words::split_into_words;
 use crate::{Error, Result};
@@ -978,6 +981,15 @@ where
     let (bands, rows) = (cfg.bands, cfg.rows);
     let name = format!("{shard:05}");
     let codec = SigCodec::new(&cfg);
+    // A rerun of a killed shard first removes what that run left (its temporary files and
+    // spill runs); other shards' files are left alone.
+    for band in 0..bands {
+        let sig = format!("{name}.sig");
+        remove_litter(&band_dir(dir, band), |n| n == sig, true)?;
+    }
+    let (f64_name, json_name) = (format!("{name}.f64"), format!("{name}.json"));
+    remove_litter(&dir.join("scores"), |n| n == f64_name, false)?;
+    remove_litter(&dir.join("meta"), |n| n == json_name, false)?;
     let mut sorts: Vec<ExternalSort<SigCodec>> = (0..bands)
         .map(|band| ExternalSort::new(band_dir(dir, band).join(format!("{name}.sig")), codec))
         .collect();
@@ -1081,7 +1093,9 @@ pub fn find_matches(
             heap.push(std::cmp::Reverse((rec.hashes, *is_new, *shard, rec.doc, i)));
         }
     }
-    let out = out_dir.join(format!("band_{band:03}.pairs"));
+    let out_name = format!("band_{band:03}.pairs");
+    remove_litter(out_dir, |n| n == out_name, false)?;
+    let out = out_dir.join(&out_name);
     let mut w = AtomicWriter::create(&out)?;
     let mut stats = MatchStats::default();
     let mut group: Option<(Vec<u64>, u32, u32)> = None;
@@ -1252,6 +1266,7 @@ pub fn build_clusters(
         }
     }
     fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    remove_litter(out_dir, |n| is_shard_file(n, ".dups"), false)?;
     let mut shards: Vec<u32> = per_shard.keys().copied().collect();
     shards.sort_unstable();
     for shard in shards {

@@ -48,7 +48,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use super::files::{Codec, ExternalSort, RecReader, shard_files, write_records};
+use super::files::{
+    Codec, ExternalSort, RecReader, is_shard_file, remove_litter, shard_files, write_records,
+};
 use super::{TextNorm, simplify_text};
 use crate::words::{count_sentences, sentence_spans, split_into_words};
 use crate::{Error, Result, pyuni};
@@ -699,6 +701,10 @@ where
     S: AsRef<str> + Send + Sync,
 {
     let buckets = opts.buckets.max(1);
+    let sig = format!("{shard:05}.spansig");
+    for b in 0..buckets {
+        remove_litter(&bucket_dir(dir, b), |n| n == sig, true)?;
+    }
     let mut sorts: Vec<ExternalSort<SigCodec>> = (0..buckets)
         .map(|b| {
             ExternalSort::new(
@@ -762,6 +768,14 @@ pub fn build_span_index(sig_dir: &Path, out: &Path) -> Result<u64> {
     }
     hashes.sort_unstable();
     hashes.dedup();
+    if let (Some(dir), Some(name)) = (out.parent(), out.file_name().and_then(|n| n.to_str())) {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        remove_litter(dir, |n| n == name, false)?;
+    }
     write_records(out, &hashes, HashCodec)?;
     Ok(hashes.len() as u64)
 }
@@ -823,6 +837,7 @@ pub fn find_span_duplicates(
     let mut ix = next_index(&mut index_reader)?;
     let mut outs: HashMap<u32, ExternalSort<DupCodec>> = HashMap::new();
     let out_bucket = bucket_dir(out_dir, bucket);
+    remove_litter(&out_bucket, |n| is_shard_file(n, ".spandups"), true)?;
     let mut stats = SpanMatchStats::default();
     let mut last: Option<u64> = None;
     let mut buffered = 0usize;

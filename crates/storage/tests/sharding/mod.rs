@@ -588,3 +588,72 @@ proptest::proptest! {
         proptest::prop_assert!(m.verify(dir.path()).is_empty());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Crash safety with real processes (SIGKILL), see `dataprep_core::testing::crash`.
+
+/// The workload of the crash test: JSONL, Parquet and WebDataset shards of the same samples,
+/// each resuming from its manifest.
+fn sharded_workload(dir: &Path) {
+    let recs = samples(1200);
+    fn run<F: ShardFormat>(dir: PathBuf, fmt: F, recs: &[Record]) {
+        let mut w = ShardedWriter::new(dir, fmt)
+            .with_max_records(Some(40))
+            .build()
+            .unwrap();
+        write_all(&mut w, recs);
+        w.finish().unwrap();
+    }
+    run(dir.join("jsonl"), jsonl_fmt(), &recs);
+    run(dir.join("parquet"), ParquetShards::default(), &recs);
+    let wds = WebDatasetShards { mapping: mapping() };
+    run(dir.join("wds"), wds, &recs);
+}
+
+/// The child process of `sharded_writers_killed_and_resumed_are_byte_identical_without_litter`;
+/// a no-op unless started by it.
+#[test]
+fn crash_child_sharded_writers() {
+    if let Some(dir) = testing::crash::child_dir() {
+        sharded_workload(&dir);
+    }
+}
+
+#[test]
+fn sharded_writers_killed_and_resumed_are_byte_identical_without_litter() {
+    use dataprep_core::testing::crash;
+    let (reference, crashed) = (tmp(), tmp());
+    let run = crash::kill_and_rerun(
+        "sharding::crash_child_sharded_writers",
+        reference.path(),
+        crashed.path(),
+        16,
+        0x5eed_0001,
+        crash::Rerun::Resumes,
+    )
+    .unwrap();
+    assert!(
+        run.killed_running >= 8 && run.litter_seen > 0,
+        "the kills must land mid-write: {run:?}"
+    );
+    assert_eq!(
+        crash::temp_litter(crashed.path()),
+        Vec::<PathBuf>::new(),
+        "{run:?}"
+    );
+    let (a, b) = (crash::tree(reference.path()), crash::tree(crashed.path()));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{run:?}"
+    );
+    for (name, bytes) in &a {
+        assert!(
+            b[name] == *bytes,
+            "{} differs after the crashes",
+            name.display()
+        );
+    }
+    assert!(a.len() > 3 * 30, "{} files", a.len());
+    eprintln!("{run:?}");
+}
