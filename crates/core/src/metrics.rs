@@ -148,7 +148,7 @@ impl Summary {
     /// Writes pretty JSON to `path` atomically (temporary file, fsync, rename).
     ///
     /// # Errors
-    /// [`Error::Io`] naming the path.
+    /// [`Error::Io`](crate::Error::Io) naming the path.
     pub fn write_json(&self, path: impl AsRef<Path>) -> Result<()> {
         crate::atomic::write_atomic(path.as_ref(), self.to_json().as_bytes())
     }

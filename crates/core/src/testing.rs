@@ -249,7 +249,7 @@ pub fn stdout_of(cmd: &mut std::process::Command) -> String {
 /// a workload into a directory, kills it with SIGKILL at seeded random moments, reruns it to
 /// completion, and compares the result with an uninterrupted run.
 ///
-/// The child is an ordinary `#[test]` that returns at once unless [`child_dir`] is set (so the
+/// The child is an ordinary `#[test]` that returns at once unless [`child_dir`](crash::child_dir) is set (so the
 /// suite runs it as a no-op), and otherwise runs the workload into that directory:
 ///
 /// ```no_run
