@@ -8,6 +8,7 @@ mod audio {
     mod denoise;
     mod features;
     mod interop;
+    mod resample_quality;
     mod signal;
     mod stages;
     mod subtitles;
