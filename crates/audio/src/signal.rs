@@ -134,6 +134,8 @@ fn with_resampler<R>(
 /// rayon pool (`None`: one part per thread, each at least [`MIN_BLOCKS_PER_PART`] long). Exposed
 /// for the crate's tests, which check that every split gives the same bits as one pass.
 #[doc(hidden)]
+// `Sample as f32` is a no-op while `Sample` is f32; it is kept for the f64 variant.
+#[allow(clippy::unnecessary_cast)]
 pub fn resample_in_parts(
     samples: &[f32],
     from: u32,
