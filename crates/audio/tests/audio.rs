@@ -9,6 +9,7 @@ mod audio {
     mod features;
     mod interop;
     mod probe;
+    mod resample_quality;
     mod signal;
     mod stages;
     mod subtitles;
