@@ -7,6 +7,7 @@ mod quality {
     mod hostile;
     mod language;
     mod parity;
+    mod pathological;
     mod pii;
     mod span;
     mod words;
