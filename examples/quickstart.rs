@@ -27,7 +27,8 @@
 //!    placeholders (`<EMAIL>`, `<PHONE>`, …); counts as `scores.pii.<kind>`.
 //! 8. `tokenize`: token ids in `tokens` (count as `scores.tokenize.tokens`). Without
 //!    `--tokenizer`, a byte-level BPE of `--vocab-size` tokens (default 4096) is first trained on
-//!    the input's text field (a first pass over the input).
+//!    the first 64 MiB of text that passes stages 1–7 (a first pass over the start of the input;
+//!    pre-tokens over 256 bytes are cut into chunks for training, see `TrainConfig`).
 //! 9. `hash_split`: `split` column from a hash of the record key — the `id` field, or
 //!    `<file name>:<line>` (JSONL) / `<file name>:<row>` (Parquet) for a record without one —
 //!    with `--split` (default `train=0.9,validation=0.1`), so a document keeps its split across
@@ -64,7 +65,7 @@ use dataprep::text::langid::{LanguageIdConfig, LanguageIdStage};
 use dataprep::text::normalize::{NormalizeConfig, NormalizeStage};
 use dataprep::text::tokenize::{
     EncodeConfig, EncodeStage, ModelKind, ShardIndex, TextTokenizer, TokenDtype, TokenShardWriter,
-    TrainConfig,
+    TrainConfig, TrainReport, TrainSample,
 };
 
 const SAMPLE: &str = include_str!("data/quickstart.jsonl");
@@ -174,6 +175,8 @@ pub(crate) struct Report {
     pub(crate) summary: Summary,
     /// The token shard index of each split, in `--split` order.
     pub(crate) shards: Vec<(String, ShardIndex)>,
+    /// What tokenizer training saw (`None` with `--tokenizer`).
+    pub(crate) train: Option<TrainReport>,
 }
 
 fn open_input(input: &Path) -> Result<Box<dyn IterableDataset>, Box<dyn Error>> {
@@ -184,25 +187,33 @@ fn open_input(input: &Path) -> Result<Box<dyn IterableDataset>, Box<dyn Error>> 
     })
 }
 
-/// The tokenizer: loaded from `--tokenizer`, or a byte-level BPE trained on the input's text
-/// field (records that cannot be read or have no text are skipped here; the pipeline reports
-/// them).
-fn tokenizer(args: &Args, input: &Path) -> Result<TextTokenizer, Box<dyn Error>> {
+/// Bytes of cleaned text a tokenizer is trained on (the first records that pass stages 1–7).
+const TRAIN_SAMPLE_BYTES: u64 = 64 << 20;
+
+/// The tokenizer: loaded from `--tokenizer`, or a byte-level BPE trained on the first
+/// [`TRAIN_SAMPLE_BYTES`] of text that passes the cleaning stages (1–7, run over the input until
+/// the sample is full); what training saw is returned with it.
+fn tokenizer(
+    args: &Args,
+    input: &Path,
+) -> Result<(TextTokenizer, Option<TrainReport>), Box<dyn Error>> {
     if let Some(path) = &args.tokenizer {
-        return Ok(TextTokenizer::from_file(path)?);
+        return Ok((TextTokenizer::from_file(path)?, None));
     }
-    let source = open_input(input)?;
-    let texts: Vec<String> = source
-        .open(Shard::ALL)?
-        .filter_map(|r| {
-            r.ok()
-                .and_then(|rec| rec.str(&args.text_field).ok().map(str::to_owned))
-        })
-        .collect();
-    Ok(TextTokenizer::train(
-        &TrainConfig::new(ModelKind::Bpe, args.vocab_size),
-        texts,
-    )?)
+    let mut sample = TrainSample::new(&args.text_field, TRAIN_SAMPLE_BYTES);
+    let source = sample.until_full(open_input(input)?);
+    let mut pipeline = clean(Pipeline::new(source), args)?
+        .with_name("quickstart_train_sample")
+        .with_progress(false)
+        .with_batch_size(args.batch_size);
+    if let Some(t) = args.threads {
+        pipeline = pipeline.with_threads(t);
+    }
+    pipeline.sink(&mut sample).run()?;
+    let config =
+        TrainConfig::new(ModelKind::Bpe, args.vocab_size).with_max_sample_bytes(TRAIN_SAMPLE_BYTES);
+    let (tokenizer, report) = TextTokenizer::train_with_report(&config, sample.texts())?;
+    Ok((tokenizer, Some(report)))
 }
 
 /// Writes `DIR/tokens/<split>/` from the `tokens` and `split` columns of `data.parquet`.
@@ -253,22 +264,8 @@ fn write_token_shards(
     Ok(out)
 }
 
-/// Runs the whole quickstart: tokenizer, pipeline, token shards.
-pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
-    std::fs::create_dir_all(&args.output)?;
-    let input = match &args.input {
-        Some(p) => p.clone(),
-        None => {
-            // The bundled sample, written next to the outputs so the run is self-contained.
-            let p = args.output.join("sample-input.jsonl");
-            std::fs::write(&p, SAMPLE)?;
-            p
-        }
-    };
-    let split = HashSplit::new(args.splits.iter().map(|(n, f)| (n.as_str(), *f)))?;
-    let tokenizer = tokenizer(args, &input)?;
-    tokenizer.save(args.output.join("tokenizer.json"))?;
-
+/// Adds the cleaning stages 1–7 (normalisation, language ID, filters, dedup, PII).
+fn clean<'a>(pipeline: Pipeline<'a>, args: &Args) -> Result<Pipeline<'a>, Box<dyn Error>> {
     let field = args.text_field.clone();
     let config = serde_json::json!({ "field": field });
     let normalize = MapStage::new(
@@ -301,11 +298,7 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
     let mut langid_config = LanguageIdConfig::default();
     langid_config.field = text.to_owned();
     let langid = LanguageIdStage::new(langid_config);
-    let mut encode = EncodeConfig::default();
-    encode.field = text.to_owned();
-
-    let mut pipeline = Pipeline::new(open_input(&input)?)
-        .with_name("quickstart")
+    Ok(pipeline
         .stage(unicode)
         .stage(normalize)
         .stage(langid)
@@ -318,7 +311,28 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
             ExactDedupConfig::default().with_field(text),
         ))
         .stateful(StreamingNearDedup::new(MinHashConfig::datatrove(), text)?)
-        .stage(PiiStage::new(PiiConfig::default()).with_field(text))
+        .stage(PiiStage::new(PiiConfig::default()).with_field(text)))
+}
+
+/// Runs the whole quickstart: tokenizer, pipeline, token shards.
+pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
+    std::fs::create_dir_all(&args.output)?;
+    let input = match &args.input {
+        Some(p) => p.clone(),
+        None => {
+            // The bundled sample, written next to the outputs so the run is self-contained.
+            let p = args.output.join("sample-input.jsonl");
+            std::fs::write(&p, SAMPLE)?;
+            p
+        }
+    };
+    let split = HashSplit::new(args.splits.iter().map(|(n, f)| (n.as_str(), *f)))?;
+    let (tokenizer, train) = tokenizer(args, &input)?;
+    tokenizer.save(args.output.join("tokenizer.json"))?;
+    let mut encode = EncodeConfig::default();
+    encode.field = args.text_field.clone();
+    let mut pipeline = clean(Pipeline::new(open_input(&input)?), args)?
+        .with_name("quickstart")
         .stage(EncodeStage::new(tokenizer.clone()).with_config(encode))
         .stage(HashSplitStage::new(split))
         .sink(ParquetWriter::new(args.output.join("data.parquet")).build()?)
@@ -335,6 +349,7 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
         input,
         summary,
         shards,
+        train,
     })
 }
 

@@ -188,3 +188,44 @@ fn min_words_and_tokenizer_flags() {
     }
     assert_eq!(base.shards, same.shards);
 }
+
+#[test]
+fn trains_on_a_bounded_sample_of_cleaned_records() {
+    // Issue 19: one document that is a single 1-million-character word kept BPE training busy
+    // for tens of minutes (quadratic in the word) when the tokenizer was trained on the raw
+    // input. Training now sees the records that pass the cleaning stages (that one does not),
+    // within a byte bound, with pre-tokens over 256 bytes cut.
+    let dir = tempfile::tempdir().unwrap();
+    let sample = include_str!("../../../examples/data/quickstart.jsonl");
+    let mut input = sample.to_owned();
+    input.push_str(
+        &serde_json::json!({ "id": "huge", "text": "x".repeat(1_000_000) }).to_string(),
+    );
+    input.push('\n');
+    let path = dir.path().join("in.jsonl");
+    std::fs::write(&path, input).unwrap();
+    let out = dir.path().join("out");
+    let report = run_in(
+        &out,
+        Args {
+            input: Some(path),
+            ..Args::default()
+        },
+    );
+    let s = &report.summary;
+    assert!(s.is_balanced());
+    assert_eq!(s.read, 57 + 1);
+    let train = report.train.expect("trained");
+    // Exactly the cleaned records were trained on, whole.
+    assert_eq!(train.texts, s.written);
+    assert!(!train.sample_truncated);
+    let kept = kept(&out);
+    let kept_bytes: u64 = kept
+        .iter()
+        .map(|r| r.str("text").unwrap().len() as u64)
+        .sum();
+    assert_eq!(train.bytes, kept_bytes);
+    assert!(kept.iter().all(|r| r.key() != "huge"));
+    let dropped = std::fs::read_to_string(out.join("dropped.jsonl")).unwrap();
+    assert!(dropped.contains("\"huge\""));
+}

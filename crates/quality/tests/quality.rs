@@ -8,6 +8,7 @@ mod quality {
     mod hostile;
     mod language;
     mod parity;
+    mod pathological;
     mod pii;
     mod span;
     mod words;

@@ -18,23 +18,30 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use dataprep_core::atomic::{TempFile, remove_stale_temps, write_atomic};
 use dataprep_core::stage::config_json;
-use dataprep_core::{Action, Context, IterableDataset, Record, RecordError, Shard, Stage, Value};
+use dataprep_core::{
+    Action, Context, IterableDataset, Record, RecordError, Shard, Sink, Stage, Value,
+};
 use serde::{Deserialize, Serialize};
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
 use tokenizers::decoders::metaspace::Metaspace as MetaspaceDecoder;
 use tokenizers::decoders::wordpiece::WordPiece as WordPieceDecoder;
-use tokenizers::models::TrainerWrapper;
+use tokenizers::models::{ModelWrapper, TrainerWrapper};
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::models::unigram::{Unigram, UnigramTrainer};
 use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainer};
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::metaspace::Metaspace;
-use tokenizers::{AddedToken, Tokenizer};
+use tokenizers::{
+    AddedToken, OffsetReferential, OffsetType, PreTokenizedString, PreTokenizer,
+    PreTokenizerWrapper, Tokenizer, Trainer,
+};
 
 use rayon::prelude::*;
 
@@ -82,6 +89,63 @@ pub struct TrainConfig {
     /// Special tokens, added first (ids 0, 1, …). Defaults: BPE `<|endoftext|>`; WordPiece
     /// `[PAD] [UNK] [CLS] [SEP] [MASK]`; Unigram `<unk> <s> </s>`.
     pub special_tokens: Vec<String>,
+    /// The longest pre-token (word) training sees, in characters of the pre-tokenized text —
+    /// for byte-level BPE, bytes of the input. A longer pre-token is cut into consecutive chunks
+    /// of this many characters (the last one shorter), counted in
+    /// [`TrainReport::long_words`]. Default [`DEFAULT_MAX_WORD_LEN`] (256).
+    ///
+    /// Why: the trainers of `tokenizers` apply each merge to a word by inserting and removing in
+    /// a vector, so a merge costs O(length²) on a long word; one 5-million-character word kept
+    /// BPE training busy for over 20 minutes. The longest words of real prose are well under
+    /// 100 characters; pre-tokens above 256 are runs, hashes, base64 or minified code, whose
+    /// chunks still teach the vocabulary their pieces. Must be > 0.
+    #[serde(default = "default_max_word_len")]
+    pub max_word_len: usize,
+    /// At most this many bytes of text are trained on: the texts are taken in order, and the
+    /// one that crosses the bound is cut (at a character boundary) and is the last one read.
+    /// Default [`DEFAULT_MAX_SAMPLE_BYTES`] (1 GiB); `u64::MAX` reads everything.
+    #[serde(default = "default_max_sample_bytes")]
+    pub max_sample_bytes: u64,
+    /// At most this many texts are trained on (the first ones). Default `u64::MAX` (no bound).
+    #[serde(default = "default_max_sample_texts")]
+    pub max_sample_texts: u64,
+}
+
+/// The default [`TrainConfig::max_word_len`]: 256 characters.
+pub const DEFAULT_MAX_WORD_LEN: usize = 256;
+/// The default [`TrainConfig::max_sample_bytes`]: 1 GiB.
+pub const DEFAULT_MAX_SAMPLE_BYTES: u64 = 1 << 30;
+
+fn default_max_word_len() -> usize {
+    DEFAULT_MAX_WORD_LEN
+}
+
+fn default_max_sample_bytes() -> u64 {
+    DEFAULT_MAX_SAMPLE_BYTES
+}
+
+fn default_max_sample_texts() -> u64 {
+    u64::MAX
+}
+
+/// What a training run saw (returned by [`TextTokenizer::train_with_report`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TrainReport {
+    /// Texts trained on (a text cut by the byte bound counts).
+    pub texts: u64,
+    /// Bytes of text trained on.
+    pub bytes: u64,
+    /// Whether a sample bound ([`TrainConfig::max_sample_bytes`] or
+    /// [`TrainConfig::max_sample_texts`]) was reached: the input was not read past it (and the
+    /// last text may have been cut).
+    pub sample_truncated: bool,
+    /// Pre-tokens (words) trained on, before cutting long ones.
+    pub words: u64,
+    /// Pre-tokens longer than [`TrainConfig::max_word_len`], each cut into chunks.
+    pub long_words: u64,
+    /// Chunks the long pre-tokens were cut into.
+    pub long_word_chunks: u64,
 }
 
 impl TrainConfig {
@@ -97,7 +161,31 @@ impl TrainConfig {
             vocab_size,
             min_frequency: 2,
             special_tokens: special.iter().map(|s| (*s).to_owned()).collect(),
+            max_word_len: DEFAULT_MAX_WORD_LEN,
+            max_sample_bytes: DEFAULT_MAX_SAMPLE_BYTES,
+            max_sample_texts: u64::MAX,
         }
+    }
+
+    /// Sets the longest pre-token training sees ([`TrainConfig::max_word_len`]).
+    #[must_use]
+    pub fn with_max_word_len(mut self, chars: usize) -> Self {
+        self.max_word_len = chars;
+        self
+    }
+
+    /// Sets the byte bound of the training sample ([`TrainConfig::max_sample_bytes`]).
+    #[must_use]
+    pub fn with_max_sample_bytes(mut self, bytes: u64) -> Self {
+        self.max_sample_bytes = bytes;
+        self
+    }
+
+    /// Sets the text bound of the training sample ([`TrainConfig::max_sample_texts`]).
+    #[must_use]
+    pub fn with_max_sample_texts(mut self, texts: u64) -> Self {
+        self.max_sample_texts = texts;
+        self
     }
 
     /// Sets the minimum frequency.
@@ -211,7 +299,8 @@ impl TextTokenizer {
         Ok(Self::new(tok))
     }
 
-    /// Trains a tokenizer on texts.
+    /// Trains a tokenizer on texts (within the sample and word-length bounds of the config; see
+    /// [`TextTokenizer::train_with_report`]).
     ///
     /// # Errors
     /// [`Error::Config`] for a vocabulary size of 0, [`Error::Tokenizer`] when training fails
@@ -222,18 +311,52 @@ impl TextTokenizer {
         I::IntoIter: Send,
         S: AsRef<str> + Send,
     {
+        Self::train_with_report(config, texts).map(|(tok, _)| tok)
+    }
+
+    /// Trains a tokenizer on texts and says what training saw.
+    ///
+    /// Training reads the texts in order up to [`TrainConfig::max_sample_bytes`] and
+    /// [`TrainConfig::max_sample_texts`] (the rest of the iterator is not consumed), pre-tokenizes
+    /// them as the model's pre-tokenizer does, and cuts every pre-token longer than
+    /// [`TrainConfig::max_word_len`] into chunks of that length, so the time stays linear in the
+    /// sample whatever its words. With no pre-token above the bound the result is exactly that of
+    /// `tokenizers`' own `Tokenizer::train`.
+    ///
+    /// ```
+    /// use dataprep_text::tokenize::{ModelKind, TextTokenizer, TrainConfig};
+    /// let long = "x".repeat(1000);
+    /// let config = TrainConfig::new(ModelKind::Bpe, 300).with_max_word_len(256);
+    /// let (tok, report) = TextTokenizer::train_with_report(&config, ["a b", long.as_str()])?;
+    /// assert_eq!((report.texts, report.long_words, report.long_word_chunks), (2, 1, 4));
+    /// assert_eq!(tok.decode(&tok.encode(&long)?)?, long);
+    /// # Ok::<(), dataprep_text::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`TextTokenizer::train`]; also [`Error::Config`] for a `max_word_len` of 0.
+    pub fn train_with_report<I, S>(config: &TrainConfig, texts: I) -> Result<(Self, TrainReport)>
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
+        S: AsRef<str> + Send,
+    {
         if config.vocab_size == 0 {
             return Err(Error::Config("vocab_size must be > 0".into()));
+        }
+        if config.max_word_len == 0 {
+            return Err(Error::Config("max_word_len must be > 0".into()));
         }
         let special: Vec<AddedToken> = config
             .special_tokens
             .iter()
             .map(|t| AddedToken::from(t.clone(), true))
             .collect();
-        let (mut tok, mut trainer) = match config.model {
+        let (mut tok, mut trainer, pre, mut model) = match config.model {
             ModelKind::Bpe => {
                 let mut tok = Tokenizer::new(BPE::default());
-                tok.with_pre_tokenizer(Some(ByteLevel::default().add_prefix_space(false)));
+                let pre = PreTokenizerWrapper::from(ByteLevel::default().add_prefix_space(false));
+                tok.with_pre_tokenizer(Some(pre.clone()));
                 tok.with_decoder(Some(ByteLevelDecoder::default().add_prefix_space(false)));
                 let alphabet: HashSet<char> = ByteLevel::alphabet().into_iter().collect();
                 let trainer = BpeTrainerBuilder::new()
@@ -243,7 +366,8 @@ impl TextTokenizer {
                     .initial_alphabet(alphabet)
                     .show_progress(false)
                     .build();
-                (tok, TrainerWrapper::BpeTrainer(trainer))
+                let model = ModelWrapper::from(BPE::default());
+                (tok, TrainerWrapper::BpeTrainer(trainer), pre, model)
             }
             ModelKind::WordPiece => {
                 let unk = config
@@ -256,8 +380,9 @@ impl TextTokenizer {
                     .unk_token(unk)
                     .build()
                     .map_err(|e| Error::tokenizer("building WordPiece", e))?;
-                let mut tok = Tokenizer::new(model);
-                tok.with_pre_tokenizer(Some(BertPreTokenizer));
+                let mut tok = Tokenizer::new(model.clone());
+                let pre = PreTokenizerWrapper::from(BertPreTokenizer);
+                tok.with_pre_tokenizer(Some(pre.clone()));
                 tok.with_decoder(Some(WordPieceDecoder::default()));
                 let trainer = WordPieceTrainer::builder()
                     .vocab_size(config.vocab_size)
@@ -265,11 +390,17 @@ impl TextTokenizer {
                     .special_tokens(special)
                     .show_progress(false)
                     .build();
-                (tok, TrainerWrapper::WordPieceTrainer(trainer))
+                (
+                    tok,
+                    TrainerWrapper::WordPieceTrainer(trainer),
+                    pre,
+                    ModelWrapper::from(model),
+                )
             }
             ModelKind::Unigram => {
                 let mut tok = Tokenizer::new(Unigram::default());
-                tok.with_pre_tokenizer(Some(Metaspace::default()));
+                let pre = PreTokenizerWrapper::from(Metaspace::default());
+                tok.with_pre_tokenizer(Some(pre.clone()));
                 tok.with_decoder(Some(MetaspaceDecoder::default()));
                 let unk = config
                     .special_tokens
@@ -283,12 +414,55 @@ impl TextTokenizer {
                     .show_progress(false)
                     .build()
                     .map_err(|e| Error::tokenizer("building the Unigram trainer", e.into()))?;
-                (tok, TrainerWrapper::UnigramTrainer(trainer))
+                let model = ModelWrapper::from(Unigram::default());
+                (tok, TrainerWrapper::UnigramTrainer(trainer), pre, model)
             }
         };
-        tok.train(&mut trainer, texts.into_iter())
+        // What `Tokenizer::train` does (the new tokenizer has no normalizer and no added tokens
+        // yet), with the sample bound and long pre-tokens cut.
+        let counters = TrainCounters::default();
+        let sample = bounded_sample(texts.into_iter(), config, &counters);
+        let max = config.max_word_len;
+        let process = |seq: &str| -> tokenizers::Result<Vec<String>> {
+            let mut pts = PreTokenizedString::from(seq);
+            pre.pre_tokenize(&mut pts)?;
+            let splits = pts.get_splits(OffsetReferential::Original, OffsetType::Byte);
+            let mut words = Vec::with_capacity(splits.len());
+            let (mut long, mut chunks) = (0u64, 0u64);
+            for (w, _, _) in splits {
+                if w.len() <= max || w.chars().count() <= max {
+                    words.push(w.to_owned());
+                    continue;
+                }
+                long += 1;
+                let before = words.len();
+                push_chunks(w, max, &mut words);
+                chunks += (words.len() - before) as u64;
+            }
+            let pre_tokens = words.len() as u64 - chunks + long;
+            counters.words.fetch_add(pre_tokens, Relaxed);
+            counters.long_words.fetch_add(long, Relaxed);
+            counters.long_word_chunks.fetch_add(chunks, Relaxed);
+            Ok(words)
+        };
+        trainer
+            .feed(sample, process)
             .map_err(|e| Error::tokenizer("training", e))?;
-        Ok(Self::new(tok))
+        let special = trainer
+            .train(&mut model)
+            .map_err(|e| Error::tokenizer("training", e))?;
+        tok.with_model(model);
+        tok.add_special_tokens(special)
+            .map_err(|e| Error::tokenizer("adding the special tokens", e))?;
+        let report = TrainReport {
+            texts: counters.texts.load(Relaxed),
+            bytes: counters.bytes.load(Relaxed),
+            sample_truncated: counters.truncated.load(Relaxed),
+            words: counters.words.load(Relaxed),
+            long_words: counters.long_words.load(Relaxed),
+            long_word_chunks: counters.long_word_chunks.load(Relaxed),
+        };
+        Ok((Self::new(tok), report))
     }
 
     /// Trains a tokenizer on the string field `field` of a dataset (all shards), streaming.
@@ -489,6 +663,220 @@ impl Stage for EncodeStage {
             Value::List(ids.into_iter().map(|i| Value::UInt(u64::from(i))).collect()),
         );
         Ok(Action::Keep)
+    }
+}
+
+/// A [`Sink`] that keeps the text field of the records written to it, up to a byte bound: the
+/// training sample of a cleaning pipeline, so a tokenizer is trained on a bounded amount of
+/// *cleaned* text (after normalisation, filters and dedup) rather than on all the raw input.
+///
+/// [`TrainSample::until_full`] wraps the pipeline's source so that reading stops once the
+/// sample holds `max_bytes` (the pipeline finishes the batch in flight); the text that crosses
+/// the bound is cut at a character boundary. Records without the field (or with a non-string
+/// one) are not kept and are counted in [`TrainSample::records_without_text`].
+///
+/// ```
+/// use dataprep_core::{Pipeline, Record, VecDataset};
+/// use dataprep_text::tokenize::{ModelKind, TextTokenizer, TrainConfig, TrainSample};
+/// let records = (0..100).map(|i| Record::new().with("text", format!("document {i}"))).collect();
+/// let mut sample = TrainSample::new("text", 50);
+/// let source = sample.until_full(VecDataset::new(records));
+/// Pipeline::new(source).sink(&mut sample).run()?;
+/// assert_eq!(sample.bytes(), 50);
+/// assert!(sample.is_full());
+/// let tok = TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 280), sample.texts())?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct TrainSample {
+    field: String,
+    max_bytes: u64,
+    texts: Vec<String>,
+    bytes: u64,
+    records: u64,
+    without_text: u64,
+    full: Arc<AtomicBool>,
+}
+
+impl TrainSample {
+    /// An empty sample of the string field `field`, of at most `max_bytes` bytes.
+    pub fn new(field: impl Into<String>, max_bytes: u64) -> Self {
+        Self {
+            field: field.into(),
+            max_bytes,
+            texts: Vec::new(),
+            bytes: 0,
+            records: 0,
+            without_text: 0,
+            full: Arc::new(AtomicBool::new(max_bytes == 0)),
+        }
+    }
+
+    /// `dataset`, read only until this sample is full.
+    pub fn until_full<D: IterableDataset>(&self, dataset: D) -> UntilFull<D> {
+        UntilFull {
+            inner: dataset,
+            full: Arc::clone(&self.full),
+        }
+    }
+
+    /// Whether the sample holds `max_bytes`.
+    pub fn is_full(&self) -> bool {
+        self.full.load(Relaxed)
+    }
+
+    /// The texts kept, in the order written.
+    pub fn texts(&self) -> &[String] {
+        &self.texts
+    }
+
+    /// The texts kept.
+    pub fn into_texts(self) -> Vec<String> {
+        self.texts
+    }
+
+    /// Bytes kept.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Records written to the sink (kept or not).
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Records written without a string in the field.
+    pub fn records_without_text(&self) -> u64 {
+        self.without_text
+    }
+}
+
+impl Sink for TrainSample {
+    fn write(&mut self, record: Record) -> dataprep_core::Result<()> {
+        self.records += 1;
+        let Ok(Some(text)) = record.opt_str(&self.field) else {
+            self.without_text += 1;
+            return Ok(());
+        };
+        let left = self.max_bytes - self.bytes;
+        if left == 0 {
+            return Ok(());
+        }
+        let len = if text.len() as u64 >= left {
+            self.full.store(true, Relaxed);
+            floor_boundary(text, usize::try_from(left).unwrap_or(usize::MAX))
+        } else {
+            text.len()
+        };
+        self.bytes += len as u64;
+        self.texts.push(text[..len].to_owned());
+        Ok(())
+    }
+}
+
+/// A dataset read until a [`TrainSample`] is full (see [`TrainSample::until_full`]).
+#[derive(Debug)]
+pub struct UntilFull<D> {
+    inner: D,
+    full: Arc<AtomicBool>,
+}
+
+impl<D: IterableDataset> IterableDataset for UntilFull<D> {
+    fn open(&self, shard: Shard) -> dataprep_core::Result<dataprep_core::Records<'_>> {
+        let full = Arc::clone(&self.full);
+        let records = self.inner.open(shard)?;
+        Ok(Box::new(records.take_while(move |_| !full.load(Relaxed))))
+    }
+}
+
+/// Counters of a training run, shared with the (possibly parallel) pre-tokenization.
+#[derive(Debug, Default)]
+struct TrainCounters {
+    texts: AtomicU64,
+    bytes: AtomicU64,
+    truncated: AtomicBool,
+    words: AtomicU64,
+    long_words: AtomicU64,
+    long_word_chunks: AtomicU64,
+}
+
+/// A text of the training sample: `text[..len]`.
+#[derive(Debug)]
+struct SampleText<S> {
+    text: S,
+    len: usize,
+}
+
+impl<S: AsRef<str>> AsRef<str> for SampleText<S> {
+    fn as_ref(&self) -> &str {
+        &self.text.as_ref()[..self.len]
+    }
+}
+
+/// The largest character boundary of `s` at or below `i`.
+fn floor_boundary(s: &str, i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    (0..=i).rev().find(|&k| s.is_char_boundary(k)).unwrap_or(0)
+}
+
+/// The first texts of `texts` within the sample bounds of `config` (the one crossing the byte
+/// bound cut at a character boundary); the iterator is not pulled past the bound.
+fn bounded_sample<'a, I, S>(
+    texts: I,
+    config: &TrainConfig,
+    counters: &'a TrainCounters,
+) -> impl Iterator<Item = SampleText<S>> + Send + 'a
+where
+    I: Iterator<Item = S> + Send + 'a,
+    S: AsRef<str> + Send,
+{
+    let (max_bytes, max_texts) = (config.max_sample_bytes, config.max_sample_texts);
+    let mut left = max_bytes;
+    let mut taken = 0u64;
+    let mut done = false;
+    let mut texts = texts;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        if taken >= max_texts || left == 0 {
+            done = true;
+            // Reaching a bound with more input behind it truncates the sample.
+            if texts.next().is_some() {
+                counters.truncated.store(true, Relaxed);
+            }
+            return None;
+        }
+        let text = texts.next()?;
+        let full = text.as_ref().len();
+        let len = if (full as u64) > left {
+            counters.truncated.store(true, Relaxed);
+            done = true;
+            floor_boundary(text.as_ref(), usize::try_from(left).unwrap_or(usize::MAX))
+        } else {
+            full
+        };
+        left -= len as u64;
+        taken += 1;
+        counters.texts.fetch_add(1, Relaxed);
+        counters.bytes.fetch_add(len as u64, Relaxed);
+        Some(SampleText { text, len })
+    })
+}
+
+/// Cuts `w` into chunks of `max` characters (the last one shorter).
+fn push_chunks(w: &str, max: usize, out: &mut Vec<String>) {
+    let mut start = 0;
+    for (n, (i, _)) in w.char_indices().enumerate() {
+        if n > 0 && n % max == 0 {
+            out.push(w[start..i].to_owned());
+            start = i;
+        }
+    }
+    if start < w.len() {
+        out.push(w[start..].to_owned());
     }
 }
 
