@@ -9,6 +9,9 @@
 //!     [--sr 16000] [--n-fft N] [--hop H] [--n-mels M] [--mfcc K] [--segment]
 //! ```
 //!
+//! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
+//! on stderr).
+//!
 //! Every audio file under `--input` is decoded, down-mixed to mono and resampled to `--sr`. Files
 //! are recognised by content (magic bytes, then symphonia's probe: WAV, FLAC, MP3, Ogg Vorbis,
 //! AAC/M4A, ALAC, audio tracks of MP4/MKV/WebM), whatever their extension; every other file is
@@ -30,8 +33,11 @@
 //! `--segment`. The summary counts processed + skipped + failed = files under `--input`.
 
 use std::error::Error;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use dataprep::audio::features::{FeatureConfig, FeatureExtractor, Preset};
 use dataprep::audio::{DecodeLimits, decode_file, npy, probe_file, signal, vad, wav};
@@ -39,56 +45,73 @@ use dataprep::prelude::*;
 use dataprep::storage::sniff::MediaKind;
 use dataprep::storage::{MediaFolder, ShardedWriter, WdsMapping, WebDatasetShards};
 
-#[derive(Debug)]
-struct Args {
-    input: Option<PathBuf>,
-    output: PathBuf,
-    preset: Preset,
-    sr: u32,
-    n_fft: Option<usize>,
-    hop: Option<usize>,
-    n_mels: Option<usize>,
-    mfcc: Option<usize>,
-    segment: bool,
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "audio_features",
+    version,
+    about = "Decode a folder of audio files, down-mix, resample, and write mel / MFCC .npy files \
+             with the librosa, torchaudio or Kaldi conventions, metadata.jsonl, and optionally \
+             VAD speech segments as WebDataset shards.",
+    after_help = "Without --input it synthesises a few files (one corrupt) in a temporary folder \
+                  and processes them with --segment. Log level: RUST_LOG (default info), on stderr."
+)]
+pub(crate) struct Args {
+    /// Folder of audio files (wav, flac, mp3, ogg, m4a/mp4/aac, aiff, caf, mka/webm)
+    /// [default: generated samples]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) input: Option<PathBuf>,
+    /// Output folder
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/audio-features-example/out"
+    )]
+    pub(crate) output: PathBuf,
+    /// Feature conventions (kaldi: also lhotse's)
+    #[arg(
+        long,
+        value_name = "PRESET",
+        default_value = "librosa",
+        ignore_case = true,
+        value_parser = PossibleValuesParser::new([
+            PossibleValue::new("librosa"),
+            PossibleValue::new("torchaudio"),
+            PossibleValue::new("kaldi").alias("lhotse"),
+        ])
+        .try_map(|s| s.parse::<Preset>())
+    )]
+    pub(crate) preset: Preset,
+    /// Sample rate to resample to, in Hz
+    #[arg(long, value_name = "HZ", default_value_t = 16000)]
+    pub(crate) sr: u32,
+    /// FFT size [default: the preset's]
+    #[arg(long, value_name = "N")]
+    pub(crate) n_fft: Option<usize>,
+    /// Hop length in samples [default: the preset's]
+    #[arg(long, value_name = "H")]
+    pub(crate) hop: Option<usize>,
+    /// Mel bands [default: the preset's]
+    #[arg(long, value_name = "M")]
+    pub(crate) n_mels: Option<usize>,
+    /// Also write K MFCCs per frame (<path>.mfcc.npy)
+    #[arg(long, value_name = "K")]
+    pub(crate) mfcc: Option<usize>,
+    /// Cut VAD speech segments into WebDataset shards (always on for the generated samples)
+    #[arg(long)]
+    pub(crate) segment: bool,
 }
 
-fn parse_args() -> Result<Args, Box<dyn Error>> {
-    let mut args = Args {
-        input: None,
-        output: PathBuf::from("target/audio-features-example/out"),
-        preset: Preset::Librosa,
-        sr: 16000,
-        n_fft: None,
-        hop: None,
-        n_mels: None,
-        mfcc: None,
-        segment: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--input" => args.input = Some(value()?.into()),
-            "--output" => args.output = value()?.into(),
-            "--preset" => args.preset = value()?.parse()?,
-            "--sr" => args.sr = value()?.parse()?,
-            "--n-fft" => args.n_fft = Some(value()?.parse()?),
-            "--hop" => args.hop = Some(value()?.parse()?),
-            "--n-mels" => args.n_mels = Some(value()?.parse()?),
-            "--mfcc" => args.mfcc = Some(value()?.parse()?),
-            "--segment" => args.segment = true,
-            "-h" | "--help" => {
-                println!(
-                    "usage: audio_features [--input DIR] [--output DIR] \
-                     [--preset librosa|torchaudio|kaldi] [--sr 16000] [--n-fft N] [--hop H] \
-                     [--n-mels M] [--mfcc K] [--segment]"
-                );
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other}").into()),
-        }
-    }
-    Ok(args)
+/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// Writes sample files (three good, one corrupt) into `dir`.
@@ -165,7 +188,8 @@ pub(crate) fn audio_files(dir: &Path, limits: &DecodeLimits) -> Result<Vec<Entry
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let args = parse_args()?;
+    init_tracing();
+    let args = Args::parse();
     let input = match &args.input {
         Some(p) => p.clone(),
         None => {

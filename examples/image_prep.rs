@@ -8,6 +8,9 @@
 //!     [--format jpeg|png|webp] [--webdataset] [--draft GAP]
 //! ```
 //!
+//! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
+//! on stderr).
+//!
 //! - `--mode`: img2dataset's `no`, `border` (default: longest side to N, padded white),
 //!   `keep_ratio`, `keep_ratio_largest`, `center_crop`, or `stretch` (N × N).
 //! - `--filter`: `box`, `bilinear`, `hamming`, `bicubic`, `lanczos3` (default) — Pillow's filters.
@@ -41,8 +44,11 @@
 
 use std::collections::HashSet;
 use std::error::Error;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use dataprep::image::image::{
     DynamicImage, ImageEncoder, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage,
@@ -58,57 +64,102 @@ use dataprep::storage::{MediaFolder, ShardedWriter, WdsMapping, WebDatasetShards
 const SHARD_SIZE: u64 = 1000;
 const DUPLICATE_BITS: u32 = 8;
 
-#[derive(Debug)]
-struct Args {
-    input: Option<PathBuf>,
-    output: PathBuf,
-    size: u32,
-    mode: ResizeMode,
-    filter: Filter,
-    format: OutputFormat,
-    webdataset: bool,
-    draft: Option<f64>,
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "image_prep",
+    version,
+    about = "Auto-orient, resize (img2dataset modes, Pillow filters) and re-encode a folder of \
+             images, with EXIF, perceptual hashes, quality scores and near-duplicate groups in \
+             metadata.jsonl.",
+    after_help = "Without --input it generates a handful of images (one truncated) into \
+                  target/image-prep-example/input. Log level: RUST_LOG (default info), on stderr."
+)]
+pub(crate) struct Args {
+    /// Folder of images, read recursively [default: generated samples]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) input: Option<PathBuf>,
+    /// Output folder
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/image-prep-example/out"
+    )]
+    pub(crate) output: PathBuf,
+    /// Target size in pixels
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub(crate) size: u32,
+    /// img2dataset's resize mode (border: longest side to N, padded white; stretch: N × N)
+    #[arg(
+        long,
+        value_name = "MODE",
+        default_value = "border",
+        value_parser = PossibleValuesParser::new([
+            "no", "border", "keep_ratio", "keep_ratio_largest", "center_crop", "stretch",
+        ])
+        .try_map(|s| ResizeMode::parse(&s))
+    )]
+    pub(crate) mode: ResizeMode,
+    /// Pillow's resampling filter
+    #[arg(
+        long,
+        value_name = "F",
+        default_value = "lanczos3",
+        ignore_case = true,
+        value_parser = PossibleValuesParser::new([
+            PossibleValue::new("nearest"),
+            PossibleValue::new("box").alias("area"),
+            PossibleValue::new("bilinear").alias("linear"),
+            PossibleValue::new("hamming"),
+            PossibleValue::new("bicubic").alias("cubic"),
+            PossibleValue::new("lanczos3").alias("lanczos"),
+        ])
+        .try_map(|s| Filter::parse(&s))
+    )]
+    pub(crate) filter: Filter,
+    /// Output format (jpeg: quality 95), metadata stripped
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "jpeg",
+        ignore_case = true,
+        value_parser = PossibleValuesParser::new([
+            PossibleValue::new("jpeg").alias("jpg"),
+            PossibleValue::new("png"),
+            PossibleValue::new("webp"),
+        ])
+        .try_map(|s| OutputFormat::parse(&s))
+    )]
+    pub(crate) format: OutputFormat,
+    /// Write tar shards images-000000.tar … (1 000 images each) instead of files
+    #[arg(long)]
+    pub(crate) webdataset: bool,
+    /// Decode JPEGs reduced in the DCT domain, at least GAP times the resized size (needs the
+    /// `turbo` feature; 2 is Pillow's `thumbnail` default) [default: full decode]
+    #[arg(long, value_name = "GAP", value_parser = draft_gap)]
+    pub(crate) draft: Option<f64>,
 }
 
-fn parse_args() -> Result<Args, Box<dyn Error>> {
-    let mut args = Args {
-        input: None,
-        output: PathBuf::from("target/image-prep-example/out"),
-        size: 256,
-        mode: ResizeMode::Border,
-        filter: Filter::Lanczos3,
-        format: OutputFormat::Jpeg,
-        webdataset: false,
-        draft: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
-        match a.as_str() {
-            "--input" => args.input = Some(PathBuf::from(value()?)),
-            "--output" => args.output = PathBuf::from(value()?),
-            "--size" => args.size = value()?.parse()?,
-            "--mode" => args.mode = ResizeMode::parse(&value()?)?,
-            "--filter" => args.filter = Filter::parse(&value()?)?,
-            "--format" => args.format = OutputFormat::parse(&value()?)?,
-            "--webdataset" => args.webdataset = true,
-            "--draft" => {
-                let gap: f64 = value()?.parse()?;
-                if !(gap.is_finite() && gap >= 1.0) {
-                    return Err(format!("--draft {gap}: the gap must be at least 1").into());
-                }
-                args.draft = Some(gap);
-            }
-            _ => {
-                return Err(format!(
-                    "unknown argument {a}; usage: image_prep [--input DIR --output DIR --size N \
-                     --mode MODE --filter F [--format jpeg|png|webp] [--webdataset] [--draft GAP]]"
-                )
-                .into());
-            }
-        }
+/// A `--draft` gap: a finite number at least 1.
+fn draft_gap(s: &str) -> Result<f64, String> {
+    let gap: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if gap.is_finite() && gap >= 1.0 {
+        Ok(gap)
+    } else {
+        Err(format!("the gap must be at least 1, got {gap}"))
     }
-    Ok(args)
+}
+
+/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// The files under `dir` in path order: `Ok(path)` for an image (by content, confirmed by the
@@ -267,7 +318,8 @@ fn exif_json(e: &Option<ExifInfo>) -> serde_json::Value {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let args = parse_args()?;
+    init_tracing();
+    let args = Args::parse();
     let input = match &args.input {
         Some(d) => d.clone(),
         None => {

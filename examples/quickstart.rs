@@ -6,14 +6,20 @@
 //! cargo run --release -p dataprep --example quickstart -- \
 //!     --input docs.jsonl[.gz|.zst]|docs.parquet --output out/ [--text-field text] \
 //!     [--min-words 5] [--threads N] [--batch-size N] \
-//!     [--tokenizer tokenizer.json | --vocab-size 4096] [--split train=0.9,validation=0.1]
+//!     [--tokenizer tokenizer.json | --vocab-size 4096] [--split train=0.9,validation=0.1] \
+//!     [--langid whatlang|lingua]
 //! ```
+//!
+//! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
+//! on stderr).
 //!
 //! Stages, in order:
 //! 1. Unicode/mojibake normalisation (NFC, ftfy-style repair, control characters), then
 //!    whitespace normalisation (paragraphs kept).
 //! 2. Language identification: `language` field, confidence as the score
-//!    `scores.langid.confidence` (labels only; nothing is dropped by language).
+//!    `scores.langid.confidence` (labels only; nothing is dropped by language), with the backend
+//!    of `--langid` (default: dataprep-text's default, whatlang; `lingua` needs the facade's
+//!    `lingua` feature).
 //! 3. `min_words`: drop documents with fewer than `--min-words` words (count kept as a score).
 //! 4. The heuristic quality filters of dataprep-quality with datatrove's English defaults, in this
 //!    order: `gopher_quality`, `gopher_repetition`, `c4_quality` (which also removes the lines C4
@@ -50,7 +56,11 @@
 
 use std::collections::BTreeMap;
 use std::error::Error;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use dataprep::prelude::*;
 use dataprep::quality::dedup::minhash::{MinHashConfig, StreamingNearDedup};
@@ -61,7 +71,7 @@ use dataprep::quality::filters::{
 use dataprep::quality::pii::{PiiConfig, PiiStage};
 use dataprep::split::{HashSplit, HashSplitStage};
 use dataprep::storage::{JsonlReader, JsonlWriter, ParquetReader, ParquetWriter};
-use dataprep::text::langid::{LanguageIdConfig, LanguageIdStage};
+use dataprep::text::langid::{Backend, LanguageIdConfig, LanguageIdStage};
 use dataprep::text::normalize::{NormalizeConfig, NormalizeStage};
 use dataprep::text::tokenize::{
     EncodeConfig, EncodeStage, ModelKind, ShardIndex, TextTokenizer, TokenDtype, TokenShardWriter,
@@ -70,75 +80,113 @@ use dataprep::text::tokenize::{
 
 const SAMPLE: &str = include_str!("data/quickstart.jsonl");
 
-const USAGE: &str = "usage: quickstart [--input FILE.jsonl[.gz|.zst]|FILE.parquet] [--output DIR] \
-[--text-field NAME] [--min-words N] [--threads N] [--batch-size N] \
-[--tokenizer tokenizer.json | --vocab-size N] [--split NAME=F,NAME=F...]";
-
 /// The command line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "quickstart",
+    version,
+    about = "The full text pipeline: JSONL or Parquet → normalise → language → quality filters → \
+             exact and near dedup → PII → tokenize → split → Parquet and token shards per split.",
+    after_help = "Without --input it runs on a bundled sample. Log level: RUST_LOG (default info), \
+                  on stderr."
+)]
 pub(crate) struct Args {
+    /// JSONL (plain, .gz, .zst) or Parquet input [default: the bundled sample]
+    #[arg(long, value_name = "FILE")]
     pub(crate) input: Option<PathBuf>,
+    /// Output folder
+    #[arg(long, value_name = "DIR", default_value = "target/quickstart")]
     pub(crate) output: PathBuf,
+    /// The text field
+    #[arg(long, value_name = "NAME", default_value = "text")]
     pub(crate) text_field: String,
+    /// Drop documents with fewer words
+    #[arg(long, value_name = "N", default_value_t = 5)]
     pub(crate) min_words: usize,
+    /// Worker threads [default: one per core]
+    #[arg(long, value_name = "N")]
     pub(crate) threads: Option<usize>,
+    /// Records in flight per batch
+    #[arg(long, value_name = "N", default_value_t = 1024)]
     pub(crate) batch_size: usize,
+    /// A tokenizer.json to use instead of training a BPE on the input
+    #[arg(long, value_name = "FILE", conflicts_with = "vocab_size")]
     pub(crate) tokenizer: Option<PathBuf>,
+    /// Vocabulary size of the BPE trained on the input (without --tokenizer)
+    #[arg(long, value_name = "N", default_value_t = 4096)]
     pub(crate) vocab_size: usize,
-    pub(crate) splits: Vec<(String, f64)>,
+    /// Splits and their fractions, hashed from the record key
+    #[arg(
+        long = "split",
+        value_name = "NAME=F,...",
+        default_value = "train=0.9,validation=0.1",
+        value_parser = parse_splits
+    )]
+    pub(crate) splits: ::std::vec::Vec<(String, f64)>,
+    // The help names the library's default backend.
+    #[arg(long, value_name = "BACKEND", value_parser = langid_backend(), help = langid_help())]
+    pub(crate) langid: Option<Backend>,
 }
 
 impl Default for Args {
+    /// The defaults of the command line, as with no arguments.
     fn default() -> Self {
-        Args {
-            input: None,
-            output: PathBuf::from("target/quickstart"),
-            text_field: "text".into(),
-            min_words: 5,
-            threads: None,
-            batch_size: 1024,
-            tokenizer: None,
-            vocab_size: 4096,
-            splits: vec![("train".into(), 0.9), ("validation".into(), 0.1)],
-        }
+        Args::parse_from(["quickstart"])
     }
 }
 
 /// Parses `train=0.9,validation=0.1`.
-fn parse_splits(s: &str) -> Result<Vec<(String, f64)>, Box<dyn Error>> {
+fn parse_splits(s: &str) -> Result<Vec<(String, f64)>, String> {
     s.split(',')
         .map(|part| {
             let (name, f) = part
                 .split_once('=')
-                .ok_or_else(|| format!("--split wants NAME=FRACTION, got `{part}`"))?;
-            Ok((name.trim().to_owned(), f.trim().parse()?))
+                .ok_or_else(|| format!("want NAME=FRACTION, got `{part}`"))?;
+            let f = f
+                .trim()
+                .parse()
+                .map_err(|e| format!("`{part}`: fraction: {e}"))?;
+            Ok((name.trim().to_owned(), f))
         })
         .collect()
 }
 
-fn parse_args() -> Result<Args, Box<dyn Error>> {
-    let mut args = Args::default();
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--input" => args.input = Some(value()?.into()),
-            "--output" => args.output = value()?.into(),
-            "--text-field" => args.text_field = value()?,
-            "--min-words" => args.min_words = value()?.parse()?,
-            "--threads" => args.threads = Some(value()?.parse()?),
-            "--batch-size" => args.batch_size = value()?.parse()?,
-            "--tokenizer" => args.tokenizer = Some(value()?.into()),
-            "--vocab-size" => args.vocab_size = value()?.parse()?,
-            "--split" => args.splits = parse_splits(&value()?)?,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
-        }
-    }
-    Ok(args)
+/// `whatlang|lingua`, as [`Backend`]; `lingua` is an error in a build without the `lingua` feature.
+fn langid_backend() -> impl TypedValueParser<Value = Backend> {
+    PossibleValuesParser::new(["whatlang", "lingua"]).try_map(|name| match name.as_str() {
+        "whatlang" => Ok(Backend::Whatlang),
+        #[cfg(feature = "lingua")]
+        "lingua" => Ok(Backend::Lingua),
+        _ => Err(format!(
+            "this build has no `{name}` backend: build with `--features dataprep/lingua`"
+        )),
+    })
+}
+
+/// The `--langid` help, with the library's default backend.
+fn langid_help() -> String {
+    let default = match Backend::default() {
+        Backend::Whatlang => "whatlang",
+        #[cfg(feature = "lingua")]
+        Backend::Lingua => "lingua",
+        _ => "the library's",
+    };
+    format!(
+        "Language-ID backend: whatlang, or lingua (needs the `lingua` feature) \
+         [default: {default}, the library's default]"
+    )
+}
+
+/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// Trims every line, folds runs of spaces and tabs into one space, and keeps at most one blank
@@ -297,6 +345,9 @@ fn clean<'a>(pipeline: Pipeline<'a>, args: &Args) -> Result<Pipeline<'a>, Box<dy
     let unicode = NormalizeStage::new(NormalizeConfig::default()).with_field(text);
     let mut langid_config = LanguageIdConfig::default();
     langid_config.field = text.to_owned();
+    if let Some(backend) = args.langid {
+        langid_config.backend = backend;
+    }
     let langid = LanguageIdStage::new(langid_config);
     Ok(pipeline
         .stage(unicode)
@@ -354,13 +405,29 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let args = parse_args()?;
+    init_tracing();
+    let args = Args::parse();
     let report = run(&args)?;
     let summary = &report.summary;
 
     println!("input:  {}", report.input.display());
     println!("output: {}", args.output.display());
     println!("{summary}");
+    if let Some(t) = &report.train {
+        println!(
+            "tokenizer trained on {} texts, {} bytes{}; {} words, {} over the length bound (cut into {} chunks)",
+            t.texts,
+            t.bytes,
+            if t.sample_truncated {
+                " (sample bound reached)"
+            } else {
+                ""
+            },
+            t.words,
+            t.long_words,
+            t.long_word_chunks
+        );
+    }
     for (name, index) in &report.shards {
         let tokens: u64 = index.shards.iter().map(|s| s.tokens).sum();
         println!(

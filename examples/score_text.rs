@@ -3,8 +3,14 @@
 //!
 //! ```text
 //! cargo run --release -p dataprep --example score_text                       # bundled sample
-//! cargo run --release -p dataprep --example score_text -- --input docs.jsonl --output DIR
+//! cargo run --release -p dataprep --example score_text -- --input docs.jsonl --output DIR \
+//!     [--langid whatlang|lingua]
 //! ```
+//!
+//! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
+//! on stderr). `--langid` picks the language-ID backend (default: dataprep-text's default,
+//! whatlang); `lingua` needs the facade's `lingua` feature (`--features dataprep/lingua`, or
+//! `--all-features`).
 //!
 //! The input is JSONL with a `text` field (and an `id`; the line number is used without one).
 //! Every filter runs on every document with datatrove's English defaults, whatever the others
@@ -30,17 +36,20 @@
 
 use std::collections::BTreeMap;
 use std::error::Error;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use clap::Parser;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use dataprep::core::atomic::TempFile;
+
 use dataprep::quality::dedup::minhash::{MinHashConfig, MinHasher, near_clusters};
 use dataprep::quality::dedup::{TextNorm, exact_clusters};
 use dataprep::quality::filters::{
     C4Quality, FineWebQuality, GopherQuality, GopherRepetition, QualityFilter, iso639_1,
 };
 use dataprep::quality::pii::{self, PiiConfig, PiiKind};
-use dataprep::text::langid;
+use dataprep::text::langid::Backend;
 use serde_json::{Map, Value, json};
 
 const SAMPLE: [&str; 2] = [
@@ -48,30 +57,64 @@ const SAMPLE: [&str; 2] = [
     include_str!("data/quickstart.jsonl"),
 ];
 
-struct Args {
-    input: Option<PathBuf>,
-    output: PathBuf,
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "score_text",
+    version,
+    about = "Score every document of a JSONL file with every quality signal of dataprep-quality \
+             (language, Gopher, C4, FineWeb, exact and near duplicates, PII), for auditing and \
+             re-thresholding.",
+    after_help = "Without --input it scores a bundled sample. Log level: RUST_LOG (default info), on stderr."
+)]
+pub(crate) struct Args {
+    /// JSONL input with a `text` field (and an `id`) [default: the bundled sample]
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub(crate) input: Option<PathBuf>,
+    /// Output folder for scores.jsonl, kept.jsonl, rejected.jsonl and summary.json
+    #[arg(long, value_name = "DIR", default_value = "target/score_text")]
+    pub(crate) output: PathBuf,
+    // The help names the library's default backend.
+    #[arg(long, value_name = "BACKEND", value_parser = langid_backend(), help = langid_help())]
+    pub(crate) langid: Option<Backend>,
 }
 
-fn parse_args() -> Result<Args, Box<dyn Error>> {
-    let mut args = Args {
-        input: None,
-        output: PathBuf::from("target/score_text"),
+/// `whatlang|lingua`, as [`Backend`]; `lingua` is an error in a build without the `lingua` feature.
+fn langid_backend() -> impl TypedValueParser<Value = Backend> {
+    PossibleValuesParser::new(["whatlang", "lingua"]).try_map(|name| match name.as_str() {
+        "whatlang" => Ok(Backend::Whatlang),
+        #[cfg(feature = "lingua")]
+        "lingua" => Ok(Backend::Lingua),
+        _ => Err(format!(
+            "this build has no `{name}` backend: build with `--features dataprep/lingua`"
+        )),
+    })
+}
+
+/// The `--langid` help, with the library's default backend.
+fn langid_help() -> String {
+    let default = match Backend::default() {
+        Backend::Whatlang => "whatlang",
+        #[cfg(feature = "lingua")]
+        Backend::Lingua => "lingua",
+        _ => "the library's",
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--input" => args.input = Some(value()?.into()),
-            "--output" => args.output = value()?.into(),
-            "-h" | "--help" => {
-                println!("usage: score_text [--input docs.jsonl] [--output DIR]");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other} (try --help)").into()),
-        }
-    }
-    Ok(args)
+    format!(
+        "Language-ID backend: whatlang, or lingua (needs the `lingua` feature) \
+         [default: {default}, the library's default]"
+    )
+}
+
+/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// One input document.
@@ -90,8 +133,13 @@ struct Scored {
     pii: BTreeMap<&'static str, u64>,
 }
 
-fn score(text: &str, filters: &[&dyn QualityFilter], pii_cfg: &PiiConfig) -> Scored {
-    let (language, language_score) = match langid::detect(text) {
+fn score(
+    text: &str,
+    langid: Backend,
+    filters: &[&dyn QualityFilter],
+    pii_cfg: &PiiConfig,
+) -> Scored {
+    let (language, language_score) = match langid.detect(text) {
         Some(d) => (
             json!(iso639_1(&d.language).unwrap_or(d.language.as_str())),
             json!(d.confidence),
@@ -142,7 +190,9 @@ fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) -> Result<(
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let args = parse_args()?;
+    init_tracing();
+    let args = Args::parse();
+    let langid = args.langid.unwrap_or_default();
     std::fs::create_dir_all(&args.output)?;
     let input = match &args.input {
         Some(p) => std::fs::read_to_string(p)?,
@@ -198,7 +248,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 let pii_cfg = &pii_cfg;
                 s.spawn(move || {
                     c.iter()
-                        .map(|d| score(&d.text, filters, pii_cfg))
+                        .map(|d| score(&d.text, langid, filters, pii_cfg))
                         .collect::<Vec<_>>()
                 })
             })

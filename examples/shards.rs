@@ -9,6 +9,9 @@
 //!     [--prefix shard] [--max-records N] [--max-bytes B]
 //! ```
 //!
+//! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
+//! on stderr).
+//!
 //! `--output` (and `--input`) may be object-store URLs (`s3://bucket/prefix`, `gs://…`, `az://…`,
 //! `file://…`) when built with the `object-store` feature (`--features dataprep/object-store`, or
 //! `scripts/dev example shards …`, which builds with every feature); credentials and the endpoint
@@ -28,7 +31,11 @@
 //! resumable.
 
 use std::error::Error;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 
 use dataprep::prelude::*;
 use dataprep::storage::sharded::{JsonlShards, ParquetShards, ShardFormat};
@@ -37,47 +44,63 @@ use dataprep::storage::{
     is_url, write_parquet,
 };
 
-#[derive(Debug)]
-struct Args {
-    input: Option<PathBuf>,
-    output: PathBuf,
-    format: String,
-    prefix: String,
-    max_records: Option<u64>,
-    max_bytes: Option<u64>,
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "shards",
+    version,
+    about = "Convert JSONL, Parquet or a folder of media files into numbered, crash-safe shards \
+             with a checksummed manifest; running the same command again resumes.",
+    after_help = "Without --input it converts a generated 250-record dataset twice (the second run \
+                  verifies and keeps every shard). URLs (s3://, gs://, az://, file://) need the \
+                  `object-store` feature. Log level: RUST_LOG (default info), on stderr."
+)]
+pub(crate) struct Args {
+    /// JSONL (plain, .gz, .zst), Parquet, a folder of media files, or a URL [default: a
+    /// generated sample]
+    #[arg(long, value_name = "FILE|DIR|URL")]
+    pub(crate) input: Option<PathBuf>,
+    /// Output folder or URL (s3://bucket/prefix, …)
+    #[arg(
+        long,
+        value_name = "DIR|URL",
+        default_value = "target/shards-example/out"
+    )]
+    pub(crate) output: PathBuf,
+    /// Shard format (hf: the Hugging Face `datasets` layout, not resumable)
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "webdataset",
+        value_parser = PossibleValuesParser::new([
+            PossibleValue::new("webdataset").alias("wds"),
+            PossibleValue::new("parquet"),
+            PossibleValue::new("jsonl"),
+            PossibleValue::new("hf"),
+        ])
+    )]
+    pub(crate) format: String,
+    /// Shard file name prefix
+    #[arg(long, value_name = "P", default_value = "shard")]
+    pub(crate) prefix: String,
+    /// Records per shard [default: 10000; 100 for the generated sample]
+    #[arg(long, value_name = "N")]
+    pub(crate) max_records: Option<u64>,
+    /// Bytes per shard [default: no limit]
+    #[arg(long, value_name = "B")]
+    pub(crate) max_bytes: Option<u64>,
 }
 
-fn parse_args() -> Result<Args, Box<dyn Error>> {
-    let mut args = Args {
-        input: None,
-        output: PathBuf::from("target/shards-example/out"),
-        format: "webdataset".into(),
-        prefix: "shard".into(),
-        max_records: Some(10_000),
-        max_bytes: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--input" => args.input = Some(value()?.into()),
-            "--output" => args.output = value()?.into(),
-            "--format" => args.format = value()?,
-            "--prefix" => args.prefix = value()?,
-            "--max-records" => args.max_records = Some(value()?.parse()?),
-            "--max-bytes" => args.max_bytes = Some(value()?.parse()?),
-            "-h" | "--help" => {
-                println!(
-                    "usage: shards [--input FILE.jsonl[.gz|.zst]|FILE.parquet|DIR|URL] \
-                     [--output DIR|s3://bucket/prefix] [--format webdataset|parquet|jsonl|hf] \
-                     [--prefix P] [--max-records N] [--max-bytes B]"
-                );
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other}").into()),
-        }
-    }
-    Ok(args)
+/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// Writes a small generated dataset (records with an image-like bytes field, a caption and a
@@ -175,14 +198,14 @@ fn read_card(out: &Path) -> Result<String, Box<dyn Error>> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut args = parse_args()?;
+    init_tracing();
+    let mut args = Args::parse();
     let generated = args.input.is_none();
+    args.max_records
+        .get_or_insert(if generated { 100 } else { 10_000 });
     let input = match args.input.clone() {
         Some(p) => p,
-        None => {
-            args.max_records = Some(100);
-            generate(Path::new("target/shards-example"))?
-        }
+        None => generate(Path::new("target/shards-example"))?,
     };
     let ds = source(&input)?;
     let runs = if generated { 2 } else { 1 };

@@ -9,6 +9,9 @@
 //!     [--shuffle] [--seed S] --output DIR
 //! ```
 //!
+//! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
+//! on stderr).
+//!
 //! - `fold` (unless `--k 0`): stratified k-fold test fold of every row. Without `--shuffle` it is
 //!   exactly scikit-learn's `StratifiedKFold(n_splits=k, shuffle=False)` assignment; with
 //!   `--group`, `StratifiedGroupKFold` (no group in two folds). `--shuffle` shuffles with `--seed`.
@@ -25,7 +28,10 @@
 //! `target/split/sample.parquet` and split with `--k 5 --test 0.2`.
 
 use std::error::Error;
+use std::io::IsTerminal;
 use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser};
 
 use dataprep::core::{Record, Value};
 use dataprep::split::{
@@ -33,56 +39,67 @@ use dataprep::split::{
 };
 use dataprep::storage::{read_jsonl, read_parquet, write_parquet};
 
-#[derive(Debug)]
-struct Args {
-    input: Option<PathBuf>,
-    label: String,
-    group: Option<String>,
-    k: usize,
-    test: Option<f64>,
-    shuffle: bool,
-    seed: u64,
-    output: PathBuf,
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "split",
+    version,
+    about = "Split a table for training: a stratified k-fold `fold` column and/or a stratified \
+             train/test `split` column (scikit-learn's assignments), a class-balance report and \
+             the replayable record of the split.",
+    after_help = "Without --input it splits a generated 1,000-row table with --k 5 --test 0.2. \
+                  Log level: RUST_LOG (default info), on stderr."
+)]
+pub(crate) struct Args {
+    /// Parquet or JSONL (plain, .gz, .zst) table [default: a generated sample]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) input: Option<PathBuf>,
+    /// The label column to stratify on
+    #[arg(long, value_name = "COL", default_value = "label")]
+    pub(crate) label: String,
+    /// A group column: no group in two folds or in both splits
+    #[arg(long, value_name = "COL")]
+    pub(crate) group: Option<String>,
+    /// Folds of the `fold` column (0: no fold column)
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub(crate) k: usize,
+    /// Test fraction of the train/test `split` column [default: none; 0.2 for the sample]
+    #[arg(long, value_name = "F")]
+    pub(crate) test: Option<f64>,
+    /// Shuffle the folds with --seed (without it, StratifiedKFold(shuffle=False))
+    #[arg(long)]
+    pub(crate) shuffle: bool,
+    /// Seed of the shuffled folds and of the train/test draw
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Output folder
+    #[arg(long, value_name = "DIR", default_value = "target/split")]
+    pub(crate) output: PathBuf,
 }
 
-fn parse_args() -> Result<Args, Box<dyn Error>> {
-    let mut args = Args {
-        input: None,
-        label: "label".into(),
-        group: None,
-        k: 5,
-        test: None,
-        shuffle: false,
-        seed: 0,
-        output: PathBuf::from("target/split"),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--input" => args.input = Some(value()?.into()),
-            "--label" => args.label = value()?,
-            "--group" => args.group = Some(value()?),
-            "--k" => args.k = value()?.parse()?,
-            "--test" => args.test = Some(value()?.parse()?),
-            "--shuffle" => args.shuffle = true,
-            "--seed" => args.seed = value()?.parse()?,
-            "--output" => args.output = value()?.into(),
-            "-h" | "--help" => {
-                println!(
-                    "usage: split [--input FILE.parquet|FILE.jsonl[.gz|.zst]] [--label COL] \
-                     [--group COL] [--k N (0: no fold column)] [--test F] [--shuffle] [--seed S] \
-                     [--output DIR]"
-                );
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other} (try --help)").into()),
+impl Args {
+    /// Checks what one flag cannot: there is something to do.
+    pub(crate) fn validate(&self) -> Result<(), clap::Error> {
+        if self.k == 0 && self.test.is_none() {
+            return Err(Args::command().error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "nothing to do: give --k N (N >= 2) and/or --test F",
+            ));
         }
+        Ok(())
     }
-    if args.k == 0 && args.test.is_none() {
-        return Err("nothing to do: give --k N (N >= 2) and/or --test F".into());
-    }
-    Ok(args)
+}
+
+/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 fn splitmix64(mut x: u64) -> u64 {
@@ -119,7 +136,11 @@ fn sample_records() -> Vec<Record> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut args = parse_args()?;
+    init_tracing();
+    let mut args = Args::parse();
+    if let Err(e) = args.validate() {
+        e.exit();
+    }
     std::fs::create_dir_all(&args.output)?;
     let input = match &args.input {
         Some(p) => p.clone(),

@@ -8,6 +8,9 @@
 //!     [--seq-len N] [--text-field text] [--normalize]
 //! ```
 //!
+//! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
+//! on stderr).
+//!
 //! The `text` field is encoded as it is (the tokenizer's own normaliser aside); `--normalize`
 //! applies `dataprep_text::normalize` with its defaults (mojibake, control characters, NFC) first.
 //!
@@ -23,9 +26,12 @@
 //!   described under `packed` in `index.json`; documents are `[BOS] tokens EOS`.
 
 use std::error::Error;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use clap::Parser;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use dataprep::prelude::*;
 use dataprep::storage::{JsonlReader, write_parquet};
 use dataprep::text::normalize::{NormalizeConfig, normalize};
@@ -34,55 +40,64 @@ use dataprep::text::tokenize::{
     TrainConfig,
 };
 
-#[derive(Debug)]
-struct Args {
-    input: Option<PathBuf>,
-    output: PathBuf,
-    tokenizer: Option<PathBuf>,
-    train: Option<ModelKind>,
-    vocab_size: usize,
-    seq_len: Option<usize>,
-    text_field: String,
-    normalize: bool,
+/// The vocabulary size trained without `--vocab-size` (500 for the generated sample).
+const DEFAULT_VOCAB: usize = 8000;
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokenize",
+    version,
+    about = "Tokenize a JSONL corpus into flat token shards (nanoGPT/Megatron style, numpy.memmap), \
+             an index, Parquet and optionally packed sequences.",
+    after_help = "Without --input it tokenizes a generated sample with a 500-token BPE and \
+                  --seq-len 128. Log level: RUST_LOG (default info), on stderr."
+)]
+pub(crate) struct Args {
+    /// JSONL input (plain, .gz, .zst) with an `id` and a text field; needs --tokenizer or --train
+    /// [default: a generated sample]
+    #[arg(long, value_name = "FILE", requires = "model")]
+    pub(crate) input: Option<PathBuf>,
+    /// Output folder
+    #[arg(long, value_name = "DIR", default_value = "target/tokenize")]
+    pub(crate) output: PathBuf,
+    /// A tokenizer.json to use
+    #[arg(long, value_name = "FILE", group = "model")]
+    pub(crate) tokenizer: Option<PathBuf>,
+    /// Train a tokenizer of this kind on the input
+    #[arg(
+        long,
+        value_name = "MODEL",
+        group = "model",
+        ignore_case = true,
+        value_parser = PossibleValuesParser::new(["bpe", "wordpiece", "unigram"])
+            .try_map(|s| s.parse::<ModelKind>())
+    )]
+    pub(crate) train: Option<ModelKind>,
+    /// Vocabulary size to train [default: 8000; 500 for the generated sample]
+    #[arg(long, value_name = "N", conflicts_with = "tokenizer")]
+    pub(crate) vocab_size: Option<usize>,
+    /// Also pack sequences of N tokens ([BOS] tokens EOS) [default: none; 128 for the sample]
+    #[arg(long, value_name = "N")]
+    pub(crate) seq_len: Option<usize>,
+    /// The text field
+    #[arg(long, value_name = "NAME", default_value = "text")]
+    pub(crate) text_field: String,
+    /// Normalise the text first (mojibake, control characters, NFC)
+    #[arg(long)]
+    pub(crate) normalize: bool,
 }
 
-const USAGE: &str = "usage: tokenize [--input FILE.jsonl --output DIR (--tokenizer tokenizer.json | \
---train bpe|wordpiece|unigram --vocab-size N)] [--seq-len N] [--text-field text] [--normalize]";
-
-fn parse_args() -> Result<Args, Box<dyn Error>> {
-    let mut args = Args {
-        input: None,
-        output: PathBuf::from("target/tokenize"),
-        tokenizer: None,
-        train: None,
-        vocab_size: 8000,
-        seq_len: None,
-        text_field: "text".into(),
-        normalize: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--input" => args.input = Some(value()?.into()),
-            "--output" => args.output = value()?.into(),
-            "--tokenizer" => args.tokenizer = Some(value()?.into()),
-            "--train" => args.train = Some(value()?.parse()?),
-            "--vocab-size" => args.vocab_size = value()?.parse()?,
-            "--seq-len" => args.seq_len = Some(value()?.parse()?),
-            "--text-field" => args.text_field = value()?,
-            "--normalize" => args.normalize = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
-        }
-    }
-    if args.tokenizer.is_some() && args.train.is_some() {
-        return Err(format!("--tokenizer and --train exclude each other\n{USAGE}").into());
-    }
-    Ok(args)
+/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// A small generated corpus for the no-argument run.
@@ -123,7 +138,8 @@ fn sample_corpus(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut args = parse_args()?;
+    init_tracing();
+    let mut args = Args::parse();
     std::fs::create_dir_all(&args.output)?;
     let input = match &args.input {
         Some(p) => p.clone(),
@@ -132,15 +148,12 @@ fn main() -> Result<(), Box<dyn Error>> {
             sample_corpus(&p)?;
             if args.tokenizer.is_none() && args.train.is_none() {
                 args.train = Some(ModelKind::Bpe);
-                args.vocab_size = 500;
+                args.vocab_size.get_or_insert(500);
             }
             args.seq_len = args.seq_len.or(Some(128));
             p
         }
     };
-    if args.tokenizer.is_none() && args.train.is_none() {
-        return Err(format!("give --tokenizer or --train\n{USAGE}").into());
-    }
     let reader = JsonlReader::new(&input)
         .with_key_field(Some("id"))
         .build()?;
@@ -159,7 +172,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let tokenizer = match (&args.tokenizer, args.train) {
         (Some(path), _) => TextTokenizer::from_file(path)?,
         (None, Some(kind)) => {
-            let config = TrainConfig::new(kind, args.vocab_size);
+            let config = TrainConfig::new(kind, args.vocab_size.unwrap_or(DEFAULT_VOCAB));
             if args.normalize {
                 let texts: Vec<String> = reader
                     .open(Shard::ALL)?
@@ -170,7 +183,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 TextTokenizer::train_from_dataset(&config, &reader, &args.text_field)?
             }
         }
-        (None, None) => unreachable!("checked above"),
+        (None, None) => return Err("give --tokenizer or --train".into()),
     };
     tokenizer.save(args.output.join("tokenizer.json"))?;
     println!(

@@ -8,6 +8,9 @@
 //!     [--precision low|keyframe_adjusted|exact] [--min-length S] [--max-length S] [--subtitles]
 //! ```
 //!
+//! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
+//! on stderr).
+//!
 //! For every video under `--input` (recursively; recognised by content with FFmpeg's probe,
 //! whatever the extension: MP4, MOV, MKV, WebM, AVI, MPEG-PS `.mpg`, MPEG-TS `.ts`/`.m2ts`, FLV,
 //! WMV, 3GP, OGV …), in `--output` (default `target/video-clips-example/out`), `<file name>`
@@ -37,10 +40,12 @@
 //! generates a 6-second video with four cuts via the `ffmpeg` CLI under `target/` first.
 
 use std::error::Error;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{CommandFactory, Parser};
 use dataprep::prelude::*;
 use dataprep::storage::sniff::MediaKind;
 use dataprep::storage::{MediaFolder, WdsMapping, WebDatasetWriter};
@@ -102,6 +107,96 @@ fn sample_video(dir: &Path) -> Result<PathBuf, Box<dyn Error>> {
         return Err("ffmpeg failed to generate the sample video".into());
     }
     Ok(p)
+}
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "video_clips",
+    version,
+    about = "Probe videos, detect shots as PySceneDetect does, and write cuts, one clip per scene \
+             (stream-copied or re-encoded), 1 fps frames as WebDataset shards and subtitle cues.",
+    after_help = "Without --input it generates a 6-second video with four cuts via the ffmpeg CLI \
+                  under target/. Log level: RUST_LOG (default info), on stderr."
+)]
+pub(crate) struct Args {
+    /// A video, or a folder of videos (mp4, mkv, mov, webm, avi, m4v) [default: a generated
+    /// sample]
+    #[arg(long, value_name = "FILE|DIR")]
+    pub(crate) input: Option<PathBuf>,
+    /// Output folder
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/video-clips-example/out"
+    )]
+    pub(crate) output: PathBuf,
+    /// Shot detector (content: threshold 27, min scene 15 frames, PySceneDetect's defaults)
+    #[arg(
+        long,
+        value_name = "DETECTOR",
+        default_value = "content",
+        value_parser = PossibleValuesParser::new(["content", "adaptive"]).map(|s| {
+            if s == "adaptive" {
+                ShotConfig::adaptive()
+            } else {
+                ShotConfig::default()
+            }
+        })
+    )]
+    pub(crate) detector: ShotConfig,
+    /// Clip boundaries: low (stream copy from the keyframe before), keyframe_adjusted (moved to
+    /// keyframes) or exact (re-encoded with H.264)
+    #[arg(
+        long,
+        value_name = "PRECISION",
+        default_value = "low",
+        value_parser = PossibleValuesParser::new(["low", "keyframe_adjusted", "exact"]).map(|s| {
+            match s.as_str() {
+                "keyframe_adjusted" => ClipPrecision::KeyframeAdjusted,
+                "exact" => ClipPrecision::Exact,
+                _ => ClipPrecision::Low,
+            }
+        })
+    )]
+    pub(crate) precision: ClipPrecision,
+    /// Drop scenes not longer than S seconds
+    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    pub(crate) min_length: f64,
+    /// Split scenes longer than S seconds [default: no limit]
+    #[arg(long, value_name = "S")]
+    pub(crate) max_length: Option<f64>,
+    /// Also write the subtitle cues (stream or sidecar .srt / .vtt) per clip
+    #[arg(long)]
+    pub(crate) subtitles: bool,
+}
+
+impl Args {
+    /// The clip settings of `--precision`, `--min-length` and `--max-length`, checked.
+    pub(crate) fn clip_config(&self) -> Result<ClipConfig, clap::Error> {
+        let clips = ClipConfig::default()
+            .with_precision(self.precision)
+            .with_lengths(self.min_length, self.max_length);
+        clips.validate().map_err(|e| {
+            Args::command().error(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--min-length / --max-length: {e}"),
+            )
+        })?;
+        Ok(clips)
+    }
+}
+
+/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// Options beyond the shot detector.
@@ -269,58 +364,13 @@ fn process(
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut input: Option<PathBuf> = None;
-    let mut output = PathBuf::from("target/video-clips-example/out");
-    let mut cfg = ShotConfig::default();
-    let mut opts = Opts {
-        clips: ClipConfig::default(),
-        subtitles: false,
+    init_tracing();
+    let args = Args::parse();
+    let opts = Opts {
+        clips: args.clip_config().unwrap_or_else(|e| e.exit()),
+        subtitles: args.subtitles,
     };
-    let (mut min_len, mut max_len) = (0.0, None);
-    let seconds = |v: Option<&String>, flag: &str| -> Result<f64, Box<dyn Error>> {
-        v.and_then(|s| s.parse::<f64>().ok())
-            .ok_or_else(|| format!("{flag} needs seconds").into())
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--input" => input = it.next().map(PathBuf::from),
-            "--output" => output = it.next().map(PathBuf::from).ok_or("--output needs DIR")?,
-            "--detector" => match it.next().map(String::as_str) {
-                Some("content") => cfg = ShotConfig::default(),
-                Some("adaptive") => cfg = ShotConfig::adaptive(),
-                d => return Err(format!("--detector content|adaptive, got {d:?}").into()),
-            },
-            "--precision" => {
-                let p = match it.next().map(String::as_str) {
-                    Some("low") => ClipPrecision::Low,
-                    Some("keyframe_adjusted") => ClipPrecision::KeyframeAdjusted,
-                    Some("exact") => ClipPrecision::Exact,
-                    p => {
-                        return Err(
-                            format!("--precision low|keyframe_adjusted|exact, got {p:?}").into(),
-                        );
-                    }
-                };
-                opts.clips = opts.clips.with_precision(p);
-            }
-            "--min-length" => min_len = seconds(it.next(), "--min-length")?,
-            "--max-length" => max_len = Some(seconds(it.next(), "--max-length")?),
-            "--subtitles" => opts.subtitles = true,
-            "--help" | "-h" => {
-                println!(
-                    "video_clips --input FILE|DIR --output DIR [--detector content|adaptive] \
-                     [--precision low|keyframe_adjusted|exact] [--min-length S] [--max-length S] \
-                     [--subtitles]"
-                );
-                return Ok(());
-            }
-            x => return Err(format!("unknown argument {x}").into()),
-        }
-    }
-    opts.clips = opts.clips.with_lengths(min_len, max_len);
-    opts.clips.validate()?;
+    let (input, output, cfg) = (args.input, args.output, args.detector);
     let input = match input {
         Some(p) => p,
         None => sample_video(Path::new("target/video-clips-example/in"))?,

@@ -85,7 +85,10 @@ fn worst_cases(n: usize) -> Vec<(&'static str, String)> {
     let mut g = Gen(11);
     vec![
         ("one word 'x'", "x".repeat(n)),
-        ("one word, random letters", g.run_of(b"abcdefghijklmnopqrstuvwxyz", n)),
+        (
+            "one word, random letters",
+            g.run_of(b"abcdefghijklmnopqrstuvwxyz", n),
+        ),
         ("digits", g.run_of(b"0123456789", n)),
         ("punctuation", g.run_of(b".,;:!?-#%&*", n)),
         ("spaces", " ".repeat(n)),
@@ -257,8 +260,11 @@ fn training_reads_a_bounded_sample() {
     let (_, report) = TextTokenizer::train_with_report(&config, ["éééé"]).unwrap();
     assert_eq!(report.bytes, 4);
     assert!(
-        TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 280).with_max_word_len(0), ["a"])
-            .is_err()
+        TextTokenizer::train(
+            &TrainConfig::new(ModelKind::Bpe, 280).with_max_word_len(0),
+            ["a"]
+        )
+        .is_err()
     );
 }
 
@@ -366,7 +372,8 @@ fn reference_train(config: &TrainConfig, lines: &[&str]) -> tokenizers::Tokenize
 fn html_extraction_stays_within_a_multiple_of_ordinary_pages() {
     let n = size();
     let config = HtmlConfig::default();
-    let page = |body: &str| format!("<html><head><title>t</title></head><body>{body}</body></html>");
+    let page =
+        |body: &str| format!("<html><head><title>t</title></head><body>{body}</body></html>");
     let ordinary = {
         let text = prose(n);
         let body: String = text
@@ -392,7 +399,10 @@ fn html_extraction_stays_within_a_multiple_of_ordinary_pages() {
         ("nested <div>", Box::new(move |n| deep(n / 11))),
         ("unclosed <span>x", Box::new(move |n| unclosed(n / 7))),
         ("one text node", Box::new(|n| page(&"x".repeat(n)))),
-        ("one word in <p>", Box::new(|n| page(&format!("<p>{}</p>", "y".repeat(n))))),
+        (
+            "one word in <p>",
+            Box::new(|n| page(&format!("<p>{}</p>", "y".repeat(n)))),
+        ),
     ];
     eprintln!(
         "html ordinary {} B: {:.3} s",

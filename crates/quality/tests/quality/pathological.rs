@@ -57,16 +57,16 @@ impl Gen {
 /// `n` bytes of English-like prose with sentences, lines and paragraphs.
 fn prose(n: usize) -> String {
     const WORDS: &[&str] = &[
-        "the", "of", "and", "to", "in", "is", "that", "for", "it", "with", "as", "was", "on",
-        "be", "by", "this", "are", "from", "or", "have", "an", "they", "which", "one", "you",
-        "were", "her", "all", "she", "there", "would", "their", "we", "him", "been", "has",
-        "when", "who", "will", "more", "no", "if", "out", "so", "said", "what", "up", "its",
-        "about", "into", "than", "them", "can", "only", "other", "new", "some", "could", "time",
-        "these", "two", "may", "then", "do", "first", "any", "my", "now", "such", "like",
-        "our", "over", "man", "me", "even", "most", "made", "after", "also", "did", "many",
-        "before", "must", "through", "back", "years", "where", "much", "your", "way", "well",
-        "down", "should", "because", "each", "just", "those", "people", "how", "too", "little",
-        "state", "good", "very", "make", "world", "still", "own", "see", "men", "work", "long",
+        "the", "of", "and", "to", "in", "is", "that", "for", "it", "with", "as", "was", "on", "be",
+        "by", "this", "are", "from", "or", "have", "an", "they", "which", "one", "you", "were",
+        "her", "all", "she", "there", "would", "their", "we", "him", "been", "has", "when", "who",
+        "will", "more", "no", "if", "out", "so", "said", "what", "up", "its", "about", "into",
+        "than", "them", "can", "only", "other", "new", "some", "could", "time", "these", "two",
+        "may", "then", "do", "first", "any", "my", "now", "such", "like", "our", "over", "man",
+        "me", "even", "most", "made", "after", "also", "did", "many", "before", "must", "through",
+        "back", "years", "where", "much", "your", "way", "well", "down", "should", "because",
+        "each", "just", "those", "people", "how", "too", "little", "state", "good", "very", "make",
+        "world", "still", "own", "see", "men", "work", "long",
     ];
     let mut g = Gen(3);
     let mut s = String::with_capacity(n + 16);
@@ -116,7 +116,10 @@ fn worst_cases(n: usize) -> Vec<(&'static str, String)> {
         ("'1 '", "1 ".repeat(n / 2)),
         ("'a@'", "a@".repeat(n / 2)),
         ("'x ' (one word repeated)", "x ".repeat(n / 2)),
-        ("one sentence repeated", "The cat sat on the mat. ".repeat(n / 24)),
+        (
+            "one sentence repeated",
+            "The cat sat on the mat. ".repeat(n / 24),
+        ),
         ("hex secret-like", g.run_of(b"0123456789abcdef", n)),
     ]
 }
