@@ -94,7 +94,7 @@ pub(crate) struct Args {
     /// Mel bands [default: the preset's]
     #[arg(long, value_name = "M")]
     pub(crate) n_mels: Option<usize>,
-    /// Also write K MFCCs per frame (<path>.mfcc.npy)
+    /// Also write K MFCCs per frame (<path>.mfcc.npy) [default: none]
     #[arg(long, value_name = "K")]
     pub(crate) mfcc: Option<usize>,
     /// Cut VAD speech segments into WebDataset shards (always on for the generated samples)

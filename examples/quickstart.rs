@@ -109,7 +109,7 @@ pub(crate) struct Args {
     /// Records in flight per batch
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub(crate) batch_size: usize,
-    /// A tokenizer.json to use instead of training a BPE on the input
+    /// A tokenizer.json to use instead of training a BPE on the input [default: train one]
     #[arg(long, value_name = "FILE", conflicts_with = "vocab_size")]
     pub(crate) tokenizer: Option<PathBuf>,
     /// Vocabulary size of the BPE trained on the input (without --tokenizer)

@@ -35,7 +35,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use dataprep::prelude::*;
 use dataprep::storage::sharded::{JsonlShards, ParquetShards, ShardFormat};
@@ -78,6 +78,7 @@ pub(crate) struct Args {
             PossibleValue::new("jsonl"),
             PossibleValue::new("hf"),
         ])
+        .map(|f| if f == "wds" { "webdataset".to_owned() } else { f })
     )]
     pub(crate) format: String,
     /// Shard file name prefix

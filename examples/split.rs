@@ -57,7 +57,7 @@ pub(crate) struct Args {
     /// The label column to stratify on
     #[arg(long, value_name = "COL", default_value = "label")]
     pub(crate) label: String,
-    /// A group column: no group in two folds or in both splits
+    /// A group column: no group in two folds or in both splits [default: none]
     #[arg(long, value_name = "COL")]
     pub(crate) group: Option<String>,
     /// Folds of the `fold` column (0: no fold column)

@@ -61,10 +61,10 @@ pub(crate) struct Args {
     /// Output folder
     #[arg(long, value_name = "DIR", default_value = "target/tokenize")]
     pub(crate) output: PathBuf,
-    /// A tokenizer.json to use
+    /// A tokenizer.json to use [default: none]
     #[arg(long, value_name = "FILE", group = "model")]
     pub(crate) tokenizer: Option<PathBuf>,
-    /// Train a tokenizer of this kind on the input
+    /// Train a tokenizer of this kind on the input [default: none; bpe for the generated sample]
     #[arg(
         long,
         value_name = "MODEL",

@@ -73,7 +73,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "W", default_value_t = 1, requires = "input")]
     pub(crate) world_size: usize,
     /// Loader state file: saved every --save-every batches and after each epoch, resumed from
-    /// when it exists
+    /// when it exists [default: none]
     #[arg(long, value_name = "FILE", requires = "input")]
     pub(crate) state: Option<PathBuf>,
     /// Shuffle buffer in samples [default: the loader's]

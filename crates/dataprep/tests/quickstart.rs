@@ -8,6 +8,9 @@
 #[path = "../../../examples/quickstart.rs"]
 mod quickstart;
 
+// The command lines of every example (`tests/cli/mod.rs`), in this one test binary.
+mod cli;
+
 use std::path::Path;
 
 use dataprep::prelude::*;

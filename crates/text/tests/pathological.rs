@@ -395,7 +395,8 @@ fn html_extraction_stays_within_a_multiple_of_ordinary_pages() {
         page(&s)
     };
     let unclosed = |depth: usize| page(&"<span>x".repeat(depth));
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    type Page<'a> = Box<dyn Fn(usize) -> String + 'a>;
+    let cases: Vec<(&str, Page<'_>)> = vec![
         ("nested <div>", Box::new(move |n| deep(n / 11))),
         ("unclosed <span>x", Box::new(move |n| unclosed(n / 7))),
         ("one text node", Box::new(|n| page(&"x".repeat(n)))),
