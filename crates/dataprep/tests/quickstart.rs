@@ -198,9 +198,7 @@ fn trains_on_a_bounded_sample_of_cleaned_records() {
     let dir = tempfile::tempdir().unwrap();
     let sample = include_str!("../../../examples/data/quickstart.jsonl");
     let mut input = sample.to_owned();
-    input.push_str(
-        &serde_json::json!({ "id": "huge", "text": "x".repeat(1_000_000) }).to_string(),
-    );
+    input.push_str(&serde_json::json!({ "id": "huge", "text": "x".repeat(1_000_000) }).to_string());
     input.push('\n');
     let path = dir.path().join("in.jsonl");
     std::fs::write(&path, input).unwrap();

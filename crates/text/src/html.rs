@@ -466,10 +466,9 @@ pub fn extract(html: &str, config: &HtmlConfig) -> HtmlDocument {
 /// Elements that are never nested (void), or whose end tag is optional and implied by their
 /// siblings, so they do not count toward the depth.
 const NO_DEPTH: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr", "param", "keygen", "p", "li", "dt", "dd", "tr", "td", "th", "option",
-    "optgroup", "rp", "rt", "rb", "rtc", "thead", "tbody", "tfoot", "colgroup", "caption",
-    "html", "head", "body",
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param", "keygen", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rp",
+    "rt", "rb", "rtc", "thead", "tbody", "tfoot", "colgroup", "caption", "html", "head", "body",
 ];
 /// Elements whose content is text up to their end tag.
 const RAW_TEXT: &[&str] = &[
@@ -521,7 +520,9 @@ fn limit_depth(html: &str, max_depth: usize) -> (std::borrow::Cow<'_, str>, u64)
         let next = b.get(lt + 1).copied().unwrap_or(0);
         if next == b'!' {
             i = if b[lt..].starts_with(b"<!--") {
-                html[lt + 4..].find("-->").map_or(b.len(), |e| lt + 4 + e + 3)
+                html[lt + 4..]
+                    .find("-->")
+                    .map_or(b.len(), |e| lt + 4 + e + 3)
             } else {
                 tag_end(lt + 1)
             };
@@ -558,7 +559,8 @@ fn limit_depth(html: &str, max_depth: usize) -> (std::borrow::Cow<'_, str>, u64)
                 };
                 let at = j + e;
                 let tail = &b[at + 2..];
-                if tail.len() >= name.len() && tail[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+                if tail.len() >= name.len()
+                    && tail[..name.len()].eq_ignore_ascii_case(name.as_bytes())
                 {
                     break at;
                 }

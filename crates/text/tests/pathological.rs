@@ -85,7 +85,10 @@ fn worst_cases(n: usize) -> Vec<(&'static str, String)> {
     let mut g = Gen(11);
     vec![
         ("one word 'x'", "x".repeat(n)),
-        ("one word, random letters", g.run_of(b"abcdefghijklmnopqrstuvwxyz", n)),
+        (
+            "one word, random letters",
+            g.run_of(b"abcdefghijklmnopqrstuvwxyz", n),
+        ),
         ("digits", g.run_of(b"0123456789", n)),
         ("punctuation", g.run_of(b".,;:!?-#%&*", n)),
         ("spaces", " ".repeat(n)),
@@ -173,7 +176,7 @@ fn tokenizer_train_and_encode_scale_linearly() {
         let (t1, f1, g1) = train_encode(&small);
         let (t2, f2, g2) = train_encode(&large);
         // Small times are dominated by fixed costs; the bound only needs to catch growth.
-        let scaling = secs(t2 + f2 + g2) / secs(t1 + f1 + g1).max(0.002);
+        let scaling = secs(t2 + f2 + g2) / secs(t1 + f1 + g1).max(0.01);
         eprintln!(
             "{name}: {} B → {} B: train {:.3} → {:.3} s, encode fast {:.3} → {:.3} s, \
              encode tokenizers {:.3} → {:.3} s; scaling {scaling:.2}",
@@ -257,8 +260,11 @@ fn training_reads_a_bounded_sample() {
     let (_, report) = TextTokenizer::train_with_report(&config, ["éééé"]).unwrap();
     assert_eq!(report.bytes, 4);
     assert!(
-        TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 280).with_max_word_len(0), ["a"])
-            .is_err()
+        TextTokenizer::train(
+            &TrainConfig::new(ModelKind::Bpe, 280).with_max_word_len(0),
+            ["a"]
+        )
+        .is_err()
     );
 }
 
@@ -366,7 +372,8 @@ fn reference_train(config: &TrainConfig, lines: &[&str]) -> tokenizers::Tokenize
 fn html_extraction_stays_within_a_multiple_of_ordinary_pages() {
     let n = size();
     let config = HtmlConfig::default();
-    let page = |body: &str| format!("<html><head><title>t</title></head><body>{body}</body></html>");
+    let page =
+        |body: &str| format!("<html><head><title>t</title></head><body>{body}</body></html>");
     let ordinary = {
         let text = prose(n);
         let body: String = text
@@ -388,11 +395,15 @@ fn html_extraction_stays_within_a_multiple_of_ordinary_pages() {
         page(&s)
     };
     let unclosed = |depth: usize| page(&"<span>x".repeat(depth));
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    type Page<'a> = Box<dyn Fn(usize) -> String + 'a>;
+    let cases: Vec<(&str, Page<'_>)> = vec![
         ("nested <div>", Box::new(move |n| deep(n / 11))),
         ("unclosed <span>x", Box::new(move |n| unclosed(n / 7))),
         ("one text node", Box::new(|n| page(&"x".repeat(n)))),
-        ("one word in <p>", Box::new(|n| page(&format!("<p>{}</p>", "y".repeat(n))))),
+        (
+            "one word in <p>",
+            Box::new(|n| page(&format!("<p>{}</p>", "y".repeat(n)))),
+        ),
     ];
     eprintln!(
         "html ordinary {} B: {:.3} s",
@@ -406,7 +417,7 @@ fn html_extraction_stays_within_a_multiple_of_ordinary_pages() {
         let t_small = best(|| extract(&small, &config));
         let t_large = best(|| extract(&large, &config));
         let ratio = secs(t_large) / secs(t_ordinary);
-        let scaling = secs(t_large) / secs(t_small).max(0.002);
+        let scaling = secs(t_large) / secs(t_small).max(0.01);
         eprintln!(
             "html {name} {} B: {:.3} s (half: {:.3} s); ratio to ordinary {ratio:.2}, \
              scaling {scaling:.2}",
