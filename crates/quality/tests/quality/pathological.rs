@@ -193,7 +193,9 @@ fn per_document_algorithms_stay_within_a_multiple_of_prose() {
         let mut worst = ("", 0.0f64);
         for (case, doc) in worst_cases(n) {
             let t = best(|| f(&doc));
-            let ratio = secs(t) / secs(t_prose).max(0.001);
+            // A prose time under 10 ms (c4_paragraph: 0.3 ms) counts as 10 ms: the ratio is
+            // meant to catch blow-ups, not fixed costs on a near-free baseline.
+            let ratio = secs(t) / secs(t_prose).max(0.01);
             eprintln!(
                 "{name} on {case} ({} B): {:.4} s; prose {:.4} s; ratio {ratio:.2}",
                 doc.len(),
