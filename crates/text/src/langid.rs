@@ -253,7 +253,8 @@ pub const HYBRID_WHATLANG_CONFIDENCE: f64 = 0.9;
 /// the languages compiled in). Most documents of a normal length stop at whatlang; short,
 /// mixed-script or closely related-language texts go to lingua. A document in a language
 /// lingua does not know keeps whatlang's answer only when whatlang is reliable about it
-/// (`docs/text.md` measures the cost).
+/// (`docs/text.md` measures the cost). lingua reads at most the first
+/// [`HYBRID_LINGUA_MAX_BYTES`] of the text, so work stays bounded on huge documents.
 ///
 /// ```
 /// use dataprep_text::langid::detect_hybrid;
@@ -263,8 +264,25 @@ pub const HYBRID_WHATLANG_CONFIDENCE: f64 = 0.9;
 pub fn detect_hybrid(text: &str) -> Option<Detection> {
     match detect(text) {
         Some(d) if d.confidence > HYBRID_WHATLANG_CONFIDENCE => Some(d),
-        w => detect_lingua(text).or(w),
+        w => detect_lingua(lingua_prefix(text)).or(w),
     }
+}
+
+/// The most text [`Backend::Hybrid`] gives lingua (bytes, cut back to a character boundary):
+/// lingua is the slow part, and its answer on a document is settled long before this.
+#[cfg(feature = "lingua")]
+pub const HYBRID_LINGUA_MAX_BYTES: usize = 4096;
+
+#[cfg(feature = "lingua")]
+fn lingua_prefix(text: &str) -> &str {
+    if text.len() <= HYBRID_LINGUA_MAX_BYTES {
+        return text;
+    }
+    let mut end = HYBRID_LINGUA_MAX_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// [`detect_hybrid`] among candidate languages. lingua is asked only when it has every
@@ -273,7 +291,9 @@ pub fn detect_hybrid(text: &str) -> Option<Detection> {
 pub fn detect_hybrid_among<S: AsRef<str>>(text: &str, candidates: &[S]) -> Option<Detection> {
     match detect_among(text, candidates) {
         Some(d) if d.confidence > HYBRID_WHATLANG_CONFIDENCE => Some(d),
-        w if lingua_backend::knows_all(candidates) => detect_lingua_among(text, candidates).or(w),
+        w if lingua_backend::knows_all(candidates) => {
+            detect_lingua_among(lingua_prefix(text), candidates).or(w)
+        }
         w => w,
     }
 }

@@ -95,6 +95,10 @@ fn hybrid_falls_back_to_lingua_only_when_whatlang_is_unsure() {
     assert_eq!(langid::detect_hybrid(short), langid::detect_lingua(short));
     assert_eq!(langid::detect_hybrid(short).unwrap().language, "deu");
     assert!(langid::detect_hybrid("").is_none());
+    // lingua sees a bounded prefix: a huge unsure document gives the prefix's answer
+    let huge = format!("{short} ").repeat(10_000);
+    let prefix = &huge[..langid::HYBRID_LINGUA_MAX_BYTES];
+    assert_eq!(langid::detect_hybrid(&huge), langid::detect_hybrid(prefix));
     assert!(langid::detect_hybrid("12345 !!! ???").is_none());
     // Candidates lingua lacks (Czech): whatlang's answer among them stands, never a forced one
     let cs = "Dnes prší.";
