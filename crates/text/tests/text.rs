@@ -505,8 +505,11 @@ mod language {
         let mut rec = Record::new().with("text", "Es regnet heute.");
         stage.process(&mut rec, &Context::new("langid", 0)).unwrap();
         assert_eq!(rec.str("language").unwrap(), "deu");
-        // The default backend is not written, so existing fingerprints stay the same.
-        assert!(LanguageIdStage::default().config().get("backend").is_none());
+        // whatlang (the default before the hybrid) is not written, so existing fingerprints stay
+        // the same; the hybrid default is written (tests/langid_real.rs).
+        let mut wl = LanguageIdConfig::default();
+        wl.backend = Backend::Whatlang;
+        assert!(LanguageIdStage::new(wl).config().get("backend").is_none());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Language filter with the embedded detector of dataprep-text (whatlang), datatrove's
+//! Language filter with the embedded detectors of dataprep-text (whatlang, lingua), datatrove's
 //! `LanguageFilter` semantics (keep above a confidence threshold, default 0.65).
 
 use serde::{Deserialize, Serialize};
@@ -99,8 +99,8 @@ pub fn iso639_1(code3: &str) -> Option<&'static str> {
 /// exists, else 639-3; null when undetected) and `language_score`. Reasons: `language` (another
 /// language) and `low_confidence`.
 ///
-/// Detection uses whatlang (through dataprep-text; lingua with the `lingua` feature and
-/// [`LanguageFilter::with_backend`]), not datatrove's fastText `lid.176` model,
+/// Detection uses dataprep-text's default backend (whatlang when it is reliable, lingua
+/// otherwise; see [`LanguageFilter::with_backend`]), not datatrove's fastText `lid.176` model,
 /// which cannot be downloaded here: the threshold semantics are the same, the scores are not.
 ///
 /// ```
@@ -117,15 +117,20 @@ pub struct LanguageFilter {
     pub languages: Vec<String>,
     /// Minimum confidence, exclusive (0.65).
     pub threshold: f64,
-    /// The detector: whatlang (default) or, with the Cargo feature `lingua`, lingua. The
-    /// default is not serialised, so configurations (and fingerprints) written without it are
-    /// unchanged.
-    #[serde(skip_serializing_if = "is_default_backend")]
+    /// The detector: `Backend::Hybrid` by default (whatlang when reliable, else lingua; the
+    /// `lingua` feature of dataprep-text, on by default), whatlang without lingua. `whatlang`
+    /// is not serialised and a missing `backend` reads as whatlang, so configurations (and
+    /// fingerprints) written before the hybrid default are unchanged.
+    #[serde(default = "whatlang_backend", skip_serializing_if = "is_whatlang")]
     pub backend: langid::Backend,
 }
 
-fn is_default_backend(b: &langid::Backend) -> bool {
-    *b == langid::Backend::default()
+fn whatlang_backend() -> langid::Backend {
+    langid::Backend::Whatlang
+}
+
+fn is_whatlang(b: &langid::Backend) -> bool {
+    *b == langid::Backend::Whatlang
 }
 
 impl Default for LanguageFilter {

@@ -3,11 +3,26 @@
 use dataprep_quality::filters::{LanguageFilter, QualityFilter};
 
 #[test]
-fn default_backend_is_not_serialised() {
-    let f = LanguageFilter::new(["en"]);
+fn whatlang_backend_is_not_serialised() {
+    // whatlang (the default before the hybrid) is not written and a missing backend reads as
+    // whatlang, so configurations and fingerprints written before stay the same.
+    let f = LanguageFilter::new(["en"]).with_backend(dataprep_text::langid::Backend::Whatlang);
     let v = f.config();
     assert!(v.get("backend").is_none(), "{v}");
     assert_eq!(v["threshold"], 0.65);
+    let back: LanguageFilter = serde_json::from_value(v).unwrap();
+    assert_eq!(back.backend, dataprep_text::langid::Backend::Whatlang);
+}
+
+#[cfg(feature = "lingua")]
+#[test]
+fn hybrid_is_the_default_and_is_serialised() {
+    use dataprep_text::langid::Backend;
+    let f = LanguageFilter::new(["de"]);
+    assert_eq!(f.backend, Backend::Hybrid);
+    assert_eq!(f.config()["backend"], "hybrid");
+    // whatlang alone reads this as Afrikaans; the hybrid asks lingua (whatlang is unsure).
+    assert!(f.apply("Es regnet heute.").is_keep());
 }
 
 #[cfg(feature = "lingua")]
@@ -30,7 +45,7 @@ fn lingua_backend_gets_the_short_sentences_whatlang_misses() {
             .config()["backend"],
         "lingua"
     );
-    let whatlang = LanguageFilter::new(["de"]);
+    let whatlang = LanguageFilter::new(["de"]).with_backend(Backend::Whatlang);
     assert_eq!(
         whatlang.apply("Es regnet heute.").reason(),
         Some("language")
