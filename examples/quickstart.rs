@@ -7,7 +7,7 @@
 //!     --input docs.jsonl[.gz|.zst]|docs.parquet --output out/ [--text-field text] \
 //!     [--min-words 5] [--threads N] [--batch-size N] \
 //!     [--tokenizer tokenizer.json | --vocab-size 4096] [--split train=0.9,validation=0.1] \
-//!     [--langid whatlang|lingua]
+//!     [--langid whatlang|lingua|hybrid]
 //! ```
 //!
 //! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
@@ -151,15 +151,20 @@ fn parse_splits(s: &str) -> Result<Vec<(String, f64)>, String> {
         .collect()
 }
 
-/// `whatlang|lingua`, as [`Backend`]; `lingua` is an error in a build without the `lingua` feature.
+/// `whatlang|lingua|hybrid`, as [`Backend`]; `lingua` and `hybrid` are errors in a build without
+/// the `lingua` feature.
 fn langid_backend() -> impl TypedValueParser<Value = Backend> {
-    PossibleValuesParser::new(["whatlang", "lingua"]).try_map(|name| match name.as_str() {
-        "whatlang" => Ok(Backend::Whatlang),
-        #[cfg(feature = "lingua")]
-        "lingua" => Ok(Backend::Lingua),
-        _ => Err(format!(
-            "this build has no `{name}` backend: build with `--features dataprep/lingua`"
-        )),
+    PossibleValuesParser::new(["whatlang", "lingua", "hybrid"]).try_map(|name| {
+        match name.as_str() {
+            "whatlang" => Ok(Backend::Whatlang),
+            #[cfg(feature = "lingua")]
+            "lingua" => Ok(Backend::Lingua),
+            #[cfg(feature = "lingua")]
+            "hybrid" => Ok(Backend::Hybrid),
+            _ => Err(format!(
+                "this build has no `{name}` backend: build with `--features dataprep/lingua`"
+            )),
+        }
     })
 }
 
@@ -169,10 +174,13 @@ fn langid_help() -> String {
         Backend::Whatlang => "whatlang",
         #[cfg(feature = "lingua")]
         Backend::Lingua => "lingua",
+        #[cfg(feature = "lingua")]
+        Backend::Hybrid => "hybrid",
         _ => "the library's",
     };
     format!(
-        "Language-ID backend: whatlang, or lingua (needs the `lingua` feature) \
+        "Language-ID backend: whatlang, lingua, or hybrid (whatlang when reliable, else lingua; \
+         lingua and hybrid need the `lingua` feature) \
          [default: {default}, the library's default]"
     )
 }

@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release -p dataprep --example score_text                       # bundled sample
 //! cargo run --release -p dataprep --example score_text -- --input docs.jsonl --output DIR \
-//!     [--langid whatlang|lingua]
+//!     [--langid whatlang|lingua|hybrid]
 //! ```
 //!
 //! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
@@ -79,15 +79,20 @@ pub(crate) struct Args {
     pub(crate) langid: Option<Backend>,
 }
 
-/// `whatlang|lingua`, as [`Backend`]; `lingua` is an error in a build without the `lingua` feature.
+/// `whatlang|lingua|hybrid`, as [`Backend`]; `lingua` and `hybrid` are errors in a build without
+/// the `lingua` feature.
 fn langid_backend() -> impl TypedValueParser<Value = Backend> {
-    PossibleValuesParser::new(["whatlang", "lingua"]).try_map(|name| match name.as_str() {
-        "whatlang" => Ok(Backend::Whatlang),
-        #[cfg(feature = "lingua")]
-        "lingua" => Ok(Backend::Lingua),
-        _ => Err(format!(
-            "this build has no `{name}` backend: build with `--features dataprep/lingua`"
-        )),
+    PossibleValuesParser::new(["whatlang", "lingua", "hybrid"]).try_map(|name| {
+        match name.as_str() {
+            "whatlang" => Ok(Backend::Whatlang),
+            #[cfg(feature = "lingua")]
+            "lingua" => Ok(Backend::Lingua),
+            #[cfg(feature = "lingua")]
+            "hybrid" => Ok(Backend::Hybrid),
+            _ => Err(format!(
+                "this build has no `{name}` backend: build with `--features dataprep/lingua`"
+            )),
+        }
     })
 }
 
@@ -97,10 +102,13 @@ fn langid_help() -> String {
         Backend::Whatlang => "whatlang",
         #[cfg(feature = "lingua")]
         Backend::Lingua => "lingua",
+        #[cfg(feature = "lingua")]
+        Backend::Hybrid => "hybrid",
         _ => "the library's",
     };
     format!(
-        "Language-ID backend: whatlang, or lingua (needs the `lingua` feature) \
+        "Language-ID backend: whatlang, lingua, or hybrid (whatlang when reliable, else lingua; \
+         lingua and hybrid need the `lingua` feature) \
          [default: {default}, the library's default]"
     )
 }

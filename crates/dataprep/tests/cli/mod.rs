@@ -639,7 +639,7 @@ fn langid_flag_picks_the_backend_or_says_what_is_missing() {
         assert_eq!((e.kind(), e.exit_code()), (ErrorKind::InvalidValue, 2));
         assert!(
             e.to_string()
-                .contains("[possible values: whatlang, lingua]"),
+                .contains("[possible values: whatlang, lingua, hybrid]"),
             "{e}"
         );
     }
