@@ -271,3 +271,17 @@ fn sha256_is_verified_on_resume_and_old_manifests_without_it_still_resume() {
     assert!(old.verify(dir.path()).is_empty());
     run(&|skip| assert_eq!(skip, 50));
 }
+
+/// A 2.5 KB Arrow IPC file whose footer claims a batch body of gigabytes (the `ipc` fuzz target's
+/// find, `fuzz/corpus/ipc/oom_footer_block.arrow`) is one parse error naming the block; before the
+/// footer check arrow allocated the claimed length and the process ran out of memory.
+#[test]
+fn an_ipc_footer_block_past_the_end_is_refused_before_reading() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ipc_oversized_footer_block.arrow");
+    let reader = ArrowIpcReader::new(&path).build().unwrap();
+    let (out, reasons) = quarantine(reader);
+    assert!(out.is_empty());
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("reaches past the data"), "{reasons:?}");
+}
