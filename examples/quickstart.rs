@@ -151,37 +151,17 @@ fn parse_splits(s: &str) -> Result<Vec<(String, f64)>, String> {
         .collect()
 }
 
-/// `whatlang|lingua|hybrid`, as [`Backend`]; `lingua` and `hybrid` are errors in a build without
-/// the `lingua` feature.
+/// One of [`Backend::NAMES`], parsed by the library (which names the missing feature).
 fn langid_backend() -> impl TypedValueParser<Value = Backend> {
-    PossibleValuesParser::new(["whatlang", "lingua", "hybrid"]).try_map(|name| {
-        match name.as_str() {
-            "whatlang" => Ok(Backend::Whatlang),
-            #[cfg(feature = "lingua")]
-            "lingua" => Ok(Backend::Lingua),
-            #[cfg(feature = "lingua")]
-            "hybrid" => Ok(Backend::Hybrid),
-            _ => Err(format!(
-                "this build has no `{name}` backend: build with `--features dataprep/lingua`"
-            )),
-        }
-    })
+    PossibleValuesParser::new(Backend::NAMES).try_map(|name| name.parse::<Backend>())
 }
 
 /// The `--langid` help, with the library's default backend.
 fn langid_help() -> String {
-    let default = match Backend::default() {
-        Backend::Whatlang => "whatlang",
-        #[cfg(feature = "lingua")]
-        Backend::Lingua => "lingua",
-        #[cfg(feature = "lingua")]
-        Backend::Hybrid => "hybrid",
-        _ => "the library's",
-    };
     format!(
         "Language-ID backend: whatlang, lingua, or hybrid (whatlang when reliable, else lingua; \
-         lingua and hybrid need the `lingua` feature) \
-         [default: {default}, the library's default]"
+         lingua and hybrid need the `lingua` feature) [default: {}, the library's default]",
+        Backend::default().name()
     )
 }
 

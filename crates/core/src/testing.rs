@@ -245,6 +245,34 @@ pub fn stdout_of(cmd: &mut std::process::Command) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
+/// SplitMix64: a tiny deterministic generator for test inputs (worst-case texts, kill delays),
+/// the same stream on every platform.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    /// The next 64 bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (`n` > 0; the modulo bias is irrelevant for test inputs).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// `n` characters drawn from `alphabet` (ASCII bytes), so `n` bytes.
+    pub fn run_of(&mut self, alphabet: &[u8], n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(alphabet[self.below(alphabet.len())]))
+            .collect()
+    }
+}
+
 /// Crash tests with real processes: a test re-executes its own test binary as a child that runs
 /// a workload into a directory, kills it with SIGKILL at seeded random moments, reruns it to
 /// completion, and compares the result with an uninterrupted run.
@@ -329,14 +357,6 @@ pub mod crash {
         Ok(took)
     }
 
-    fn splitmix(state: &mut u64) -> u64 {
-        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     /// How a workload continues after a kill, which decides when the kills come.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Rerun {
@@ -367,14 +387,14 @@ pub mod crash {
             full_run,
             ..CrashRun::default()
         };
-        let mut state = seed;
+        let mut rng = super::SplitMix64(seed);
         let t = full_run.as_micros().max(1) as u64;
         let (span, lo, width) = match rerun {
             Rerun::Resumes => (t / kills.max(1) as u64, 500, 1001),
             Rerun::Restarts => (t, 50, 951),
         };
         for _ in 0..kills {
-            let frac = lo + splitmix(&mut state) % width; // ‰ of the span
+            let frac = lo + rng.next_u64() % width; // ‰ of the span
             let delay = Duration::from_micros(span * frac / 1000);
             let mut c = child(test, crashed)
                 .stdout(Stdio::null())
@@ -413,6 +433,34 @@ pub mod crash {
             }
         }
         out
+    }
+
+    /// Asserts that `crashed` holds no temporary file and the same files as `reference`, byte
+    /// for byte (`context` is added to the messages); returns the reference's files for further
+    /// checks.
+    ///
+    /// # Panics
+    /// When the outputs differ or litter is left: this is a test assertion.
+    pub fn assert_same_output_without_litter(
+        reference: &Path,
+        crashed: &Path,
+        context: &dyn std::fmt::Debug,
+    ) -> BTreeMap<PathBuf, Vec<u8>> {
+        assert_eq!(temp_litter(crashed), Vec::<PathBuf>::new(), "{context:?}");
+        let (a, b) = (tree(reference), tree(crashed));
+        assert_eq!(
+            a.keys().collect::<Vec<_>>(),
+            b.keys().collect::<Vec<_>>(),
+            "{context:?}"
+        );
+        for (name, bytes) in &a {
+            assert!(
+                b[name] == *bytes,
+                "{} differs after the crashes",
+                name.display()
+            );
+        }
+        a
     }
 
     /// The temporary files under `dir` (recursively): names of the

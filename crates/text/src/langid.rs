@@ -100,6 +100,28 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Every backend name [`FromStr`](std::str::FromStr) accepts, whether or not this build has
+    /// it (`lingua` and `hybrid` need the Cargo feature `lingua`).
+    pub const NAMES: [&'static str; 3] = ["whatlang", "lingua", "hybrid"];
+
+    /// The backend's name, as serde and [`FromStr`](std::str::FromStr) spell it.
+    ///
+    /// ```
+    /// use dataprep_text::langid::Backend;
+    /// assert_eq!(Backend::Whatlang.name(), "whatlang");
+    /// assert_eq!("whatlang".parse::<Backend>()?, Backend::Whatlang);
+    /// # Ok::<(), dataprep_text::Error>(())
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Whatlang => "whatlang",
+            #[cfg(feature = "lingua")]
+            Self::Lingua => "lingua",
+            #[cfg(feature = "lingua")]
+            Self::Hybrid => "hybrid",
+        }
+    }
+
     /// What a serialised configuration without `backend` means.
     pub(crate) fn absent() -> Self {
         Self::Whatlang
@@ -129,6 +151,31 @@ impl Backend {
             Self::Lingua => detect_lingua_among(text, candidates),
             #[cfg(feature = "lingua")]
             Self::Hybrid => detect_hybrid_among(text, candidates),
+        }
+    }
+}
+
+impl std::str::FromStr for Backend {
+    type Err = crate::Error;
+
+    /// Parses a name of [`Backend::NAMES`]; a backend this build lacks is a
+    /// [`Config`](crate::Error::Config) error saying which feature brings it.
+    fn from_str(name: &str) -> crate::Result<Self> {
+        match name {
+            "whatlang" => Ok(Self::Whatlang),
+            #[cfg(feature = "lingua")]
+            "lingua" => Ok(Self::Lingua),
+            #[cfg(feature = "lingua")]
+            "hybrid" => Ok(Self::Hybrid),
+            #[cfg(not(feature = "lingua"))]
+            "lingua" | "hybrid" => Err(crate::Error::Config(format!(
+                "this build has no `{name}` language-ID backend: enable the Cargo feature `lingua` \
+                 (of dataprep-text, or `--features dataprep/lingua` through the facade)"
+            ))),
+            _ => Err(crate::Error::Config(format!(
+                "unknown language-ID backend `{name}` (one of {})",
+                Self::NAMES.join(", ")
+            ))),
         }
     }
 }

@@ -26,29 +26,8 @@ fn size() -> usize {
         .unwrap_or(200_000)
 }
 
-/// A small deterministic generator (SplitMix64).
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// `n` bytes of characters drawn from `alphabet` (ASCII).
-    fn run_of(&mut self, alphabet: &[u8], n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(alphabet[self.below(alphabet.len())]))
-            .collect()
-    }
-}
+// The deterministic generator of the worst cases (the same SplitMix64 as the crash tests).
+use dataprep_core::testing::SplitMix64 as Gen;
 
 /// `n` bytes of English-like prose: a 2 000-word vocabulary with a skewed frequency,
 /// punctuation, sentences and paragraphs.

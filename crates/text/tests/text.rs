@@ -441,6 +441,30 @@ mod language {
         );
     }
 
+    /// Backend names parse to the backend that serde writes under the same name; a backend the
+    /// build lacks, and an unknown name, are configuration errors naming the problem.
+    #[test]
+    fn backend_names_parse_as_serde_spells_them() {
+        use dataprep_text::langid::Backend;
+        for name in Backend::NAMES {
+            let parsed = name.parse::<Backend>();
+            if name == "whatlang" || cfg!(feature = "lingua") {
+                let b = parsed.unwrap();
+                assert_eq!(b.name(), name);
+                assert_eq!(serde_json::to_value(b).unwrap(), serde_json::json!(name));
+            } else {
+                let e = parsed.unwrap_err();
+                assert!(e.to_string().contains("feature `lingua`"), "{e}");
+            }
+        }
+        assert!("whatlang".parse::<Backend>().is_ok());
+        let e = "cld3".parse::<Backend>().unwrap_err();
+        assert!(
+            e.to_string().contains("unknown language-ID backend `cld3`"),
+            "{e}"
+        );
+    }
+
     /// The lingua backend gets every sentence of the labelled set right, as measured with lingua
     /// 1.8 in high-accuracy mode (docs/text.md), also through both stages.
     #[cfg(feature = "lingua")]

@@ -3,7 +3,7 @@
 //! matches, clusters) after any number of kills ends byte-identical to an uninterrupted run, with
 //! no temporary file or spill run left.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use dataprep_core::testing::crash;
 use dataprep_quality::dedup::minhash::{
@@ -88,16 +88,7 @@ fn minhash_stages_killed_and_rerun_are_byte_identical_without_litter() {
         run.killed_running >= 5 && run.litter_seen > 0,
         "the kills must land mid-write: {run:?}"
     );
-    assert_eq!(crash::temp_litter(crashed.path()), Vec::<PathBuf>::new());
-    let (a, b) = (crash::tree(reference.path()), crash::tree(crashed.path()));
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    for (name, bytes) in &a {
-        assert!(
-            b[name] == *bytes,
-            "{} differs after the crashes",
-            name.display()
-        );
-    }
+    let a = crash::assert_same_output_without_litter(reference.path(), crashed.path(), &run);
     assert!(
         !a.keys().any(|p| p.to_string_lossy().contains(".run")),
         "spill runs are removed"

@@ -636,24 +636,7 @@ fn sharded_writers_killed_and_resumed_are_byte_identical_without_litter() {
         run.killed_running >= 8 && run.litter_seen > 0,
         "the kills must land mid-write: {run:?}"
     );
-    assert_eq!(
-        crash::temp_litter(crashed.path()),
-        Vec::<PathBuf>::new(),
-        "{run:?}"
-    );
-    let (a, b) = (crash::tree(reference.path()), crash::tree(crashed.path()));
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "{run:?}"
-    );
-    for (name, bytes) in &a {
-        assert!(
-            b[name] == *bytes,
-            "{} differs after the crashes",
-            name.display()
-        );
-    }
+    let a = crash::assert_same_output_without_litter(reference.path(), crashed.path(), &run);
     assert!(a.len() > 3 * 30, "{} files", a.len());
     eprintln!("{run:?}");
 }
