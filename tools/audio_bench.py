@@ -57,6 +57,7 @@ print(f"librosa {librosa.__version__}, soxr {soxr.__version__}, numpy {np.__vers
 bench("logmel_librosa", logmel)
 bench("mfcc_librosa", lambda: librosa.feature.mfcc(S=logmel(), n_mfcc=20))
 bench("resample_44k1_to_16k (soxr HQ)", lambda: soxr.resample(x44, 44100, 16000, quality="HQ"))
+bench("resample_44k1_to_22k05 (soxr HQ)", lambda: soxr.resample(x44, 44100, 22050, quality="HQ"))
 bench("e2e_wav44k_stereo_to_16k_logmel", e2e)
 try:
     import torch

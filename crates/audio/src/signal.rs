@@ -49,7 +49,7 @@ pub fn select_channel(audio: &Audio, index: usize) -> Result<Vec<f32>> {
 ///
 /// Long inputs are resampled in parts on the rayon pool, one part per thread, each part at least
 /// 48 FFT blocks (a block is at least 1,024 input frames; 44.1 → 16 kHz uses 1,764, so a clip
-/// splits in two from ~3.8 s).
+/// splits in two from ~7.7 s at two threads).
 /// The output is bit-identical to one serial pass over the whole input, and so the same at any
 /// thread count: rubato's FFT resampler is overlap-add, the state carried into an FFT block
 /// depends only on the block before it, and each part starts by replaying that one block.
@@ -77,13 +77,58 @@ fn rubato_err(e: impl std::fmt::Display) -> AudioError {
     AudioError::Resample(e.to_string())
 }
 
-/// The resampler computes in f32; f64 gains ~13 dB of stop band (151–163 dB on the tones of
-/// `tests/audio/resample_quality.rs`) but took 44.1 → 16 kHz from 0.93 to 1.46 ms, slower than
-/// soxr HQ; in f32 the 2:1 pairs sit 0.6 dB under soxr HQ (141.6 vs 142.2 dB).
-type Sample = f32;
+/// Whether `from` → `to` is computed in f64. Downsampling by at most 2.5× puts the aliasing
+/// tones right above the pass band, where soxr HQ reaches 141–142 dB and the f32 rounding floor
+/// of the FFT resampler (~141.5 dB) is what limits ours; f64 gives 151–163 dB there
+/// (`tests/audio/resample_quality.rs`). Every other pair stays in f32, which is 1.5–1.6× faster
+/// and already beats soxr HQ (44.1 → 16 kHz: 0.83 ms against soxr's 1.44 ms).
+fn computes_in_f64(from: u32, to: u32) -> bool {
+    to < from && u64::from(from) * 2 <= u64::from(to) * 5
+}
 
-fn fft_resampler(from: u32, to: u32, chunk: usize) -> Result<Fft<Sample>> {
-    Fft::<Sample>::new_custom(
+/// The two precisions the resampler runs in, each with its own per-thread cache.
+trait Precision: rubato::Sample + 'static {
+    fn widen(v: f32) -> Self;
+    fn narrow(self) -> f32;
+    fn with_cache<R>(f: impl FnOnce(&std::cell::RefCell<Option<(u32, u32, Fft<Self>)>>) -> R) -> R;
+}
+
+thread_local! {
+    /// The last resampler this thread built, with its rates: building one (filter design and
+    /// FFT plans) costs about as much as resampling 0.7 s of 44.1 kHz audio.
+    static RESAMPLER_F32: std::cell::RefCell<Option<(u32, u32, Fft<f32>)>> =
+        const { std::cell::RefCell::new(None) };
+    static RESAMPLER_F64: std::cell::RefCell<Option<(u32, u32, Fft<f64>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl Precision for f32 {
+    fn widen(v: f32) -> Self {
+        v
+    }
+    fn narrow(self) -> f32 {
+        self
+    }
+    fn with_cache<R>(f: impl FnOnce(&std::cell::RefCell<Option<(u32, u32, Fft<Self>)>>) -> R) -> R {
+        RESAMPLER_F32.with(f)
+    }
+}
+
+impl Precision for f64 {
+    fn widen(v: f32) -> Self {
+        f64::from(v)
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    fn narrow(self) -> f32 {
+        self as f32
+    }
+    fn with_cache<R>(f: impl FnOnce(&std::cell::RefCell<Option<(u32, u32, Fft<Self>)>>) -> R) -> R {
+        RESAMPLER_F64.with(f)
+    }
+}
+
+fn fft_resampler<T: Precision>(from: u32, to: u32, chunk: usize) -> Result<Fft<T>> {
+    Fft::<T>::new_custom(
         from as usize,
         to as usize,
         chunk,
@@ -99,25 +144,18 @@ fn fft_resampler(from: u32, to: u32, chunk: usize) -> Result<Fft<Sample>> {
 /// hundred KiB at most); odd rate pairs with larger blocks build one per call.
 const MAX_CACHED_BLOCK: usize = 16_384;
 
-thread_local! {
-    /// The last resampler this thread built, with its rates: building one (filter design and
-    /// FFT plans) costs about as much as resampling 0.7 s of 44.1 kHz audio.
-    static RESAMPLER: std::cell::RefCell<Option<(u32, u32, Fft<Sample>)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
 /// Runs `f` with a resampler for `from` → `to` in its initial state, from this thread's cache
 /// when it holds one for these rates (a reset resampler computes the same bits as a new one).
-fn with_resampler<R>(
+fn with_resampler<T: Precision, R>(
     from: u32,
     to: u32,
     chunk: usize,
-    f: impl FnOnce(&mut Fft<Sample>) -> Result<R>,
+    f: impl FnOnce(&mut Fft<T>) -> Result<R>,
 ) -> Result<R> {
     if chunk > MAX_CACHED_BLOCK {
         return f(&mut fft_resampler(from, to, chunk)?);
     }
-    RESAMPLER.with(|cell| {
+    T::with_cache(|cell| {
         let Ok(mut slot) = cell.try_borrow_mut() else {
             return f(&mut fft_resampler(from, to, chunk)?);
         };
@@ -134,16 +172,12 @@ fn with_resampler<R>(
 /// rayon pool (`None`: one part per thread, each at least [`MIN_BLOCKS_PER_PART`] long). Exposed
 /// for the crate's tests, which check that every split gives the same bits as one pass.
 #[doc(hidden)]
-// `Sample as f32` is a no-op while `Sample` is f32; it is kept for the f64 variant.
-#[allow(clippy::unnecessary_cast)]
 pub fn resample_in_parts(
     samples: &[f32],
     from: u32,
     to: u32,
     parts: Option<usize>,
 ) -> Result<Vec<f32>> {
-    use rayon::prelude::*;
-
     if from == 0 || to == 0 {
         return Err(AudioError::InvalidParam(format!(
             "resample from {from} Hz to {to} Hz"
@@ -158,6 +192,21 @@ pub fn resample_in_parts(
     if from == to || samples.is_empty() {
         return Ok(samples.to_vec());
     }
+    if computes_in_f64(from, to) {
+        resample_as::<f64>(samples, from, to, parts)
+    } else {
+        resample_as::<f32>(samples, from, to, parts)
+    }
+}
+
+fn resample_as<T: Precision>(
+    samples: &[f32],
+    from: u32,
+    to: u32,
+    parts: Option<usize>,
+) -> Result<Vec<f32>> {
+    use rayon::prelude::*;
+
     // One FFT block of an even number of minimal chunks, so both FFT sizes are even and the
     // filter delay is a whole number of output samples (rubato trims `fft_size_out / 2`; with an
     // odd size that leaves a half-sample shift). rubato sizes its blocks the same way.
@@ -181,14 +230,14 @@ pub fn resample_in_parts(
         .unwrap_or_else(|| rayon::current_num_threads().min(total_blocks / MIN_BLOCKS_PER_PART))
         .clamp(1, total_blocks);
     if parts == 1 {
-        let wide: Vec<Sample> = samples.iter().map(|&v| Sample::from(v)).collect();
+        let wide: Vec<T> = samples.iter().map(|&v| T::widen(v)).collect();
         let input = InterleavedSlice::new(&wide[..], 1, wide.len()).map_err(rubato_err)?;
         return with_resampler(from, to, block_in, |r| {
             Ok(r.process_all(&input, wide.len(), None)
                 .map_err(rubato_err)?
                 .take_data()
                 .into_iter()
-                .map(|v| v as f32)
+                .map(T::narrow)
                 .collect())
         });
     }
@@ -206,8 +255,8 @@ pub fn resample_in_parts(
                         r.output_frames_next()
                     )));
                 }
-                let mut block: Vec<Sample> = vec![0.0; block_in];
-                let mut wide_out: Vec<Sample> = vec![0.0; block_out];
+                let mut block: Vec<T> = vec![T::widen(0.0); block_in];
+                let mut wide_out: Vec<T> = vec![T::widen(0.0); block_out];
                 let mut run = |b: usize, dst: &mut [f32]| -> Result<()> {
                     let start = (b * block_in).min(samples.len());
                     let end = ((b + 1) * block_in).min(samples.len());
@@ -215,8 +264,8 @@ pub fn resample_in_parts(
                     for (d, s) in block.iter_mut().zip(
                         samples[start..end]
                             .iter()
-                            .map(|&v| Sample::from(v))
-                            .chain(std::iter::repeat(0.0)),
+                            .map(|&v| T::widen(v))
+                            .chain(std::iter::repeat(T::widen(0.0))),
                     ) {
                         *d = s;
                     }
@@ -228,7 +277,7 @@ pub fn resample_in_parts(
                         .map_err(rubato_err)?;
                     dst.iter_mut()
                         .zip(&wide_out)
-                        .for_each(|(d, &v)| *d = v as f32);
+                        .for_each(|(d, &v)| *d = v.narrow());
                     Ok(())
                 };
                 let first = part * per_part;

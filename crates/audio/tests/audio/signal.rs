@@ -69,6 +69,15 @@ fn resampling_in_parts_is_bit_identical_to_one_pass() {
         resample_in_parts(&y, 16000, 48000, Some(2)).unwrap(),
         serial
     );
+    // And a pair computed in f64.
+    let serial = resample_in_parts(&x, 44100, 22050, Some(1)).unwrap();
+    assert_eq!(serial.len(), 220_562);
+    for parts in [2, 7] {
+        assert_eq!(
+            resample_in_parts(&x, 44100, 22050, Some(parts)).unwrap(),
+            serial
+        );
+    }
 }
 
 proptest::proptest! {
@@ -80,6 +89,8 @@ proptest::proptest! {
         parts in 2usize..9,
         rates in proptest::sample::select(vec![
             (44100u32, 16000u32), (16000, 44100), (48000, 16000), (8000, 22050), (22050, 16001),
+            // computed in f64 (downsampling by at most 2.5×)
+            (44100, 22050), (48000, 44100), (44100, 24000),
         ]),
     ) {
         let x = noise(n, 0.5, seed);
