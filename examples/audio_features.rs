@@ -32,8 +32,11 @@
 //! float WAV and a corrupt file, listed as skipped) in a temporary folder and processes them with
 //! `--segment`. The summary counts processed + skipped + failed = files under `--input`.
 
+#[path = "common/cli.rs"]
+pub(crate) mod cli;
+
 use std::error::Error;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -100,18 +103,6 @@ pub(crate) struct Args {
     /// Cut VAD speech segments into WebDataset shards (always on for the generated samples)
     #[arg(long)]
     pub(crate) segment: bool,
-}
-
-/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
 }
 
 /// Writes sample files (three good, one corrupt) into `dir`.
@@ -187,9 +178,14 @@ pub(crate) fn audio_files(dir: &Path, limits: &DecodeLimits) -> Result<Vec<Entry
     Ok(out)
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    init_tracing();
+fn main() -> std::process::ExitCode {
+    cli::exit_code(try_main())
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    cli::init_tracing();
     let args = Args::parse();
+    cli::require_input(args.input.as_deref())?;
     let input = match &args.input {
         Some(p) => p.clone(),
         None => {

@@ -42,9 +42,12 @@
 //! PNG with alpha, WebP, GIF, BMP, a resized near-duplicate, a flat image and a truncated JPEG)
 //! into `target/image-prep-example/input` and writes to `target/image-prep-example/out`.
 
+#[path = "common/cli.rs"]
+pub(crate) mod cli;
+
 use std::collections::HashSet;
 use std::error::Error;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -148,18 +151,6 @@ fn draft_gap(s: &str) -> Result<f64, String> {
     } else {
         Err(format!("the gap must be at least 1, got {gap}"))
     }
-}
-
-/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
 }
 
 /// The files under `dir` in path order: `Ok(path)` for an image (by content, confirmed by the
@@ -317,9 +308,14 @@ fn exif_json(e: &Option<ExifInfo>) -> serde_json::Value {
     }
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    init_tracing();
+fn main() -> std::process::ExitCode {
+    cli::exit_code(try_main())
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    cli::init_tracing();
     let args = Args::parse();
+    cli::require_input(args.input.as_deref())?;
     let input = match &args.input {
         Some(d) => d.clone(),
         None => {

@@ -54,9 +54,11 @@
 //!
 //! The per-stage summary is printed at the end; `read = written + dropped + failed` always holds.
 
+#[path = "common/cli.rs"]
+pub(crate) mod cli;
+
 use std::collections::BTreeMap;
 use std::error::Error;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -163,18 +165,6 @@ fn langid_help() -> String {
          lingua and hybrid need the `lingua` feature) [default: {}, the library's default]",
         Backend::default().name()
     )
-}
-
-/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
 }
 
 /// Trims every line, folds runs of spaces and tabs into one space, and keeps at most one blank
@@ -392,9 +382,14 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
     })
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    init_tracing();
+fn main() -> std::process::ExitCode {
+    cli::exit_code(try_main())
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    cli::init_tracing();
     let args = Args::parse();
+    cli::require_input(args.input.as_deref())?;
     let report = run(&args)?;
     let summary = &report.summary;
 

@@ -34,9 +34,12 @@
 //! followed by the quickstart sample (short documents, duplicates, one bad JSON line, one record
 //! without `text`, and English documents passing or failing each filter).
 
+#[path = "common/cli.rs"]
+pub(crate) mod cli;
+
 use std::collections::BTreeMap;
 use std::error::Error;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -91,18 +94,6 @@ fn langid_help() -> String {
          lingua and hybrid need the `lingua` feature) [default: {}, the library's default]",
         Backend::default().name()
     )
-}
-
-/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
 }
 
 /// One input document.
@@ -177,9 +168,14 @@ fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) -> Result<(
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    init_tracing();
+fn main() -> std::process::ExitCode {
+    cli::exit_code(try_main())
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    cli::init_tracing();
     let args = Args::parse();
+    cli::require_input(args.input.as_deref())?;
     let langid = args.langid.unwrap_or_default();
     std::fs::create_dir_all(&args.output)?;
     let input = match &args.input {

@@ -30,8 +30,10 @@
 //! parquet` and a `README.md` dataset card (`datasets.load_dataset(DIR)` reads it); it is not
 //! resumable.
 
+#[path = "common/cli.rs"]
+pub(crate) mod cli;
+
 use std::error::Error;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -90,18 +92,6 @@ pub(crate) struct Args {
     /// Bytes per shard [default: no limit]
     #[arg(long, value_name = "B")]
     pub(crate) max_bytes: Option<u64>,
-}
-
-/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
 }
 
 /// Writes a small generated dataset (records with an image-like bytes field, a caption and a
@@ -198,9 +188,14 @@ fn read_card(out: &Path) -> Result<String, Box<dyn Error>> {
     .into())
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    init_tracing();
+fn main() -> std::process::ExitCode {
+    cli::exit_code(try_main())
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    cli::init_tracing();
     let mut args = Args::parse();
+    cli::require_input(args.input.as_deref())?;
     let generated = args.input.is_none();
     args.max_records
         .get_or_insert(if generated { 100 } else { 10_000 });

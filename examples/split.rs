@@ -27,8 +27,10 @@
 //! Without `--input`, a 1,000-row synthetic labelled table is written to
 //! `target/split/sample.parquet` and split with `--k 5 --test 0.2`.
 
+#[path = "common/cli.rs"]
+pub(crate) mod cli;
+
 use std::error::Error;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser};
@@ -90,18 +92,6 @@ impl Args {
     }
 }
 
-/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-}
-
 fn splitmix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -135,9 +125,14 @@ fn sample_records() -> Vec<Record> {
         .collect()
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    init_tracing();
+fn main() -> std::process::ExitCode {
+    cli::exit_code(try_main())
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    cli::init_tracing();
     let mut args = Args::parse();
+    cli::require_input(args.input.as_deref())?;
     if let Err(e) = args.validate() {
         e.exit();
     }

@@ -25,8 +25,10 @@
 //!   `packed_segment_ids.bin`, `packed_position_ids.bin` (uint32), each `[sequences, N]`,
 //!   described under `packed` in `index.json`; documents are `[BOS] tokens EOS`.
 
+#[path = "common/cli.rs"]
+pub(crate) mod cli;
+
 use std::error::Error;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -88,18 +90,6 @@ pub(crate) struct Args {
     pub(crate) normalize: bool,
 }
 
-/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-}
-
 /// A small generated corpus for the no-argument run.
 fn sample_corpus(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
     let subjects = [
@@ -137,9 +127,14 @@ fn sample_corpus(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    init_tracing();
+fn main() -> std::process::ExitCode {
+    cli::exit_code(try_main())
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    cli::init_tracing();
     let mut args = Args::parse();
+    cli::require_input(args.input.as_deref())?;
     std::fs::create_dir_all(&args.output)?;
     let input = match &args.input {
         Some(p) => p.clone(),

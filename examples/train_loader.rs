@@ -28,8 +28,10 @@
 //! batches (default 100) and at the end of each epoch, and a rerun with the same arguments
 //! resumes from it: kill the run at any point and start it again.
 
+#[path = "common/cli.rs"]
+pub(crate) mod cli;
+
 use std::error::Error;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -96,18 +98,6 @@ pub(crate) struct Args {
     pub(crate) save_every: u64,
 }
 
-/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-}
-
 /// The process's peak resident set size in bytes (Linux `VmHWM`), if known.
 fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -124,9 +114,14 @@ fn mib(bytes: u64) -> String {
     }
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    init_tracing();
+fn main() -> std::process::ExitCode {
+    cli::exit_code(try_main())
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    cli::init_tracing();
     let args = Args::parse();
+    cli::require_input(args.input.as_deref())?;
     match args.input.clone() {
         Some(input) => run_on(&input, &args),
         None => demo(),

@@ -39,8 +39,11 @@
 //! The summary counts processed + skipped + failed = files under `--input`. With no arguments it
 //! generates a 6-second video with four cuts via the `ffmpeg` CLI under `target/` first.
 
+#[path = "common/cli.rs"]
+pub(crate) mod cli;
+
 use std::error::Error;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -185,18 +188,6 @@ impl Args {
         })?;
         Ok(clips)
     }
-}
-
-/// Logs (the library's warnings, the pipeline's counters) to stderr, at `RUST_LOG` (default `info`).
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::builder()
-        .with_default_directive(tracing::level_filters::LevelFilter::INFO.into())
-        .from_env_lossy();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
 }
 
 /// Options beyond the shot detector.
@@ -363,9 +354,14 @@ fn process(
     Ok(row)
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    init_tracing();
+fn main() -> std::process::ExitCode {
+    cli::exit_code(try_main())
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    cli::init_tracing();
     let args = Args::parse();
+    cli::require_input(args.input.as_deref())?;
     let opts = Opts {
         clips: args.clip_config().unwrap_or_else(|e| e.exit()),
         subtitles: args.subtitles,

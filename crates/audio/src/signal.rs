@@ -45,11 +45,13 @@ pub fn select_channel(audio: &Audio, index: usize) -> Result<Vec<f32>> {
 
 /// Resamples mono samples from `from` Hz to `to` Hz with rubato's synchronous FFT resampler
 /// (band-limited, anti-aliased; the delay is trimmed so output sample `i` is at time `i / to`).
-/// The output has `ceil(n * to / from)` samples.
+/// The output has `ceil(n * to / from)` samples. The stop band meets or beats soxr HQ's on every
+/// common pair (`docs/performance.md`); downsampling by at most 2.5× is computed in f64 for
+/// that, every other pair in f32.
 ///
 /// Long inputs are resampled in parts on the rayon pool, one part per thread, each part at least
-/// 48 FFT blocks (a block is at least 1,024 input frames; 44.1 → 16 kHz uses 1,764, so a clip
-/// splits in two from ~7.7 s at two threads).
+/// 48 FFT blocks (input and output blocks are both at least 1,024 frames; 44.1 → 16 kHz uses
+/// 3,528 → 1,280, so a clip splits in two from ~7.7 s at two threads).
 /// The output is bit-identical to one serial pass over the whole input, and so the same at any
 /// thread count: rubato's FFT resampler is overlap-add, the state carried into an FFT block
 /// depends only on the block before it, and each part starts by replaying that one block.

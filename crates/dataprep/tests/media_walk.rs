@@ -4,6 +4,9 @@
 //! not taken has a reason. The examples' sources are included as modules, so this runs exactly
 //! their code (Cargo gives tests no path to an example binary).
 
+// Each example includes the examples' shared `examples/common/cli.rs` as its own module.
+#![allow(clippy::duplicate_mod)]
+
 #[allow(dead_code)]
 #[path = "../../../examples/audio_features.rs"]
 mod audio_features;

@@ -4,6 +4,9 @@
 //! `cargo run --example quickstart` (Cargo gives tests no path to an example binary); only its
 //! `main` and argument parsing are unused here.
 
+// Each example includes the examples' shared `examples/common/cli.rs` as its own module.
+#![allow(clippy::duplicate_mod)]
+
 #[allow(dead_code)]
 #[path = "../../../examples/quickstart.rs"]
 mod quickstart;

@@ -702,3 +702,59 @@ fn quickstart_langid_flag_reaches_the_pipeline() {
     // outputs cannot tell the backends apart; the parsed flag must name lingua.
     assert_eq!(lingua.langid, Some(dataprep::text::langid::Backend::Lingua));
 }
+
+#[test]
+fn a_missing_input_is_an_error_before_any_work_and_errors_read_as_one_message() {
+    use std::path::Path;
+    // Every example calls `cli::require_input` right after parsing (the examples share one
+    // `examples/common/cli.rs`); before it, `shards --input missing.jsonl` exited 0 with an empty
+    // output and one failed record.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jsonl");
+    let e = shards::cli::require_input(Some(&missing)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("input {} does not exist", missing.display())
+    );
+    let non_utf8 = dir.path().join(OsStr::from_bytes(b"\xff\xfe.jsonl"));
+    assert!(
+        video_clips::cli::require_input(Some(&non_utf8))
+            .unwrap_err()
+            .to_string()
+            .contains("does not exist")
+    );
+    assert!(shards::cli::require_input(None).is_ok());
+    // URLs are the object-store reader's to open
+    assert!(train_loader::cli::require_input(Some(Path::new("s3://bucket/shards"))).is_ok());
+    assert!(shards::cli::require_input(Some(dir.path())).is_ok());
+    std::fs::write(&missing, "{}\n").unwrap();
+    assert!(shards::cli::require_input(Some(&missing)).is_ok());
+    // A dangling symlink is there (the reader reports it, with its path).
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(dir.path().join("gone"), &link).unwrap();
+    assert!(shards::cli::require_input(Some(&link)).is_ok());
+
+    // Errors print their message and causes, not Rust's Debug form.
+    let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+    let e = dataprep::core::Error::Io {
+        path: Some("x.jsonl".into()),
+        source: io,
+    };
+    let text = score_text::cli::describe(&e);
+    assert!(
+        !text.contains("Os {") && !text.contains("Custom {"),
+        "{text}"
+    );
+    assert!(
+        text.contains("x.jsonl") && text.contains("No such file"),
+        "{text}"
+    );
+    assert_eq!(
+        shards::cli::exit_code(Ok(())),
+        std::process::ExitCode::SUCCESS
+    );
+    assert_eq!(
+        shards::cli::exit_code(Err("boom".into())),
+        std::process::ExitCode::FAILURE
+    );
+}
