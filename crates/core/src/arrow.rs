@@ -41,15 +41,39 @@ pub const TENSOR_EXTENSION: &str = "dataprep.tensor";
 const EXT_KEY: &str = "ARROW:extension:name";
 
 /// Options for the conversion.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ArrowOptions {
     /// When set, record keys are written to (and read back from) a `Utf8` column of this name,
     /// placed first. On reading, a batch without that column gives records with empty keys.
     pub key_column: Option<String>,
+    /// The most rows [`from_record_batch`] converts from one batch (default
+    /// [`ArrowOptions::DEFAULT_MAX_ROWS`]). A batch's row count is only backed by data when it
+    /// has columns that are not of the Null type: an IPC or Parquet file can declare 2^56 rows
+    /// of nothing, and one record each would exhaust memory.
+    pub max_rows: usize,
+}
+
+impl Default for ArrowOptions {
+    fn default() -> Self {
+        Self {
+            key_column: None,
+            max_rows: Self::DEFAULT_MAX_ROWS,
+        }
+    }
 }
 
 impl ArrowOptions {
+    /// 16,777,216 rows a batch: far above what any reader batches (Parquet reads 8,192-row
+    /// batches) and a few GiB of records at most.
+    pub const DEFAULT_MAX_ROWS: usize = 1 << 24;
+
+    /// Refuses batches of more than `n` rows in [`from_record_batch`].
+    pub fn with_max_rows(mut self, n: usize) -> Self {
+        self.max_rows = n;
+        self
+    }
+
     /// Stores record keys in the column `name`.
     pub fn with_key_column(mut self, name: impl Into<String>) -> Self {
         self.key_column = Some(name.into());
@@ -642,9 +666,16 @@ fn build_array(t: &DataType, values: &[&Value]) -> BuildResult {
 /// Converts a batch to records (fields in column order; keys from `opts.key_column` if present).
 ///
 /// # Errors
-/// [`Error::Schema`] for columns of unsupported Arrow types.
+/// [`Error::Schema`] for columns of unsupported Arrow types, and for a batch of more than
+/// [`ArrowOptions::max_rows`] rows (before anything is allocated).
 pub fn from_record_batch(batch: &RecordBatch, opts: &ArrowOptions) -> Result<Vec<Record>> {
     let n = batch.num_rows();
+    if n > opts.max_rows {
+        return Err(Error::Schema(format!(
+            "a record batch of {n} rows is over the limit of {} (ArrowOptions::with_max_rows)",
+            opts.max_rows
+        )));
+    }
     let schema = batch.schema();
     let mut keys: Option<Vec<Value>> = None;
     let mut names = Vec::new();

@@ -285,3 +285,61 @@ fn an_ipc_footer_block_past_the_end_is_refused_before_reading() {
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].contains("reaches past the data"), "{reasons:?}");
 }
+
+#[test]
+fn an_ipc_batch_of_2_pow_56_rows_of_nothing_is_refused_before_allocating() {
+    use ::arrow::array::RecordBatchOptions;
+    use ::arrow::record_batch::RecordBatch;
+    use dataprep_core::arrow::{ArrowOptions, from_record_batch};
+
+    // The ipc fuzz target's find: a stream whose batch declares ~1.08e17 rows and has no data
+    // (a batch without columns, or of Null-typed ones, has a row count nothing backs);
+    // converting it asked for a 108 PB allocation.
+    let data = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ipc_stream_rows_of_nothing.arrows"),
+    )
+    .unwrap();
+    let stream = ::arrow::ipc::reader::StreamReader::try_new(&data[..], None).unwrap();
+    let batches: Vec<RecordBatch> = stream.take(64).filter_map(Result::ok).collect();
+    let huge: Vec<&RecordBatch> = batches
+        .iter()
+        .filter(|b| b.num_rows() > ArrowOptions::DEFAULT_MAX_ROWS)
+        .collect();
+    assert!(!huge.is_empty());
+    for b in huge {
+        let e = from_record_batch(b, &ArrowOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("over the limit"), "{e}");
+    }
+
+    // The same through the file reader: one record error, then the rows after it.
+    let empty = std::sync::Arc::new(::arrow::datatypes::Schema::empty());
+    let opts = RecordBatchOptions::new().with_row_count(Some(1 << 56));
+    let nothing = RecordBatch::try_new_with_options(empty.clone(), vec![], &opts).unwrap();
+    let three = RecordBatch::try_new_with_options(
+        empty.clone(),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(3)),
+    )
+    .unwrap();
+    let dir = tmp();
+    let path = dir.path().join("nothing.arrow");
+    let mut w =
+        ::arrow::ipc::writer::FileWriter::try_new(std::fs::File::create(&path).unwrap(), &empty)
+            .unwrap();
+    w.write(&nothing).unwrap();
+    w.write(&three).unwrap();
+    w.finish().unwrap();
+    let (out, reasons) = quarantine(ArrowIpcReader::new(&path).build().unwrap());
+    assert_eq!(out.len(), 3);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("over the limit"), "{reasons:?}");
+    // A caller can raise the limit for its own in-memory batches.
+    let small = ArrowOptions::default().with_max_rows(2);
+    assert!(from_record_batch(&three, &small).is_err());
+    assert_eq!(
+        from_record_batch(&three, &small.with_max_rows(3))
+            .unwrap()
+            .len(),
+        3
+    );
+}
