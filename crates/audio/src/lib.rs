@@ -15,13 +15,19 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod adpcm;
 pub mod decode;
 pub mod error;
 pub mod features;
+#[cfg(feature = "ffmpeg")]
+pub mod ffmpeg;
 pub mod probe;
 pub mod wav;
 
-pub use decode::{Audio, AudioInfo, DecodeLimits, NonFinitePolicy, decode, decode_file, sanitize};
+pub use decode::{
+    Audio, AudioInfo, Backend, DecodeLimits, NonFinitePolicy, decode, decode_file,
+    decode_file_with, decode_with, sanitize,
+};
 pub use error::{AudioError, Result};
 pub use features::{FeatureConfig, FeatureExtractor, Preset};
 pub use probe::{AudioProbe, probe_file};
