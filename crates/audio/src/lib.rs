@@ -4,8 +4,8 @@
 //! Plain functions first, thin [`dataprep_core::Stage`] adapters in [`stages`]:
 //! - [`decode()`] / [`decode_file`]: symphonia (WAV, FLAC, MP3, OGG/Vorbis, AAC/M4A, ALAC; MS-ADPCM
 //!   with this crate's libsndfile-exact decoder) with [`DecodeLimits`] and typed [`AudioError`]s —
-//!   never a panic on hostile bytes; with the `ffmpeg` feature, [`ffmpeg`] decodes what symphonia
-//!   cannot (Opus, WMA, AMR, HE-AAC, …), as a fallback or forced with [`Backend`];
+//!   never a panic on hostile bytes; with the `ffmpeg` feature, the `ffmpeg` module decodes what
+//!   symphonia cannot (Opus, WMA, AMR, HE-AAC, …), as a fallback or forced with [`Backend`];
 //!   [`probe_file`] checks a file's header and codec without decoding (for folder walkers);
 //! - [`signal`]: downmix, rubato resampling, peak / RMS / EBU R128 normalisation, trimming;
 //! - [`features`]: STFT, mel, dB, MFCC, Kaldi fbank, with [`Preset::Librosa`],

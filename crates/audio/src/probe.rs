@@ -42,7 +42,7 @@ pub struct AudioProbe {
 /// (`dataprep_storage::MediaFolderBuilder::with_probe`). Work is bounded by the header.
 ///
 /// With the `ffmpeg` feature, a file symphonia cannot open, or whose codec it has no decoder for,
-/// is probed with [`ffmpeg::probe_file_ffmpeg`](crate::ffmpeg::probe_file_ffmpeg): Opus, WMA, AMR
+/// is probed with `ffmpeg::probe_file_ffmpeg`: Opus, WMA, AMR
 /// and the rest of what FFmpeg reads are accepted; files without an audio stream (video only,
 /// images) are still refused.
 ///
