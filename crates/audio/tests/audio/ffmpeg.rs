@@ -432,3 +432,22 @@ fn probe_accepts_what_ffmpeg_decodes_and_refuses_video_and_images() {
         ));
     }
 }
+
+#[test]
+fn the_decode_stage_takes_opus_records_and_honours_the_backend() {
+    use dataprep_audio::stages::DecodeAudio;
+    use dataprep_core::{Context, Record, RecordErrorKind, Stage};
+    let bytes = std::fs::read(data("fixture_48k_stereo.opus")).unwrap();
+    let cx = Context::new("decode_audio", 0);
+    let mut r = Record::new().with_key("o").with("audio", bytes.clone());
+    DecodeAudio::default().process(&mut r, &cx).unwrap();
+    assert_eq!(r.str("codec").unwrap(), "opus");
+    assert_eq!(r.u64("sample_rate").unwrap(), 48000);
+    assert_eq!(r.tensor("samples").unwrap().shape(), &[48000]);
+    let mut r = Record::new().with_key("o").with("audio", bytes);
+    let e = DecodeAudio::default()
+        .with_backend(Backend::Symphonia)
+        .process(&mut r, &cx)
+        .unwrap_err();
+    assert_eq!(e.kind, RecordErrorKind::Parse);
+}
