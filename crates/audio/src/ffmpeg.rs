@@ -7,7 +7,7 @@
 //!
 //! Design decisions:
 //! - **Input.** A file is opened by FFmpeg directly (`file:` protocol only, so a hostile name or
-//!   playlist cannot reach the network). Bytes in memory are written to an unnamed-to-the-user
+//!   playlist cannot reach the network). Bytes in memory are written to a private
 //!   temporary file (removed on drop, also on error) and opened the same way: FFmpeg's custom I/O
 //!   (`AVIOContext` over a slice) needs `unsafe`, which this workspace forbids, and `ffmpeg-next`
 //!   has no safe wrapper for it. Playlists and manifests (HLS `#EXTM3U`, `ffconcat`, DASH/IMF XML)
