@@ -12,3 +12,11 @@ ffmpeg $F -i "$IN" -filter_complex "$FILTER" -ar 44100 -c:a flac "$D/fixture_44k
 ffmpeg $F -i "$IN" -filter_complex "$FILTER" -ar 44100 -c:a libmp3lame -b:a 64k "$D/fixture_44k_stereo.mp3"
 ffmpeg $F -i "$IN" -filter_complex "$FILTER" -ar 22050 -c:a libvorbis -q:a 2 "$D/fixture_22k_stereo.ogg"
 ffmpeg $F -i "$IN" -ar 16000 -ac 1 -c:a aac -b:a 48k "$D/fixture_16k_mono.m4a"
+# FFmpeg-decoded fixtures (dataprep-audio's `ffmpeg` feature), goldens by tools/audio_ffmpeg_goldens.py.
+# Opus from a 48 kHz input, so the OpusHead input rate is 48 kHz and soundfile decodes at 48 kHz too.
+ffmpeg -hide_banner -loglevel error -y -i "$IN" -filter_complex "$FILTER" -ar 48000 -c:a libopus -b:a 48k "$D/fixture_48k_stereo.opus"
+ffmpeg -hide_banner -loglevel error -y -i "$IN" -ar 48000 -c:a libopus -b:a 24k "$D/fixture_48k_mono.webm"
+ffmpeg $F -i "$IN" -filter_complex "$FILTER" -ar 22050 -c:a wmav2 -b:a 48k "$D/fixture_22k_stereo.wma"
+ffmpeg $F -i "$IN" -filter_complex "$FILTER" -ar 22050 -c:a aac -b:a 48k -f adts "$D/fixture_22k_stereo.aac"
+ffmpeg -hide_banner -loglevel error -y -i "$IN" -c:a adpcm_ms "$D/fixture_16k_mono_msadpcm.wav"
+ffmpeg $F -i "$IN" -filter_complex "$FILTER" -ar 22050 -c:a adpcm_ms "$D/fixture_22k_stereo_msadpcm.wav"

@@ -67,5 +67,29 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
+/// The FFmpeg decoder on the Ogg Opus fixture (1 s, 48 kHz stereo, libopus): from the file (read in
+/// place by FFmpeg) and from bytes (through `decode`'s fallback, which writes a temporary file).
+/// The Python side: `soundfile.read` of the same file (docs/performance.md).
+#[cfg(feature = "ffmpeg")]
+fn ffmpeg_benches(c: &mut Criterion) {
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fixture_48k_stereo.opus"
+    ));
+    let bytes = std::fs::read(path).expect("fixture");
+    let lim = DecodeLimits::default();
+    let mut g = c.benchmark_group("ffmpeg_opus_1s_48k_stereo");
+    g.bench_function("decode_file_ffmpeg", |b| {
+        b.iter(|| dataprep_audio::ffmpeg::decode_file_ffmpeg(black_box(path), &lim).unwrap())
+    });
+    g.bench_function("decode_bytes_auto", |b| {
+        b.iter(|| decode(black_box(&bytes), None, &lim).unwrap())
+    });
+    g.finish();
+}
+
+#[cfg(feature = "ffmpeg")]
+criterion_group!(audio, benches, ffmpeg_benches);
+#[cfg(not(feature = "ffmpeg"))]
 criterion_group!(audio, benches);
 criterion_main!(audio);

@@ -1,15 +1,19 @@
-//! Decoding with symphonia: WAV, FLAC, MP3, OGG/Vorbis, AAC/M4A (ADTS and MP4), ALAC.
+//! Decoding with symphonia: WAV (PCM, IMA ADPCM; MS-ADPCM with this crate's decoder), FLAC, MP3,
+//! OGG/Vorbis, AAC/M4A (ADTS and MP4), ALAC; with the `ffmpeg` feature, FFmpeg for the rest (Opus,
+//! WMA, AMR, HE-AAC, …). [`Backend`] picks one or lets [`decode`] choose.
 
 use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
 use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::codecs::audio::well_known::CODEC_ID_ADPCM_MS;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 
+use crate::adpcm::MsAdpcm;
 use crate::error::{AudioError, Result};
 
 /// Limits applied while decoding. Exceeding one is an [`AudioError::Limit`], checked before and
@@ -115,6 +119,38 @@ impl Audio {
     }
 }
 
+/// Which decoder [`decode_with`] and [`decode_file_with`] use.
+///
+/// | codec | [`Backend::Auto`] decodes with |
+/// |---|---|
+/// | PCM and IMA ADPCM WAV, FLAC, MP3, Vorbis, AAC-LC (ADTS, MP4), ALAC | symphonia |
+/// | MS-ADPCM WAV (format tag 2) | symphonia's WAV demuxer and this crate's MS-ADPCM decoder |
+/// | Opus (Ogg, WebM/Matroska), WMA, AMR, HE-AAC, anything else FFmpeg reads | FFmpeg (`ffmpeg` feature) |
+///
+/// MS-ADPCM is decoded here because symphonia and FFmpeg both round its prediction toward zero
+/// where Windows' decoder and libsndfile round toward −∞: on files from encoders that use every
+/// predictor (libsndfile's, Windows') they drift several percent away. This crate's decoder is
+/// bit-exact with libsndfile, frame count included (a partial last block is dropped, as libsndfile
+/// does; FFmpeg decodes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Backend {
+    /// symphonia first; FFmpeg (with the `ffmpeg` feature) when symphonia cannot open or decode
+    /// the stream. Without the feature this is [`Backend::Symphonia`].
+    #[default]
+    Auto,
+    /// symphonia only (pure Rust; MS-ADPCM with this crate's decoder).
+    Symphonia,
+    /// FFmpeg only; an [`AudioError::Unsupported`] when built without the `ffmpeg` feature.
+    Ffmpeg,
+}
+
+impl Backend {
+    /// Whether this build has the FFmpeg decoder (the `ffmpeg` feature).
+    pub const FFMPEG_AVAILABLE: bool = cfg!(feature = "ffmpeg");
+}
+
 fn corrupt(e: SymError, offset: Option<u64>) -> AudioError {
     match e {
         SymError::Unsupported(m) => AudioError::Unsupported(m.to_string()),
@@ -149,6 +185,77 @@ fn corrupt(e: SymError, offset: Option<u64>) -> AudioError {
 /// # Ok::<(), dataprep_audio::AudioError>(())
 /// ```
 pub fn decode(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> Result<Audio> {
+    decode_with(bytes, ext_hint, limits, Backend::Auto)
+}
+
+/// [`decode`] with a chosen [`Backend`].
+///
+/// # Errors
+/// As [`decode`]; [`AudioError::Unsupported`] for [`Backend::Ffmpeg`] in a build without the
+/// `ffmpeg` feature.
+///
+/// ```
+/// use dataprep_audio::{Backend, decode_with, wav, DecodeLimits};
+/// let bytes = wav::encode_pcm16(&[vec![0.0, 0.5, -0.5, 0.25]], 8000)?;
+/// let audio = decode_with(&bytes, None, &DecodeLimits::default(), Backend::Symphonia)?;
+/// assert_eq!(audio.frames(), 4);
+/// # Ok::<(), dataprep_audio::AudioError>(())
+/// ```
+pub fn decode_with(
+    bytes: &[u8],
+    ext_hint: Option<&str>,
+    limits: &DecodeLimits,
+    backend: Backend,
+) -> Result<Audio> {
+    match backend {
+        Backend::Symphonia => decode_symphonia(bytes, ext_hint, limits),
+        Backend::Ffmpeg => decode_ffmpeg_bytes(bytes, limits),
+        Backend::Auto => {
+            let first = decode_symphonia(bytes, ext_hint, limits);
+            match first {
+                Err(e) if Backend::FFMPEG_AVAILABLE && falls_back(&e) => {
+                    pick_error(e, decode_ffmpeg_bytes(bytes, limits))
+                }
+                r => r,
+            }
+        }
+    }
+}
+
+/// Whether [`Backend::Auto`] tries FFmpeg after symphonia failed with `e`: not for what FFmpeg
+/// would refuse the same way (no bytes, a limit, an I/O error).
+fn falls_back(e: &AudioError) -> bool {
+    matches!(
+        e,
+        AudioError::Unsupported(_) | AudioError::Corrupt { .. } | AudioError::NoSamples
+    )
+}
+
+/// The result of the FFmpeg fallback; when FFmpeg does not recognise the input either, the
+/// symphonia error, which says more about a file neither reads.
+fn pick_error(symphonia: AudioError, ffmpeg: Result<Audio>) -> Result<Audio> {
+    match ffmpeg {
+        Err(AudioError::Unsupported(_)) => Err(symphonia),
+        r => r,
+    }
+}
+
+#[cfg(feature = "ffmpeg")]
+fn decode_ffmpeg_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<Audio> {
+    crate::ffmpeg::decode_ffmpeg(bytes, limits)
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+fn decode_ffmpeg_bytes(_: &[u8], _: &DecodeLimits) -> Result<Audio> {
+    Err(no_ffmpeg())
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+pub(crate) fn no_ffmpeg() -> AudioError {
+    AudioError::Unsupported("FFmpeg decoding needs dataprep-audio's `ffmpeg` feature".into())
+}
+
+fn decode_symphonia(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> Result<Audio> {
     // symphonia 0.6.1 can panic on hostile headers (for example an arithmetic overflow in the
     // WAV `fmt ` chunk parser with a huge channel count); contain that as a typed error.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -223,10 +330,22 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
             limit: limits.max_duration_s,
         });
     }
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| corrupt(e, None))?;
-    let codec = decoder.codec_info().short_name.to_string();
+    let mut decoder = if params.codec == CODEC_ID_ADPCM_MS {
+        // symphonia's MS-ADPCM rounds the prediction differently from libsndfile (crate::adpcm).
+        let nch = params.channels.as_ref().map_or(0, |c| c.count());
+        let fpb = params.frames_per_block.unwrap_or(0) as usize;
+        PacketDecoder::MsAdpcm(MsAdpcm::new(nch, fpb)?, params.sample_rate.unwrap_or(0))
+    } else {
+        PacketDecoder::Symphonia(
+            symphonia::default::get_codecs()
+                .make_audio_decoder(&params, &AudioDecoderOptions::default())
+                .map_err(|e| corrupt(e, None))?,
+        )
+    };
+    let codec = match &decoder {
+        PacketDecoder::Symphonia(d) => d.codec_info().short_name.to_string(),
+        PacketDecoder::MsAdpcm(..) => "adpcm_ms".to_string(),
+    };
 
     let mut channels: Vec<Vec<f32>> = Vec::new();
     let mut sample_rate = params.sample_rate.unwrap_or(0);
@@ -250,60 +369,54 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
         if packet.track_id != track_id {
             continue;
         }
-        match decoder.decode(&packet) {
-            Ok(buf) => {
-                let spec_rate = buf.spec().rate();
-                let nch = buf.spec().channels().count();
-                if nch == 0 {
-                    continue;
-                }
-                if nch > limits.max_channels {
-                    return Err(AudioError::Limit {
-                        what: "channels",
-                        actual: nch as f64,
-                        limit: limits.max_channels as f64,
-                    });
-                }
-                if sample_rate == 0 {
-                    sample_rate = spec_rate;
-                }
-                if channels.is_empty() {
-                    if sample_rate > 0 {
-                        max_frames = (limits.max_duration_s * f64::from(sample_rate)).ceil() as u64;
-                    }
-                    // Reserve what the container states, so the planes are written once rather
-                    // than regrown and copied. A header can lie, so the reservation is also capped
-                    // by the duration limit and by 4 frames per input byte and channel (16× the
-                    // input size in all; PCM needs at most 1); beyond that the planes just grow.
-                    let cap = (4 * bytes.len() / nch) as u64;
-                    let reserve = num_frames.unwrap_or(0).min(max_frames).min(cap) as usize;
-                    channels = (0..nch).map(|_| Vec::with_capacity(reserve)).collect();
-                } else if channels.len() != nch {
-                    // The layout changed mid-stream; stop at the change.
-                    break;
-                }
-                buf.copy_to_vecs_planar::<f32>(&mut scratch);
-                for (dst, src) in channels.iter_mut().zip(&scratch) {
-                    dst.extend_from_slice(src);
-                }
-                decoded_packets += 1;
-                let n = channels[0].len() as u64;
-                if n > max_frames {
-                    return Err(AudioError::Limit {
-                        what: "duration_s",
-                        actual: n as f64 / f64::from(sample_rate.max(1)),
-                        limit: limits.max_duration_s,
-                    });
-                }
+        let (spec_rate, nch) = match decoder.decode(&packet, &mut scratch) {
+            Step::Decoded { rate, channels } => (rate, channels),
+            Step::Skip(e) => {
+                last_err = Some(e);
+                continue;
             }
-            Err(SymError::DecodeError(m)) => {
-                last_err = Some(AudioError::Corrupt {
-                    message: m.to_string(),
-                    offset: None,
-                });
+            Step::Stop => break,
+            Step::Fatal(e) => return Err(e),
+        };
+        if nch == 0 {
+            continue;
+        }
+        if nch > limits.max_channels {
+            return Err(AudioError::Limit {
+                what: "channels",
+                actual: nch as f64,
+                limit: limits.max_channels as f64,
+            });
+        }
+        if sample_rate == 0 {
+            sample_rate = spec_rate;
+        }
+        if channels.is_empty() {
+            if sample_rate > 0 {
+                max_frames = (limits.max_duration_s * f64::from(sample_rate)).ceil() as u64;
             }
-            Err(SymError::IoError(_)) => break,
-            Err(e) => return Err(corrupt(e, None)),
+            // Reserve what the container states, so the planes are written once rather
+            // than regrown and copied. A header can lie, so the reservation is also capped
+            // by the duration limit and by 4 frames per input byte and channel (16× the
+            // input size in all; PCM needs at most 1); beyond that the planes just grow.
+            let cap = (4 * bytes.len() / nch) as u64;
+            let reserve = num_frames.unwrap_or(0).min(max_frames).min(cap) as usize;
+            channels = (0..nch).map(|_| Vec::with_capacity(reserve)).collect();
+        } else if channels.len() != nch {
+            // The layout changed mid-stream; stop at the change.
+            break;
+        }
+        for (dst, src) in channels.iter_mut().zip(&scratch) {
+            dst.extend_from_slice(src);
+        }
+        decoded_packets += 1;
+        let n = channels[0].len() as u64;
+        if n > max_frames {
+            return Err(AudioError::Limit {
+                what: "duration_s",
+                actual: n as f64 / f64::from(sample_rate.max(1)),
+                limit: limits.max_duration_s,
+            });
         }
     }
     if sample_rate == 0 {
@@ -322,11 +435,80 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
     })
 }
 
-/// Reads and decodes a file; the extension is used as a hint.
+/// The decoder of a symphonia track: symphonia's own, or this crate's MS-ADPCM.
+enum PacketDecoder {
+    Symphonia(Box<dyn symphonia::core::codecs::audio::AudioDecoder>),
+    /// The decoder and the stream's sample rate.
+    MsAdpcm(MsAdpcm, u32),
+}
+
+/// What decoding one packet gave.
+enum Step {
+    /// Samples in the scratch planes.
+    Decoded { rate: u32, channels: usize },
+    /// A corrupt packet, skipped as players do.
+    Skip(AudioError),
+    /// The stream ended early.
+    Stop,
+    /// An error that ends decoding.
+    Fatal(AudioError),
+}
+
+impl PacketDecoder {
+    fn decode(
+        &mut self,
+        packet: &symphonia::core::packet::Packet,
+        out: &mut Vec<Vec<f32>>,
+    ) -> Step {
+        match self {
+            PacketDecoder::Symphonia(d) => match d.decode(packet) {
+                Ok(buf) => {
+                    let (rate, channels) = (buf.spec().rate(), buf.spec().channels().count());
+                    buf.copy_to_vecs_planar::<f32>(out);
+                    Step::Decoded { rate, channels }
+                }
+                Err(SymError::DecodeError(m)) => Step::Skip(AudioError::Corrupt {
+                    message: m.to_string(),
+                    offset: None,
+                }),
+                Err(SymError::IoError(_)) => Step::Stop,
+                Err(e) => Step::Fatal(corrupt(e, None)),
+            },
+            PacketDecoder::MsAdpcm(d, rate) => {
+                let blocks = (packet.block_dur().get() / d.frames_per_block() as u64) as usize;
+                match d.decode(&packet.data, blocks, out) {
+                    Ok(()) => Step::Decoded {
+                        rate: *rate,
+                        channels: out.len(),
+                    },
+                    Err(e) => Step::Skip(e),
+                }
+            }
+        }
+    }
+}
+
+/// Reads and decodes a file; the extension is used as a hint. With the `ffmpeg` feature, a file
+/// symphonia cannot decode is decoded by FFmpeg in place (see [`Backend::Auto`]).
 ///
 /// # Errors
 /// [`AudioError::Io`] or any error of [`decode`].
 pub fn decode_file(path: &std::path::Path, limits: &DecodeLimits) -> Result<Audio> {
+    decode_file_with(path, limits, Backend::Auto)
+}
+
+/// [`decode_file`] with a chosen [`Backend`].
+///
+/// # Errors
+/// As [`decode_file`] and [`decode_with`].
+pub fn decode_file_with(
+    path: &std::path::Path,
+    limits: &DecodeLimits,
+    backend: Backend,
+) -> Result<Audio> {
+    if backend == Backend::Ffmpeg {
+        return decode_file_ffmpeg(path, limits);
+    }
     let meta = std::fs::metadata(path).map_err(|source| AudioError::Io {
         path: path.to_path_buf(),
         source,
@@ -343,7 +525,26 @@ pub fn decode_file(path: &std::path::Path, limits: &DecodeLimits) -> Result<Audi
         source,
     })?;
     let ext = path.extension().and_then(|e| e.to_str());
-    decode(&bytes, ext, limits)
+    if backend == Backend::Symphonia {
+        return decode_symphonia(&bytes, ext, limits);
+    }
+    match decode_symphonia(&bytes, ext, limits) {
+        Err(e) if Backend::FFMPEG_AVAILABLE && falls_back(&e) => {
+            drop(bytes);
+            pick_error(e, decode_file_ffmpeg(path, limits))
+        }
+        r => r,
+    }
+}
+
+#[cfg(feature = "ffmpeg")]
+fn decode_file_ffmpeg(path: &std::path::Path, limits: &DecodeLimits) -> Result<Audio> {
+    crate::ffmpeg::decode_file_ffmpeg(path, limits)
+}
+
+#[cfg(not(feature = "ffmpeg"))]
+fn decode_file_ffmpeg(_: &std::path::Path, _: &DecodeLimits) -> Result<Audio> {
+    Err(no_ffmpeg())
 }
 
 /// How to treat NaN and infinite samples.

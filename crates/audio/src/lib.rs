@@ -2,9 +2,11 @@
 //! spectrogram/mel/MFCC/fbank presets, VAD and alignment.
 //!
 //! Plain functions first, thin [`dataprep_core::Stage`] adapters in [`stages`]:
-//! - [`decode()`] / [`decode_file`]: symphonia (WAV, FLAC, MP3, OGG/Vorbis, AAC/M4A, ALAC) with
-//!   [`DecodeLimits`] and typed [`AudioError`]s — never a panic on hostile bytes; [`probe_file`]
-//!   checks a file's header and codec without decoding (for folder walkers);
+//! - [`decode()`] / [`decode_file`]: symphonia (WAV, FLAC, MP3, OGG/Vorbis, AAC/M4A, ALAC; MS-ADPCM
+//!   with this crate's libsndfile-exact decoder) with [`DecodeLimits`] and typed [`AudioError`]s —
+//!   never a panic on hostile bytes; with the `ffmpeg` feature, the `ffmpeg` module decodes what
+//!   symphonia cannot (Opus, WMA, AMR, HE-AAC, …), as a fallback or forced with [`Backend`];
+//!   [`probe_file`] checks a file's header and codec without decoding (for folder walkers);
 //! - [`signal`]: downmix, rubato resampling, peak / RMS / EBU R128 normalisation, trimming;
 //! - [`features`]: STFT, mel, dB, MFCC, Kaldi fbank, with [`Preset::Librosa`],
 //!   [`Preset::Torchaudio`] and [`Preset::Kaldi`] tested against the reference libraries;
@@ -15,13 +17,19 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod adpcm;
 pub mod decode;
 pub mod error;
 pub mod features;
+#[cfg(feature = "ffmpeg")]
+pub mod ffmpeg;
 pub mod probe;
 pub mod wav;
 
-pub use decode::{Audio, AudioInfo, DecodeLimits, NonFinitePolicy, decode, decode_file, sanitize};
+pub use decode::{
+    Audio, AudioInfo, Backend, DecodeLimits, NonFinitePolicy, decode, decode_file,
+    decode_file_with, decode_with, sanitize,
+};
 pub use error::{AudioError, Result};
 pub use features::{FeatureConfig, FeatureExtractor, Preset};
 pub use probe::{AudioProbe, probe_file};

@@ -1,5 +1,7 @@
 //! Probing: is a file audio that [`decode_file`](crate::decode_file) can decode? Reads only the
-//! container header and builds the decoder, without decoding a packet.
+//! container header and builds the decoder, without decoding a packet. With the `ffmpeg` feature,
+//! what symphonia cannot open is probed with FFmpeg (Opus, WMA, AMR, …), as `decode_file` would
+//! decode it.
 
 use std::path::Path;
 
@@ -11,16 +13,17 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 
-use crate::decode::DecodeLimits;
+use crate::decode::{Backend, DecodeLimits};
 use crate::error::{AudioError, Result};
 
 /// What [`probe_file`] learns from a file's header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AudioProbe {
-    /// Container as symphonia names it (`wave`, `flac`, `ogg`, `isomp4`, `mp3`, `mkv`, …).
+    /// Container as the probing library names it: symphonia (`wave`, `flac`, `ogg`, `isomp4`,
+    /// `mp3`, `mkv`, …) or FFmpeg (`ogg`, `matroska,webm`, `asf`, `amr`, …).
     pub format: String,
-    /// Codec of the default audio track (`pcm_s16le`, `flac`, `vorbis`, `mp3`, `aac`, …).
+    /// Codec of the default audio track (`pcm_s16le`, `flac`, `vorbis`, `mp3`, `aac`, `opus`, …).
     pub codec: String,
     /// Sample rate in Hz, when the header states it.
     pub sample_rate: Option<u32>,
@@ -28,6 +31,9 @@ pub struct AudioProbe {
     pub channels: Option<usize>,
     /// Duration in seconds, when the header states the frame count.
     pub duration_s: Option<f64>,
+    /// The decoder [`decode_file`](crate::decode_file) will use: [`Backend::Symphonia`] or
+    /// [`Backend::Ffmpeg`].
+    pub backend: Backend,
 }
 
 /// Opens `path` with symphonia's probe (content sniffing decides; the extension is a hint),
@@ -35,11 +41,29 @@ pub struct AudioProbe {
 /// size, channel and duration limits — what a folder walker needs to take or skip a file
 /// (`dataprep_storage::MediaFolderBuilder::with_probe`). Work is bounded by the header.
 ///
+/// With the `ffmpeg` feature, a file symphonia cannot open, or whose codec it has no decoder for,
+/// is probed with `ffmpeg::probe_file_ffmpeg`: Opus, WMA, AMR
+/// and the rest of what FFmpeg reads are accepted; files without an audio stream (video only,
+/// images) are still refused.
+///
 /// # Errors
 /// [`AudioError::Io`], [`AudioError::Empty`], [`AudioError::Unsupported`] (not a known container,
-/// no audio track, or a codec without a decoder here, such as Opus), [`AudioError::Corrupt`],
-/// [`AudioError::Limit`]. A panic inside symphonia on a hostile header is a `Corrupt` error.
+/// no audio track, or a codec without a decoder here, such as Opus without the `ffmpeg` feature),
+/// [`AudioError::Corrupt`], [`AudioError::Limit`]. A panic inside symphonia on a hostile header is
+/// a `Corrupt` error.
 pub fn probe_file(path: &Path, limits: &DecodeLimits) -> Result<AudioProbe> {
+    let first = probe_symphonia(path, limits);
+    #[cfg(feature = "ffmpeg")]
+    if let Err(e @ (AudioError::Unsupported(_) | AudioError::Corrupt { .. })) = first {
+        return match crate::ffmpeg::probe_file_ffmpeg(path, limits) {
+            Err(AudioError::Unsupported(_)) => Err(e),
+            r => r,
+        };
+    }
+    first
+}
+
+fn probe_symphonia(path: &Path, limits: &DecodeLimits) -> Result<AudioProbe> {
     let io = |source| AudioError::Io {
         path: path.to_path_buf(),
         source,
@@ -133,6 +157,7 @@ fn probe_inner(
     Ok(AudioProbe {
         format: format.format_info().short_name.to_string(),
         codec: decoder.codec_info().short_name.to_string(),
+        backend: Backend::Symphonia,
         sample_rate: params.sample_rate,
         channels,
         duration_s,

@@ -10,7 +10,7 @@ use dataprep_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::augment;
-use crate::decode::{DecodeLimits, NonFinitePolicy, decode, sanitize};
+use crate::decode::{Backend, DecodeLimits, NonFinitePolicy, decode_with, sanitize};
 use crate::denoise::{DenoiseConfig, reduce_noise};
 use crate::error::AudioError;
 use crate::features::{FeatureConfig, FeatureExtractor};
@@ -57,6 +57,9 @@ pub struct DecodeAudio {
     pub non_finite: NonFinitePolicy,
     /// Remove the input bytes after decoding (true).
     pub drop_input: bool,
+    /// Which decoder ([`Backend::Auto`]: symphonia, then FFmpeg with the `ffmpeg` feature).
+    #[serde(default)]
+    pub backend: Backend,
 }
 
 impl Default for DecodeAudio {
@@ -70,6 +73,7 @@ impl Default for DecodeAudio {
             limits: DecodeLimits::default(),
             non_finite: NonFinitePolicy::Reject,
             drop_input: true,
+            backend: Backend::Auto,
         }
     }
 }
@@ -88,6 +92,11 @@ impl DecodeAudio {
     /// Sets the limits.
     pub fn with_limits(mut self, l: DecodeLimits) -> Self {
         self.limits = l;
+        self
+    }
+    /// Chooses the decoder ([`Backend::Ffmpeg`] forces FFmpeg, [`Backend::Symphonia`] forbids it).
+    pub fn with_backend(mut self, b: Backend) -> Self {
+        self.backend = b;
         self
     }
     /// Keeps all channels instead of down-mixing.
@@ -119,7 +128,12 @@ impl Stage for DecodeAudio {
                 .map(|s| s.rsplit('.').next().unwrap_or(s).to_string()),
             None => None,
         };
-        let mut audio = decode(r.bytes(&self.input)?, hint.as_deref(), &self.limits)?;
+        let mut audio = decode_with(
+            r.bytes(&self.input)?,
+            hint.as_deref(),
+            &self.limits,
+            self.backend,
+        )?;
         let info = audio.info();
         for ch in &mut audio.channels {
             sanitize(ch, self.non_finite)?;

@@ -7,6 +7,8 @@ mod audio {
     mod decode;
     mod denoise;
     mod features;
+    #[cfg(feature = "ffmpeg")]
+    mod ffmpeg;
     mod interop;
     mod probe;
     mod resample_quality;

@@ -11,6 +11,7 @@
 //! | `text` | `dataprep-text`: normalisation, mojibake repair, segmentation, tokenization, token shards | `text` (default) |
 //! | `quality` | `dataprep-quality`: datatrove-compatible heuristic quality filters with scores | `quality` (default) |
 //! | `audio` | `dataprep-audio`: decoding, resampling, features (mel/MFCC/fbank), VAD, alignment | `audio` (default) |
+//! | `audio::ffmpeg` | dataprep-audio's FFmpeg decoder (Opus, WMA, AMR, HE-AAC, …), the fallback of `audio::decode` | `audio-ffmpeg` (default; system FFmpeg) |
 //! | `image` | `dataprep-image`: safe decoding, EXIF/orientation, Pillow-parity resizing, perceptual hashes | `image` (default) |
 //! | `video` | `dataprep-video`: FFmpeg probing, frame extraction, shot detection, clipping, transcoding | `video` (default) |
 //!

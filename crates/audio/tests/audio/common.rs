@@ -69,3 +69,67 @@ pub(crate) fn noise(n: usize, amp: f32, seed: u64) -> Vec<f32> {
         })
         .collect()
 }
+
+/// tools/audio_ffmpeg_goldens.py's reference decodes (soundfile or the ffmpeg CLI) of the codec
+/// fixtures.
+pub(crate) fn codec_goldens() -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(data("codec_goldens.json")).unwrap()).unwrap()
+}
+
+/// Max absolute difference at the golden positions, and the largest relative difference of the
+/// per-channel sums and RMS. Panics when the shape differs.
+pub(crate) fn compare(name: &str, a: &dataprep_audio::Audio, g: &serde_json::Value) -> (f64, f64) {
+    let n = |k: &str| g[k].as_u64().unwrap();
+    assert_eq!(
+        (
+            u64::from(a.sample_rate),
+            a.channels.len() as u64,
+            a.frames() as u64
+        ),
+        (n("sample_rate"), n("channels"), n("frames")),
+        "{name}: rate, channels, frames"
+    );
+    let idx: Vec<usize> = g["indices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    let mut max_abs = 0f64;
+    let mut max_rel = 0f64;
+    for (c, plane) in a.channels.iter().enumerate() {
+        let want = g["samples"][c].as_array().unwrap();
+        for (&i, w) in idx.iter().zip(want) {
+            max_abs = max_abs.max((f64::from(plane[i]) - w.as_f64().unwrap()).abs());
+        }
+        let sum: f64 = plane.iter().map(|&v| f64::from(v)).sum();
+        let rms =
+            (plane.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / plane.len() as f64).sqrt();
+        let (gs, gr) = (g["sum"][c].as_f64().unwrap(), g["rms"][c].as_f64().unwrap());
+        // The sum is relative to the RMS scale (a sum near zero has no useful relative error).
+        max_rel = max_rel
+            .max((sum - gs).abs() / (gr * plane.len() as f64))
+            .max((rms - gr).abs() / gr);
+    }
+    (max_abs, max_rel)
+}
+
+/// Samples equal to the reference decoders': libsndfile and FFmpeg run the same decoders
+/// (libopus with float output, FFmpeg's adpcm_ms = libsndfile's, wmav2, aac), so the only slack
+/// is the float64 summation order of the statistics.
+#[cfg_attr(not(feature = "ffmpeg"), allow(dead_code))]
+pub(crate) const MAX_ABS: f64 = 1e-7;
+pub(crate) const MAX_REL: f64 = 1e-9;
+
+/// Relative RMS difference of `a` from `reference` over their common frames.
+#[cfg_attr(not(feature = "ffmpeg"), allow(dead_code))]
+pub(crate) fn rel_rms(a: &dataprep_audio::Audio, reference: &dataprep_audio::Audio) -> f64 {
+    let (mut num, mut den) = (0f64, 0f64);
+    for (x, y) in a.channels.iter().zip(&reference.channels) {
+        for (&p, &q) in x.iter().zip(y) {
+            num += (f64::from(p) - f64::from(q)).powi(2);
+            den += f64::from(q).powi(2);
+        }
+    }
+    (num / den).sqrt()
+}
