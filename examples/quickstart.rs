@@ -18,8 +18,8 @@
 //!    whitespace normalisation (paragraphs kept).
 //! 2. Language identification: `language` field, confidence as the score
 //!    `scores.langid.confidence` (labels only; nothing is dropped by language), with the backend
-//!    of `--langid` (default: dataprep-text's default, whatlang; `lingua` needs the facade's
-//!    `lingua` feature).
+//!    of `--langid` (default: dataprep-text's default, `hybrid` with the facade's `lingua`
+//!    feature, which `scripts/dev example` turns on, and `whatlang` without it).
 //! 3. `min_words`: drop documents with fewer than `--min-words` words (count kept as a score).
 //! 4. The heuristic quality filters of dataprep-quality with datatrove's English defaults, in this
 //!    order: `gopher_quality`, `gopher_repetition`, `c4_quality` (which also removes the lines C4

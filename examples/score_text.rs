@@ -9,8 +9,8 @@
 //!
 //! `--help` lists the flags and their defaults; `RUST_LOG` sets the log level (default `info`,
 //! on stderr). `--langid` picks the language-ID backend (default: dataprep-text's default,
-//! whatlang); `lingua` needs the facade's `lingua` feature (`--features dataprep/lingua`, or
-//! `--all-features`).
+//! `hybrid` with the facade's `lingua` feature, which `scripts/dev example` turns on, and
+//! `whatlang` without it); `lingua` and `hybrid` need that feature.
 //!
 //! The input is JSONL with a `text` field (and an `id`; the line number is used without one).
 //! Every filter runs on every document with datatrove's English defaults, whatever the others
