@@ -119,7 +119,7 @@ impl Stage for DecodeAudio {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let hint = match &self.hint_field {
@@ -219,7 +219,7 @@ impl Stage for AudioFeatures {
         serde_json::json!({"input": self.input, "output": self.output, "kind": self.kind, "features": self.fx.config()})
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let (x, sr) = samples_of(r, &self.input)?;
@@ -261,7 +261,7 @@ impl Stage for VadSegments {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let (x, sr) = samples_of(r, "samples")?;
@@ -314,7 +314,7 @@ impl Stage for AugmentAudio {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, cx: &Context) -> Result<Action, RecordError> {
         use rand::RngExt;
@@ -351,7 +351,7 @@ impl Stage for Denoise {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let (x, sr) = samples_of(r, "samples")?;
@@ -388,7 +388,7 @@ impl Stage for SubtitleSegments {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, cx: &Context) -> Result<Action, RecordError> {
         let (x, sr) = samples_of(r, "samples")?;

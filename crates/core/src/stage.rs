@@ -194,11 +194,11 @@ pub trait Stage: Send + Sync {
     /// on, under the pipeline's error policy.
     fn process(&self, record: &mut Record, cx: &Context) -> Result<Action, RecordError>;
 
-    /// Version of the implementation, part of the fingerprint. Defaults to this crate's version;
-    /// stages in other crates should return their own `env!("CARGO_PKG_VERSION")`.
-    fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
-    }
+    /// Version of the implementation, part of the fingerprint: the version of the crate that
+    /// defines the stage, so that fingerprints change when that crate does. Required (a default
+    /// here could only name dataprep-core's version): write
+    /// `fn version(&self) -> &str { concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")) }` in the stage's crate.
+    fn version(&self) -> &str;
 
     /// The fingerprint: hash of name, version and config.
     fn fingerprint(&self) -> Fingerprint {
@@ -229,10 +229,9 @@ pub trait StatefulStage: Send {
         Ok(Vec::new())
     }
 
-    /// Version of the implementation, part of the fingerprint.
-    fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
-    }
+    /// Version of the implementation, part of the fingerprint: the version of the crate that
+    /// defines the stage (see [`Stage::version`]).
+    fn version(&self) -> &str;
 
     /// The fingerprint: hash of name, version and config.
     fn fingerprint(&self) -> Fingerprint {
@@ -278,6 +277,7 @@ macro_rules! closure_stage {
         pub struct $name<F> {
             name: String,
             config: serde_json::Value,
+            version: String,
             f: F,
         }
 
@@ -286,8 +286,24 @@ macro_rules! closure_stage {
             F: Fn(&mut Record, &Context) -> std::result::Result<$sig, RecordError> + Send + Sync,
         {
             /// A stage named `name` with a serde config (use `()` for none) running `f`.
+            /// Its version is dataprep-core's (`dataprep-core/…`) until [`Self::with_version`]
+            /// sets one.
             pub fn new(name: impl Into<String>, config: impl serde::Serialize, f: F) -> Self {
-                $name { name: name.into(), config: config_json(&config), f }
+                $name {
+                    name: name.into(),
+                    config: config_json(&config),
+                    version: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
+                    f,
+                }
+            }
+
+            /// The version in the fingerprint. The closure's code is not part of the
+            /// fingerprint: change this (for example to your crate's `CARGO_PKG_VERSION`)
+            /// when the closure changes, so that cached outputs are not reused.
+            #[must_use]
+            pub fn with_version(mut self, version: impl Into<String>) -> Self {
+                self.version = version.into();
+                self
             }
         }
 
@@ -310,6 +326,9 @@ macro_rules! closure_stage {
             fn process(&self, $r: &mut Record, $cx: &Context) -> Result<Action, RecordError> {
                 let $s = self;
                 $body
+            }
+            fn version(&self) -> &str {
+                &self.version
             }
         }
     };

@@ -59,6 +59,10 @@ pub fn value_hash(v: &Value) -> u128 {
 }
 
 impl StatefulStage for Distinct {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "distinct"
     }

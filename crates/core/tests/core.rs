@@ -587,6 +587,10 @@ fn stateful_finish_flushes_through_the_rest_of_the_chain() {
     /// Holds every third record back and releases them at the end.
     struct HoldBack(Vec<Record>);
     impl StatefulStage for HoldBack {
+        fn version(&self) -> &str {
+            concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+        }
+
         fn name(&self) -> &str {
             "hold_back"
         }

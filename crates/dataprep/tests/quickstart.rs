@@ -11,6 +11,9 @@
 #[path = "../../../examples/quickstart.rs"]
 mod quickstart;
 
+// Every crate's stages fingerprint with their own crate (`tests/stage_versions/mod.rs`).
+mod stage_versions;
+
 // The command lines of every example (`tests/cli/mod.rs`), in this one test binary.
 mod cli;
 

@@ -112,7 +112,7 @@ impl Stage for PrepareImage {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, cx: &Context) -> Result<Action, RecordError> {
         let p = prepare(r.bytes(&self.input)?, &self.config)?;
@@ -170,7 +170,7 @@ impl Stage for ImageQualityFilter {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, cx: &Context) -> Result<Action, RecordError> {
         let d = decode(r.bytes(&self.input)?, &self.decode)?;
@@ -242,7 +242,7 @@ impl Stage for ImageToTensor {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let d = decode(r.bytes(&self.input)?, &self.decode)?;
@@ -302,7 +302,7 @@ impl Stage for AugmentImage {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, cx: &Context) -> Result<Action, RecordError> {
         let d = decode(r.bytes(&self.field)?, &self.decode)?;
@@ -358,7 +358,7 @@ impl StatefulStage for NearDuplicates {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&mut self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let h = ImageHash::from_hex(r.str(&self.field)?)?;

@@ -723,7 +723,7 @@ impl Stage for PiiStage {
     }
 
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 
     fn process(&self, record: &mut Record, cx: &Context) -> Result<Action, RecordError> {

@@ -906,6 +906,6 @@ impl StatefulStage for ReservoirStage {
     }
 
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 }

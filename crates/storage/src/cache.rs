@@ -456,6 +456,10 @@ struct Tee {
 }
 
 impl StatefulStage for Tee {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         &self.name
     }

@@ -225,6 +225,10 @@ impl CleanStage {
 }
 
 impl Stage for CleanStage {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "clean"
     }

@@ -112,6 +112,10 @@ pub fn to_document(record: Record) -> Result<Record, RecordError> {
 pub struct DocumentStage;
 
 impl Stage for DocumentStage {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "document"
     }
@@ -387,6 +391,10 @@ impl Default for ChatStage {
 }
 
 impl Stage for ChatStage {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "chat"
     }

@@ -621,6 +621,10 @@ impl Default for HtmlStage {
 }
 
 impl Stage for HtmlStage {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "html"
     }

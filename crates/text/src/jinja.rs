@@ -251,6 +251,10 @@ impl JinjaChatStage {
 }
 
 impl Stage for JinjaChatStage {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "chat_template"
     }

@@ -445,6 +445,10 @@ fn detection_value(d: Option<&Detection>) -> Value {
 }
 
 impl Stage for LanguageIdStage {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "langid"
     }
@@ -574,6 +578,10 @@ impl LanguageFilter {
 }
 
 impl Stage for LanguageFilter {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "language_filter"
     }

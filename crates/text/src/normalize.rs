@@ -949,6 +949,10 @@ impl NormalizeStage {
 }
 
 impl Stage for NormalizeStage {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "normalize"
     }

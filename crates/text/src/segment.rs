@@ -188,6 +188,10 @@ impl SegmentStage {
 }
 
 impl Stage for SegmentStage {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "segment"
     }

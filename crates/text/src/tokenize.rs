@@ -636,6 +636,10 @@ impl EncodeStage {
 }
 
 impl Stage for EncodeStage {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "tokenize"
     }

@@ -89,7 +89,7 @@ impl Stage for ProbeVideo {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let info = with_file(r, &self.source, self.limits.max_bytes, |p| {
@@ -142,7 +142,7 @@ impl Stage for DetectShots {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let s = with_file(r, &self.source, self.config.limits.max_bytes, |p| {
@@ -257,7 +257,7 @@ impl Stage for ReadSubtitles {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let sidecar = self.sidecar && matches!(self.source, VideoSource::Path(_));
@@ -379,7 +379,7 @@ impl Stage for ClipVideo {
         config_json(self)
     }
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
     fn process(&self, r: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
         let cuts: Option<Vec<f64>> = match r.get(&self.cuts_field) {

@@ -283,7 +283,7 @@ impl Stage for DecontStage {
     }
 
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {

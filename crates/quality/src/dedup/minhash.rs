@@ -777,6 +777,10 @@ impl StreamingNearDedup {
 }
 
 impl StatefulStage for StreamingNearDedup {
+    fn version(&self) -> &str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
     fn name(&self) -> &str {
         "near_dedup"
     }
@@ -1382,7 +1386,7 @@ impl StatefulStage for NearDedupFilter {
     }
 
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 
     fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {

@@ -147,7 +147,7 @@ impl StatefulStage for ExactDedup {
     }
 
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 
     fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {

@@ -544,7 +544,7 @@ impl StatefulStage for SpanDedup {
     }
 
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 
     fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
@@ -989,7 +989,7 @@ impl StatefulStage for SpanDedupFilter {
     }
 
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 
     fn process(&mut self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {

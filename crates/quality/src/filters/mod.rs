@@ -400,7 +400,7 @@ impl<F: QualityFilter> Stage for QualityStage<F> {
     }
 
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
@@ -472,7 +472,7 @@ impl Stage for RethresholdStage {
     }
 
     fn version(&self) -> &str {
-        env!("CARGO_PKG_VERSION")
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
