@@ -17,7 +17,7 @@ use dataprep_quality::dedup::{TextNorm, exact_clusters, simplify_text};
 use dataprep_quality::filters::{
     C4Quality, FineWebQuality, GopherQuality, GopherRepetition, QualityFilter,
 };
-use dataprep_quality::pii::{PiiConfig, detect};
+use dataprep_quality::pii::{PiiConfig, detect, redact};
 use dataprep_quality::words::split_into_words;
 
 fn english_docs() -> Vec<String> {
@@ -159,6 +159,8 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    pii_worst_cases(c, &docs);
+
     // Span dedup on the span corpus scaled up: 78 documents × 13 copies with a per-copy sentence
     // so that copies are not identical (the same texts as tools/quality_span_bench.py).
     let span_docs = span_docs();
@@ -200,6 +202,95 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// `n` bytes of `unit` repeated (`n` rounded down to whole units).
+fn rep(unit: &str, n: usize) -> String {
+    unit.repeat(n / unit.len())
+}
+
+/// `n` bytes drawn from `alphabet` by a fixed SplitMix64 stream.
+fn random_run(alphabet: &[u8], n: usize, seed: u64) -> String {
+    let mut g = dataprep_core::testing::SplitMix64(seed);
+    g.run_of(alphabet, n)
+}
+
+/// PII detection on the worst cases of issue 19 (long runs of what the patterns are made of)
+/// against English prose of the same size. Sizes in bytes from `PII_BENCH_BYTES`
+/// (comma-separated; default `1000000,10000000`). Results: docs/performance.md, "Pathological
+/// inputs".
+fn pii_worst_cases(c: &mut Criterion, docs: &[String]) {
+    let sizes: Vec<usize> = std::env::var("PII_BENCH_BYTES")
+        .unwrap_or_else(|_| "1000000,10000000".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("PII_BENCH_BYTES: sizes in bytes"))
+        .collect();
+    let cfg = PiiConfig::default();
+    for n in sizes {
+        let mut prose = String::with_capacity(n + (1 << 16));
+        while prose.len() < n {
+            for d in docs {
+                prose.push_str(d);
+                prose.push_str("\n\n");
+            }
+        }
+        let mut end = n;
+        while !prose.is_char_boundary(end) {
+            end -= 1;
+        }
+        prose.truncate(end);
+        let cases: Vec<(&str, String)> = vec![
+            ("prose", prose),
+            ("digits", random_run(b"0123456789", n, 1)),
+            ("letters", random_run(b"abcdefghijklmnopqrstuvwxyz", n, 2)),
+            (
+                "alphanumeric",
+                random_run(
+                    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+                    n,
+                    3,
+                ),
+            ),
+            (
+                "base64",
+                random_run(
+                    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=",
+                    n,
+                    4,
+                ),
+            ),
+            ("1111.", rep("1111.", n)),
+            ("1.", rep("1.", n)),
+            ("a.", rep("a.", n)),
+            ("a+", rep("a+", n)),
+            ("a-", rep("a-", n)),
+            ("@", rep("@", n)),
+            ("a@", rep("a@", n)),
+            ("x@ a.", format!("x@{}", rep("a.", n - 2))),
+            ("+00 00", format!("+{}", rep("00 ", n - 1))),
+            ("1111 ", rep("1111 ", n)),
+            ("123-45-", rep("123-45-", n)),
+            (":", rep(":", n)),
+            ("1a2b:", rep("1a2b:", n)),
+            ("eyJ", rep("eyJ", n)),
+            ("eyJ…8.", rep("eyJabcdefgh.", n)),
+            ("sk-", rep("sk-", n)),
+            ("-----BEGIN ", rep("-----BEGIN ", n)),
+            ("22 digits+", rep("1111111111111111111111+", n)),
+        ];
+        let mut g = c.benchmark_group(format!("pii_worst_{n}"));
+        g.throughput(Throughput::Bytes(n as u64));
+        g.sample_size(10);
+        for (name, text) in &cases {
+            g.bench_function(format!("detect/{name}"), |b| {
+                b.iter(|| black_box(detect(black_box(text), &cfg)))
+            });
+            g.bench_function(format!("redact/{name}"), |b| {
+                b.iter(|| black_box(redact(black_box(text), &cfg)))
+            });
+        }
+        g.finish();
+    }
 }
 
 /// The span corpus repeated 13 times (1,014 documents), each copy with its own first sentence.

@@ -12,6 +12,15 @@
 //! spans in a single pass; each candidate is then classified and validated (checksums, ranges,
 //! entropy). Prose is mostly rejected by the DFA without any validation work.
 //!
+//! Time is linear in the text length on every input, not only on prose (issue 19: a long run of
+//! digits was quadratic). Two limits make it so. The patterns follow the real-world limits of
+//! their formats: an e-mail local part has at most 64 bytes and a domain label at most 63
+//! (RFC 5321 and RFC 1035), so the search never has to read to the end of a long run to rule an
+//! address out; a domain longer than 253 bytes is not an address. And no candidate is longer
+//! than [`PiiConfig::max_candidate_len`] (4096 bytes by default): each kind is matched only in
+//! that many bytes from a candidate's start, so a token, JWT or key longer than that is not
+//! reported (raise the limit to find longer ones; the time per candidate grows with it).
+//!
 //! ```
 //! use dataprep_quality::pii::{PiiAction, PiiConfig, PiiKind, detect, redact};
 //! let text = "Mail jane.doe@example.org or call +44 20 7946 0958; card 4111 1111 1111 1111.";
@@ -29,7 +38,7 @@ use std::sync::LazyLock;
 
 use dataprep_core::stage::config_json;
 use dataprep_core::{Action, Context, Record, RecordError, Stage};
-use regex::Regex;
+use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
 /// A kind of PII.
@@ -156,6 +165,16 @@ pub struct PiiConfig {
     pub secret_min_len: usize,
     /// Minimum Shannon entropy (bits per character) of a generic high-entropy token.
     pub secret_min_entropy: f64,
+    /// Maximum length in bytes of a detected span (default [`PiiConfig::MAX_CANDIDATE_LEN`]).
+    /// Each kind is matched only in this many bytes from a candidate's start, which bounds the
+    /// work per candidate; longer secrets, tokens and JWTs are not reported. Values below 64
+    /// are treated as 64.
+    #[serde(default = "default_max_candidate_len")]
+    pub max_candidate_len: usize,
+}
+
+fn default_max_candidate_len() -> usize {
+    PiiConfig::MAX_CANDIDATE_LEN
 }
 
 impl Default for PiiConfig {
@@ -166,11 +185,16 @@ impl Default for PiiConfig {
             salt: String::new(),
             secret_min_len: 24,
             secret_min_entropy: 4.0,
+            max_candidate_len: PiiConfig::MAX_CANDIDATE_LEN,
         }
     }
 }
 
 impl PiiConfig {
+    /// The default [`PiiConfig::max_candidate_len`]: 4096 bytes, above the longest API keys
+    /// (under 200 bytes) and common JWTs (under 2 KB).
+    pub const MAX_CANDIDATE_LEN: usize = 4096;
+
     /// Sets the kinds to detect.
     pub fn with_kinds(mut self, kinds: impl IntoIterator<Item = PiiKind>) -> Self {
         self.kinds = kinds.into_iter().collect();
@@ -189,6 +213,19 @@ impl PiiConfig {
         self
     }
 
+    /// Sets [`PiiConfig::max_candidate_len`], the longest span reported.
+    ///
+    /// ```
+    /// use dataprep_quality::pii::{PiiConfig, detect};
+    /// let token = format!("key {}", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7".repeat(5)); // 135 bytes
+    /// assert_eq!(detect(&token, &PiiConfig::default()).len(), 1);
+    /// assert!(detect(&token, &PiiConfig::default().with_max_candidate_len(128)).is_empty());
+    /// ```
+    pub fn with_max_candidate_len(mut self, max_len: usize) -> Self {
+        self.max_candidate_len = max_len;
+        self
+    }
+
     /// Sets the generic-secret limits (length, entropy in bits per character).
     pub fn with_secret_limits(mut self, min_len: usize, min_entropy: f64) -> Self {
         self.secret_min_len = min_len;
@@ -198,9 +235,11 @@ impl PiiConfig {
 }
 
 // The candidate patterns, ASCII only. Each alternative is also compiled alone (anchored) to
-// classify a candidate.
-const EMAIL: &str = r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}";
-const SECRET_PREFIX: &str = r"(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,}|xox[abposr]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}|sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}|hf_[A-Za-z0-9]{30,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}";
+// classify a candidate. The e-mail local part (64 bytes) and domain labels (63 bytes) are
+// bounded by their RFC limits: unbounded, the combined search had to read to the end of any long
+// run of letters or digits to rule out an address, at every candidate in the run.
+const EMAIL: &str = r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}";
+const SECRET_PREFIX: &str = r"(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,}|xox[abposr]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}|sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}|hf_[A-Za-z0-9]{30,}|-----BEGIN [A-Z ]{0,64}PRIVATE KEY-----|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}";
 const IBAN: &str = r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?";
 const CARD: &str = r"[0-9]{4}(?:[ \-]?[0-9]{2,4}){2,4}[0-9]?";
 const SSN: &str = r"[0-9]{3}-[0-9]{2}-[0-9]{4}";
@@ -209,8 +248,16 @@ const IPV6: &str = r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:[0-9]{1,3}(?:\
 const PHONE: &str = r"(?:\+|00)[1-9][0-9]{0,2}(?:[ .\-]?\(?[0-9]{1,5}\)?){2,5}|\([2-9][0-9]{2}\) ?[2-9][0-9]{2}[ .\-][0-9]{4}|[2-9][0-9]{2}[.\-][2-9][0-9]{2}[.\-][0-9]{4}|0[1-9][0-9]{0,4}[ \-][0-9]{2,4}(?:[ \-][0-9]{2,4}){1,3}";
 const TOKEN: &str = r"[A-Za-z0-9_+\-]{16,}={0,2}";
 
+/// The candidate search is the leftmost-first alternation of all the patterns, in priority
+/// order, split in two: the e-mail pattern alone and the alternation of the others. The e-mail
+/// local part's bounded repetition, in one automaton with the other patterns, multiplied the
+/// lazy DFA's states (a cache that thrashes on random base64); alone it stays small.
 struct Patterns {
-    all: Regex,
+    /// Every alternative but the e-mail, unanchored.
+    rest: Regex,
+    /// The e-mail alternative, unanchored.
+    email: Regex,
+    /// Every alternative alone, anchored, in priority order.
     each: Vec<(Cand, Regex)>,
 }
 
@@ -228,6 +275,20 @@ enum Cand {
 }
 
 impl Cand {
+    /// True when a match of this pattern can start with `b` (saves the regex calls that would
+    /// fail on the first byte).
+    fn may_start_with(self, b: u8) -> bool {
+        match self {
+            Cand::Email => b.is_ascii_alphanumeric(),
+            Cand::SecretPrefix => b"AGgxsrhe-".contains(&b),
+            Cand::Iban => b.is_ascii_uppercase(),
+            Cand::Card | Cand::Ssn | Cand::Ipv4 => b.is_ascii_digit(),
+            Cand::Ipv6 => b.is_ascii_hexdigit() || b == b':',
+            Cand::Phone => b.is_ascii_digit() || b == b'+' || b == b'(',
+            Cand::Token => is_word_byte(b) || b == b'+' || b == b'-',
+        }
+    }
+
     fn kind(self) -> PiiKind {
         match self {
             Cand::Email => PiiKind::Email,
@@ -254,12 +315,13 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         (Cand::Phone, PHONE),
         (Cand::Token, TOKEN),
     ];
-    let all = list
+    let rest = list[1..]
         .iter()
         .map(|(_, p)| format!("(?:{p})"))
         .collect::<Vec<_>>()
         .join("|");
-    let all = Regex::new(&format!("(?-u:{all})")).expect("PII pattern");
+    let rest = Regex::new(&format!("(?-u:{rest})")).expect("PII pattern");
+    let email = Regex::new(&format!("(?-u:{EMAIL})")).expect("PII pattern");
     let each = list
         .iter()
         .map(|&(c, p)| {
@@ -269,7 +331,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             )
         })
         .collect();
-    Patterns { all, each }
+    Patterns { rest, email, each }
 });
 
 fn is_word_byte(b: u8) -> bool {
@@ -465,13 +527,21 @@ fn validate(cand: Cand, s: &[u8], cfg: &PiiConfig) -> bool {
         Cand::SecretPrefix => true,
         Cand::Iban => iban_valid(s),
         Cand::Card => {
-            let d: Vec<u8> = s.iter().copied().filter(u8::is_ascii_digit).collect();
+            // At most 25 bytes (the pattern); the digits on the stack.
+            let mut d = [0u8; 32];
+            let mut n = 0;
+            for &b in s.iter().filter(|b| b.is_ascii_digit()).take(d.len()) {
+                d[n] = b;
+                n += 1;
+            }
+            let d = &d[..n];
             // Separators, if any, must be one kind.
-            let seps: Vec<u8> = s.iter().copied().filter(|b| !b.is_ascii_digit()).collect();
+            let mut seps = s.iter().filter(|b| !b.is_ascii_digit());
+            let first = seps.next();
             (13..=19).contains(&d.len())
-                && seps.windows(2).all(|w| w[0] == w[1])
-                && card_issuer(&d)
-                && luhn(&d)
+                && seps.all(|b| Some(b) == first)
+                && card_issuer(d)
+                && luhn(d)
         }
         Cand::Ssn => ssn_valid(s),
         Cand::Ipv4 => std::str::from_utf8(s)
@@ -521,20 +591,35 @@ fn end_ok(bytes: &[u8], e: usize) -> bool {
                 && bytes[e + 1].is_ascii_alphanumeric()))
 }
 
+/// The longest e-mail domain (RFC 1035).
+const MAX_DOMAIN_LEN: usize = 253;
+
 /// The first kind (in priority order) whose pattern matches at `s` and validates; a match that
 /// fails is retried without its trailing separated groups (a phone number followed by a year).
-fn classify(text: &str, s: usize, prev: u8, cfg: &PiiConfig) -> Option<(PiiKind, usize)> {
-    let bytes = text.as_bytes();
+/// Each pattern sees only `cfg.max_candidate_len + 1` bytes from `s` (the extra byte tells a
+/// match that ends at the limit from one that goes on), so the work per candidate is bounded.
+fn classify(bytes: &[u8], s: usize, prev: u8, cfg: &PiiConfig) -> Option<(PiiKind, usize)> {
+    let max_len = cfg.max_candidate_len.max(64);
+    let window = &bytes[s..bytes.len().min(s.saturating_add(max_len + 1))];
     for (cand, re) in &PATTERNS.each {
-        if !cfg.kinds.contains(&cand.kind()) || (prev == b'-' && *cand != Cand::SecretPrefix) {
+        if !cfg.kinds.contains(&cand.kind())
+            || (prev == b'-' && *cand != Cand::SecretPrefix)
+            || !cand.may_start_with(bytes[s])
+        {
             continue;
         }
-        let Some(mm) = re.find(&text[s..]) else {
+        let Some(mm) = re.find(window) else {
             continue;
         };
+        if mm.end() > max_len {
+            continue;
+        }
         let mut e = s + mm.end();
         loop {
-            if end_ok(bytes, e) && validate(*cand, &bytes[s..e], cfg) {
+            if end_ok(bytes, e)
+                && validate(*cand, &bytes[s..e], cfg)
+                && (*cand != Cand::Email || email_domain_ok(&bytes[s..e]))
+            {
                 return Some((cand.kind(), e));
             }
             match bytes[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
@@ -548,25 +633,70 @@ fn classify(text: &str, s: usize, prev: u8, cfg: &PiiConfig) -> Option<(PiiKind,
     None
 }
 
+/// The leftmost match of a regex at or after a position, remembered while it is still ahead:
+/// no match starts between the position it was searched from and its start, so it is also the
+/// leftmost match from any position up to its start (the patterns have no look-around), and
+/// "none" stays none. Each search then reads a part of the text that the next one does not
+/// (but for the few bytes past a match that decided its end), whichever of the two searches
+/// drives the loop.
+struct Ahead<'r> {
+    re: &'r Regex,
+    found: Option<Option<(usize, usize)>>,
+}
+
+impl<'r> Ahead<'r> {
+    fn new(re: &'r Regex) -> Self {
+        Ahead { re, found: None }
+    }
+
+    /// The leftmost match starting at or after `pos` (`pos` never decreases between calls).
+    fn at(&mut self, bytes: &[u8], pos: usize) -> Option<(usize, usize)> {
+        match self.found {
+            Some(Some((s, _))) if s < pos => {}
+            Some(found) => return found,
+            None => {}
+        }
+        let found = self.re.find_at(bytes, pos).map(|m| (m.start(), m.end()));
+        self.found = Some(found);
+        found
+    }
+}
+
+/// True when the domain of the address `s` has at most 253 bytes.
+fn email_domain_ok(s: &[u8]) -> bool {
+    s.iter()
+        .position(|&b| b == b'@')
+        .is_some_and(|at| s.len() - at - 1 <= MAX_DOMAIN_LEN)
+}
+
 /// Detects PII in `text`: non-overlapping matches in text order, of the configured kinds.
-/// Linear in the text length.
+///
+/// Linear in the text length on any input (see the [module documentation](self) for the limits
+/// that make it so): on long runs of digits, letters, separators or `@` it takes a small multiple
+/// of the time on prose (docs/performance.md, "Pathological inputs").
 pub fn detect(text: &str, cfg: &PiiConfig) -> Vec<PiiMatch> {
     let pats = &*PATTERNS;
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut pos = 0;
+    let mut email = Ahead::new(&pats.email);
+    let mut rest = Ahead::new(&pats.rest);
     while pos < bytes.len() {
-        let Some(m) = pats.all.find_at(text, pos) else {
+        // The leftmost-first match of the whole alternation: the leftmost start, and at one
+        // start the e-mail first (it is the first alternative).
+        let Some((s, end)) = (match (email.at(bytes, pos), rest.at(bytes, pos)) {
+            (Some(e), Some(r)) => Some(if e.0 <= r.0 { e } else { r }),
+            (e, r) => e.or(r),
+        }) else {
             break;
         };
-        let s = m.start();
-        let mut next = m.end().max(s + 1);
+        let mut next = end.max(s + 1);
         // A candidate must start at a word boundary, not inside an address, path or number.
         let boundary = s == 0 || !is_word_byte(bytes[s - 1]) || !is_word_byte(bytes[s]);
         let prev = if s > 0 { bytes[s - 1] } else { b' ' };
         if boundary
             && !matches!(prev, b'@' | b'.' | b'/')
-            && let Some((kind, e)) = classify(text, s, prev, cfg)
+            && let Some((kind, e)) = classify(bytes, s, prev, cfg)
         {
             out.push(PiiMatch {
                 kind,
@@ -742,6 +872,7 @@ impl Stage for PiiStage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
 
     fn kinds(t: &str) -> Vec<(PiiKind, &str)> {
         detect(t, &PiiConfig::default())
@@ -813,5 +944,305 @@ mod tests {
         // Fake IPs and SSNs are not PII again.
         let f = redact("8.8.8.8 123-45-6789", &cfg.with_action(PiiAction::Fake)).text;
         assert!(detect(&f, &PiiConfig::default()).is_empty(), "{f}");
+    }
+
+    #[test]
+    fn limits_of_the_formats() {
+        let cfg = PiiConfig::default();
+        // E-mail: local part up to 64 bytes, domain up to 253.
+        let local = "a".repeat(64);
+        let t = format!("to {local}@example.com now");
+        assert_eq!(kinds(&t), [(PiiKind::Email, &t[3..t.len() - 4])]);
+        let t = format!("to a{local}@example.com now");
+        assert!(detect(&t, &cfg.clone().with_kinds([PiiKind::Email])).is_empty());
+        let domain = format!("{}.example.com", vec!["b".repeat(60); 4].join("."));
+        let (ok, long) = (&domain[2..], &domain[1..]);
+        assert_eq!((ok.len(), long.len()), (253, 254));
+        let t = format!("x@{ok} x@{long}");
+        let m = detect(&t, &cfg.clone().with_kinds([PiiKind::Email]));
+        assert_eq!(m.len(), 1);
+        assert_eq!(&t[m[0].start..m[0].end], format!("x@{ok}"));
+        // A label of 64 bytes is not a domain label.
+        let t = format!("x@{}.com", "c".repeat(64));
+        assert!(detect(&t, &cfg.clone().with_kinds([PiiKind::Email])).is_empty());
+        let t = format!("x@{}.com", "c".repeat(63));
+        assert_eq!(detect(&t, &cfg).len(), 1);
+    }
+
+    #[test]
+    fn max_candidate_len_is_the_longest_span() {
+        // A high-entropy token of exactly the limit is reported; one byte more is not.
+        let unit = b"aB3dE6gH9jK2mN5pQ8sT1vW4yZ7";
+        for max_len in [64, 100, 4096] {
+            let cfg = PiiConfig::default().with_max_candidate_len(max_len);
+            let token: String = (0..max_len + 1).map(|i| char::from(unit[i % 27])).collect();
+            let at = format!("k {} k", &token[..max_len]);
+            assert_eq!(
+                kinds_with(&at, &cfg),
+                [(PiiKind::Secret, &at[2..2 + max_len])]
+            );
+            let over = format!("k {token} k");
+            assert_eq!(kinds_with(&over, &cfg), [], "{max_len}");
+        }
+        // Below 64 counts as 64; the default is MAX_CANDIDATE_LEN.
+        let t = format!("k {} k", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7".repeat(2));
+        assert_eq!(
+            kinds_with(&t, &PiiConfig::default().with_max_candidate_len(0)).len(),
+            1
+        );
+        assert_eq!(
+            PiiConfig::default().max_candidate_len,
+            PiiConfig::MAX_CANDIDATE_LEN
+        );
+        // A JWT longer than the limit is not reported either.
+        let jwt = format!(
+            "eyJhbGciOiJIUzI1NiJ9.eyJ{}.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+            "c3ViIjoiMTIzNDU2Nzg5MCJ9".repeat(10)
+        );
+        let cfg = PiiConfig::default().with_kinds([PiiKind::Secret]);
+        assert_eq!(kinds_with(&jwt, &cfg).len(), 1);
+        assert!(kinds_with(&jwt, &cfg.with_max_candidate_len(jwt.len() - 1)).is_empty());
+        // Configs written before the field existed still load, with the default.
+        let mut json = serde_json::to_value(PiiConfig::default()).unwrap();
+        json.as_object_mut().unwrap().remove("max_candidate_len");
+        let back: PiiConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back, PiiConfig::default());
+    }
+
+    fn kinds_with<'t>(t: &'t str, cfg: &PiiConfig) -> Vec<(PiiKind, &'t str)> {
+        detect(t, cfg)
+            .into_iter()
+            .map(|m| (m.kind, &t[m.start..m.end]))
+            .collect()
+    }
+
+    /// The detector before issue 19 (unbounded patterns, whole-text searches), quadratic on long
+    /// runs: the reference that [`detect`] must agree with wherever no limit is reached.
+    mod reference {
+        use super::super::*;
+
+        const EMAIL: &str = r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}";
+        const SECRET_PREFIX: &str = r"(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,}|xox[abposr]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}|sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}|hf_[A-Za-z0-9]{30,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}";
+
+        struct Old {
+            all: regex::Regex,
+            each: Vec<(Cand, regex::Regex)>,
+        }
+
+        static OLD: LazyLock<Old> = LazyLock::new(|| {
+            let list = [
+                (Cand::Email, EMAIL),
+                (Cand::SecretPrefix, SECRET_PREFIX),
+                (Cand::Iban, IBAN),
+                (Cand::Card, CARD),
+                (Cand::Ssn, SSN),
+                (Cand::Ipv4, IPV4),
+                (Cand::Ipv6, IPV6),
+                (Cand::Phone, PHONE),
+                (Cand::Token, TOKEN),
+            ];
+            let all = list
+                .iter()
+                .map(|(_, p)| format!("(?:{p})"))
+                .collect::<Vec<_>>()
+                .join("|");
+            Old {
+                all: regex::Regex::new(&format!("(?-u:{all})")).unwrap(),
+                each: list
+                    .iter()
+                    .map(|&(c, p)| (c, regex::Regex::new(&format!("(?-u:\\A(?:{p}))")).unwrap()))
+                    .collect(),
+            }
+        });
+
+        fn classify(text: &str, s: usize, prev: u8, cfg: &PiiConfig) -> Option<(PiiKind, usize)> {
+            let bytes = text.as_bytes();
+            for (cand, re) in &OLD.each {
+                if !cfg.kinds.contains(&cand.kind())
+                    || (prev == b'-' && *cand != Cand::SecretPrefix)
+                {
+                    continue;
+                }
+                let Some(mm) = re.find(&text[s..]) else {
+                    continue;
+                };
+                let mut e = s + mm.end();
+                loop {
+                    if end_ok(bytes, e) && validate(*cand, &bytes[s..e], cfg) {
+                        return Some((cand.kind(), e));
+                    }
+                    match bytes[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
+                        Some(k)
+                            if k > 0 && matches!(cand, Cand::Iban | Cand::Card | Cand::Phone) =>
+                        {
+                            e = s + k;
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            None
+        }
+
+        pub(super) fn detect(text: &str, cfg: &PiiConfig) -> Vec<PiiMatch> {
+            let bytes = text.as_bytes();
+            let mut out = Vec::new();
+            let mut pos = 0;
+            while pos < bytes.len() {
+                let Some(m) = OLD.all.find_at(text, pos) else {
+                    break;
+                };
+                let s = m.start();
+                let mut next = m.end().max(s + 1);
+                let boundary = s == 0 || !is_word_byte(bytes[s - 1]) || !is_word_byte(bytes[s]);
+                let prev = if s > 0 { bytes[s - 1] } else { b' ' };
+                if boundary
+                    && !matches!(prev, b'@' | b'.' | b'/')
+                    && let Some((kind, e)) = classify(text, s, prev, cfg)
+                {
+                    out.push(PiiMatch {
+                        kind,
+                        start: s,
+                        end: e,
+                    });
+                    next = e;
+                }
+                while next < bytes.len() && !text.is_char_boundary(next) {
+                    next += 1;
+                }
+                pos = next;
+            }
+            out
+        }
+    }
+
+    /// The longest run of bytes in `class`.
+    fn longest_run(t: &str, class: impl Fn(u8) -> bool) -> usize {
+        t.as_bytes()
+            .split(|&b| !class(b))
+            .map(<[u8]>::len)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// True when `t` cannot reach a limit that [`detect`] has and the reference has not.
+    fn within_limits(t: &str) -> bool {
+        longest_run(t, |b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b)) < 64
+            && longest_run(t, |b| b.is_ascii_uppercase() || b == b' ') < 64
+    }
+
+    fn configs() -> Vec<PiiConfig> {
+        let mut v = vec![PiiConfig::default()];
+        // One kind at a time: candidates of the others no longer shadow it.
+        v.extend(PiiKind::ALL.map(|k| PiiConfig::default().with_kinds([k])));
+        v.push(PiiConfig::default().with_secret_limits(16, 3.0));
+        v
+    }
+
+    #[test]
+    fn same_matches_as_the_reference_on_the_labelled_set() {
+        let cfgs = configs();
+        let mut n = 0;
+        for line in include_str!("../tests/data/pii_labelled.jsonl").lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let t = v["text"].as_str().unwrap();
+            for cfg in &cfgs {
+                assert_eq!(detect(t, cfg), reference::detect(t, cfg), "{t:?} {cfg:?}");
+            }
+            n += 1;
+        }
+        assert!(n > 100, "{n} labelled documents");
+    }
+
+    /// Pieces of PII and of its look-alikes, joined at random.
+    fn pieces() -> impl Strategy<Value = String> {
+        const PIECES: &[&str] = &[
+            "0",
+            "1",
+            "4",
+            "9",
+            "00",
+            "1111",
+            "4111",
+            "123",
+            "45",
+            "6789",
+            "a",
+            "b",
+            "x",
+            "Z",
+            "Q",
+            "k",
+            " ",
+            " ",
+            " ",
+            "-",
+            "-",
+            ".",
+            ".",
+            "+",
+            "@",
+            "@",
+            ":",
+            "::",
+            "(",
+            ")",
+            "/",
+            "=",
+            "_",
+            "%",
+            "é",
+            "\n",
+            "eyJ",
+            "eyJhbGciOi",
+            "sk-",
+            "sk_live_",
+            "ghp_",
+            "hf_",
+            "AKIA",
+            "xoxb-",
+            "-----BEGIN ",
+            "RSA ",
+            "PRIVATE KEY-----",
+            "@example.com",
+            ".org",
+            "+44 ",
+            "+1 (",
+            "00",
+            "GB82",
+            "WEST",
+            "DE89",
+            "2001:",
+            "2606:4700",
+            "fe80",
+            "8.8.",
+            "10.",
+            "192.168.",
+            "123-45-",
+            "555-",
+            "(555) ",
+            "aB3dE6gH9jK2mN5p",
+        ];
+        proptest::collection::vec(proptest::sample::select(PIECES), 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn same_matches_as_the_reference(t in pieces()) {
+            if within_limits(&t) {
+                for cfg in configs() {
+                    proptest::prop_assert_eq!(detect(&t, &cfg), reference::detect(&t, &cfg), "{:?}", cfg);
+                }
+            }
+        }
+
+        #[test]
+        fn same_matches_as_the_reference_on_short_texts(t in "[0-9a-fA-Z@.:+ ()=_-]{0,63}") {
+            for cfg in configs() {
+                proptest::prop_assert_eq!(detect(&t, &cfg), reference::detect(&t, &cfg), "{:?}", cfg);
+            }
+        }
     }
 }

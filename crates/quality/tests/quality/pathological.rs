@@ -1,5 +1,6 @@
 //! No super-linear blow-ups on pathological documents (issue 19), timed as ratios: every
-//! heuristic filter, MinHash shingling, span dedup and decontamination n-grams on
+//! heuristic filter, exact-dedup hashing, MinHash shingling (word and character n-grams), span
+//! dedup, decontamination n-grams and PII detection and redaction on
 //! a huge single word and long runs of one character class, against ordinary prose of the same
 //! size (`time(worst, N) / time(prose, N)`), and the worst case's `time(2N) / time(N)`. The
 //! bounds are generous (a loaded 2-core machine, an unoptimised test build); a quadratic path
@@ -13,10 +14,12 @@ use std::time::{Duration, Instant};
 use dataprep_quality::dedup::decontam::{DecontConfig, DecontIndex};
 use dataprep_quality::dedup::minhash::{MinHashConfig, MinHasher};
 use dataprep_quality::dedup::span::{SpanDedupConfig, span_dedup};
+use dataprep_quality::dedup::{TextNorm, content_hash};
 use dataprep_quality::filters::{
     BadWords, C4Paragraph, C4Quality, FineWebQuality, GopherQuality, GopherRepetition,
-    QualityFilter, UrlFilter,
+    LanguageFilter, QualityFilter, UrlFilter,
 };
+use dataprep_quality::pii::{PiiConfig, detect, redact};
 
 /// Worst case over prose of the same size.
 const MAX_RATIO: f64 = 25.0;
@@ -77,9 +80,16 @@ fn prose(n: usize) -> String {
     s
 }
 
+/// `unit` repeated to `n` bytes (whole units).
+fn rep(unit: &str, n: usize) -> String {
+    unit.repeat(n / unit.len())
+}
+
 /// The worst cases of `n` bytes.
 fn worst_cases(n: usize) -> Vec<(&'static str, String)> {
     let mut g = Gen(5);
+    let alnum = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let base64 = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=";
     vec![
         ("one word 'x'", "x".repeat(n)),
         (
@@ -100,6 +110,24 @@ fn worst_cases(n: usize) -> Vec<(&'static str, String)> {
             "The cat sat on the mat. ".repeat(n / 24),
         ),
         ("hex secret-like", g.run_of(b"0123456789abcdef", n)),
+        // What the PII patterns are made of: runs their repetitions could follow to the end.
+        ("random letters and digits", g.run_of(alnum, n)),
+        ("base64 with '='", g.run_of(base64, n)),
+        ("'1111.'", rep("1111.", n)),
+        ("'1.'", rep("1.", n)),
+        ("'a+'", rep("a+", n)),
+        ("'a-'", rep("a-", n)),
+        ("'x@' then 'a.'", format!("x@{}", rep("a.", n - 2))),
+        ("'+00 00 00 …'", format!("+{}", rep("00 ", n - 1))),
+        ("'1111 '", rep("1111 ", n)),
+        ("'123-45-'", rep("123-45-", n)),
+        ("':'", rep(":", n)),
+        ("'1a2b:'", rep("1a2b:", n)),
+        ("'eyJ'", rep("eyJ", n)),
+        ("'eyJabcdefgh.'", rep("eyJabcdefgh.", n)),
+        ("'sk-'", rep("sk-", n)),
+        ("'-----BEGIN '", rep("-----BEGIN ", n)),
+        ("22 digits and '+'", rep("1111111111111111111111+", n)),
     ]
 }
 
@@ -158,8 +186,28 @@ fn algorithms() -> Vec<Algo> {
         "decontamination",
         Box::new(move |t: &str| bench.check(t).matched_ngrams),
     ));
-    // PII detection is left out: on 1 MB of random digits it takes 82 s (49 000× prose), the
-    // phone and card patterns matching at every digit; not fixed yet (see docs/performance.md).
+    let nemo = MinHasher::new(MinHashConfig::nemo()).expect("nemo preset");
+    algos.push((
+        "minhash signature, 24-char shingles",
+        Box::new(move |t: &str| nemo.signature(t).map_or(0, |s| s.len())),
+    ));
+    algos.push((
+        "exact dedup hash",
+        Box::new(|t: &str| content_hash(t, &TextNorm::default()) as usize),
+    ));
+    let lang = LanguageFilter::default();
+    algos.push((
+        "language filter",
+        Box::new(move |t: &str| lang.apply(t).scores.len()),
+    ));
+    // Before issue 19's fix, 1 MB of random digits took 82 s in `detect` (49 000× prose).
+    let cfg = PiiConfig::default();
+    algos.push(("pii detect", Box::new(move |t: &str| detect(t, &cfg).len())));
+    let cfg = PiiConfig::default();
+    algos.push((
+        "pii redact",
+        Box::new(move |t: &str| redact(t, &cfg).text.len()),
+    ));
     algos
 }
 
