@@ -6,7 +6,7 @@
 //! bounds are generous (a loaded 2-core machine, an unoptimised test build); a quadratic path
 //! misses them by orders of magnitude.
 //!
-//! The size is `PATHOLOGICAL_BYTES` (default 200 000); the figures of docs/performance.md come
+//! The size is `PATHOLOGICAL_BYTES` (default 100 000: ~30 cases × 15 algorithms in a debug build); the figures of docs/performance.md come
 //! from `PATHOLOGICAL_BYTES=10000000 cargo test --release -p dataprep-quality --test quality -- pathological --nocapture --test-threads 1`.
 
 use std::time::{Duration, Instant};
@@ -30,7 +30,7 @@ fn size() -> usize {
     std::env::var("PATHOLOGICAL_BYTES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(200_000)
+        .unwrap_or(100_000)
 }
 
 // The deterministic generator of the worst cases (the same SplitMix64 as the crash tests).
@@ -131,15 +131,33 @@ fn worst_cases(n: usize) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The faster of two runs (a slow outlier is measured again by [`settled`]).
 fn best<T>(mut f: impl FnMut() -> T) -> Duration {
-    (0..3)
+    (0..2)
         .map(|_| {
             let t = Instant::now();
             std::hint::black_box(f());
             t.elapsed()
         })
         .min()
-        .expect("three runs")
+        .expect("two runs")
+}
+
+/// The two timing tests run one at a time (the test harness runs tests in parallel), and a
+/// measurement over its bound is taken again, up to three times, before it counts: a blow-up
+/// misses every time, a burst of load on a shared machine does not.
+static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The lowest of up to three measurements, stopping at the first within `bound`.
+fn settled(bound: f64, mut measure: impl FnMut() -> f64) -> f64 {
+    let mut lowest = f64::INFINITY;
+    for _ in 0..3 {
+        lowest = lowest.min(measure());
+        if lowest <= bound {
+            break;
+        }
+    }
+    lowest
 }
 
 fn secs(d: Duration) -> f64 {
@@ -213,6 +231,7 @@ fn algorithms() -> Vec<Algo> {
 
 #[test]
 fn per_document_algorithms_stay_within_a_multiple_of_prose() {
+    let _one_at_a_time = TIMING.lock().unwrap_or_else(|e| e.into_inner());
     let n = size();
     let text = prose(n);
     let mut failures = Vec::new();
@@ -220,14 +239,17 @@ fn per_document_algorithms_stay_within_a_multiple_of_prose() {
         let t_prose = best(|| f(&text));
         let mut worst = ("", 0.0f64);
         for (case, doc) in worst_cases(n) {
-            let t = best(|| f(&doc));
             // A prose time under 10 ms (c4_paragraph: 0.3 ms) counts as 10 ms: the ratio is
             // meant to catch blow-ups, not fixed costs on a near-free baseline.
-            let ratio = secs(t) / secs(t_prose).max(0.01);
+            // The prose time is taken again only for a second or third measurement.
+            let mut prose_time = Some(t_prose);
+            let ratio = settled(MAX_RATIO, || {
+                let p = prose_time.take().unwrap_or_else(|| best(|| f(&text)));
+                secs(best(|| f(&doc))) / secs(p).max(0.01)
+            });
             eprintln!(
-                "{name} on {case} ({} B): {:.4} s; prose {:.4} s; ratio {ratio:.2}",
+                "{name} on {case} ({} B): ratio {ratio:.2} (prose {:.4} s)",
                 doc.len(),
-                secs(t),
                 secs(t_prose)
             );
             if ratio > worst.1 {
@@ -244,16 +266,17 @@ fn per_document_algorithms_stay_within_a_multiple_of_prose() {
 
 #[test]
 fn per_document_algorithms_scale_linearly() {
+    let _one_at_a_time = TIMING.lock().unwrap_or_else(|e| e.into_inner());
     let n = size() / 2;
     let mut failures = Vec::new();
     for (name, f) in algorithms() {
         for ((case, small), (_, large)) in worst_cases(n).into_iter().zip(worst_cases(2 * n)) {
-            let t1 = best(|| f(&small));
-            let t2 = best(|| f(&large));
             // Small times are dominated by fixed costs; the bound only needs to catch growth.
-            let scaling = secs(t2) / secs(t1).max(0.01);
+            let scaling = settled(MAX_SCALING, || {
+                secs(best(|| f(&large))) / secs(best(|| f(&small))).max(0.01)
+            });
             if scaling > MAX_SCALING {
-                eprintln!("{name} on {case}: {:.4} → {:.4} s", secs(t1), secs(t2));
+                eprintln!("{name} on {case}: ×{scaling:.2}");
                 failures.push(format!("{name} on {case}: ×{scaling:.2} for ×2 input"));
             }
         }
