@@ -50,6 +50,7 @@ FIXTURES = {
     "fixture_22k_stereo.wma": ("ffmpeg", []),
     "fixture_22k_stereo.aac": ("ffmpeg", []),
     "fixture_16k_mono.m4a": ("ffmpeg", []),
+    "fixture_8k_mono.amr": ("ffmpeg", []),
 }
 
 

@@ -20,3 +20,11 @@ ffmpeg $F -i "$IN" -filter_complex "$FILTER" -ar 22050 -c:a wmav2 -b:a 48k "$D/f
 ffmpeg $F -i "$IN" -filter_complex "$FILTER" -ar 22050 -c:a aac -b:a 48k -f adts "$D/fixture_22k_stereo.aac"
 ffmpeg -hide_banner -loglevel error -y -i "$IN" -c:a adpcm_ms "$D/fixture_16k_mono_msadpcm.wav"
 ffmpeg $F -i "$IN" -filter_complex "$FILTER" -ar 22050 -c:a adpcm_ms "$D/fixture_22k_stereo_msadpcm.wav"
+# Optional, needs an FFmpeg with libopencore-amrnb (Debian's cannot encode AMR). The committed
+# fixture was made with the static FFmpeg 9.0.2 of the PyPI wheel imageio-ffmpeg 0.8.1
+# (imageio_ffmpeg/binaries/ffmpeg-linux-x86_64-v9.0.2); point AMR_FFMPEG at such a binary.
+# Nothing is downloaded here. Re-run tools/audio_ffmpeg_goldens.py afterwards.
+if [ -n "${AMR_FFMPEG:-}" ]; then
+    "$AMR_FFMPEG" -hide_banner -loglevel error -y -stream_loop 1 -i "$IN" -t 2 -ar 8000 -ac 1 \
+        -c:a libopencore_amrnb -b:a 12.2k -fflags +bitexact "$D/fixture_8k_mono.amr"
+fi

@@ -10,8 +10,9 @@
 //!   playlist cannot reach the network). Bytes in memory are written to a private
 //!   temporary file (removed on drop, also on error) and opened the same way: FFmpeg's custom I/O
 //!   (`AVIOContext` over a slice) needs `unsafe`, which this workspace forbids, and `ffmpeg-next`
-//!   has no safe wrapper for it. Playlists and manifests (HLS `#EXTM3U`, `ffconcat`, DASH/IMF XML)
-//!   are refused before FFmpeg sees them, since their demuxers open further files.
+//!   has no safe wrapper for it. Playlists and manifests (HLS `#EXTM3U`, `ffconcat`, DASH/IMF XML,
+//!   SDP, …) are refused before FFmpeg sees them, since their demuxers open further files; the
+//!   rule and the options are `dataprep_core::media_input`, shared with dataprep-video.
 //! - **Decoders.** Opus goes through `libopus` with float output (the decoder libsndfile and
 //!   `soundfile` use), so the samples equal theirs bit for bit; the Opus pre-skip and the end
 //!   trimming of the last Ogg page are honoured by libavcodec, so the sample count is theirs too.
@@ -22,10 +23,11 @@
 //!   after every decoded frame, so a decompression bomb or a lying header stops at the limit.
 //!   A corrupt packet is skipped, as players do; a stream that breaks keeps its decoded prefix.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use dataprep_core::media_input;
 use ffmpeg::media::Type as MediaType;
 use ffmpeg::util::format::Sample;
 use ffmpeg::{Dictionary, Packet};
@@ -89,10 +91,7 @@ pub fn decode_ffmpeg(bytes: &[u8], limits: &DecodeLimits) -> Result<Audio> {
 /// ```
 pub fn decode_file_ffmpeg(path: &Path, limits: &DecodeLimits) -> Result<Audio> {
     let len = file_len(path, limits)?;
-    let mut head = Vec::with_capacity(SNIFF);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(SNIFF as u64).read_to_end(&mut head))
-        .map_err(|source| io_err(path, source))?;
+    let head = media_input::read_head(path).map_err(|source| io_err(path, source))?;
     refuse_playlists(&head)?;
     if path.to_str().is_none() {
         // FFmpeg takes a UTF-8 URL; a file with another name is decoded from a copy.
@@ -117,10 +116,7 @@ pub fn decode_file_ffmpeg(path: &Path, limits: &DecodeLimits) -> Result<Audio> {
 /// ```
 pub fn probe_file_ffmpeg(path: &Path, limits: &DecodeLimits) -> Result<AudioProbe> {
     file_len(path, limits)?;
-    let mut head = Vec::with_capacity(SNIFF);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(SNIFF as u64).read_to_end(&mut head))
-        .map_err(|source| io_err(path, source))?;
+    let head = media_input::read_head(path).map_err(|source| io_err(path, source))?;
     refuse_playlists(&head)?;
     let tmp;
     let path = if path.to_str().is_some() {
@@ -143,9 +139,6 @@ pub fn probe_file_ffmpeg(path: &Path, limits: &DecodeLimits) -> Result<AudioProb
         })
     })
 }
-
-/// How many leading bytes are sniffed for playlists.
-const SNIFF: usize = 4096;
 
 fn io_err(path: &Path, source: std::io::Error) -> AudioError {
     AudioError::Io {
@@ -181,26 +174,13 @@ fn file_len(path: &Path, limits: &DecodeLimits) -> Result<u64> {
     Ok(meta.len())
 }
 
-/// Refuses the text formats whose FFmpeg demuxers open other files or URLs: HLS playlists,
-/// `ffconcat` lists, DASH and IMF manifests.
+/// Refuses the formats whose FFmpeg demuxers open other files or URLs (HLS, ffconcat, DASH,
+/// IMF, SDP, VobSub, MLV): the one rule of the workspace, [`media_input::sniff_reference`].
 fn refuse_playlists(head: &[u8]) -> Result<()> {
-    let head = &head[..head.len().min(SNIFF)];
-    let start = head
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .unwrap_or(head)
-        .trim_ascii_start();
-    let contains = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    if start.starts_with(b"#EXTM3U")
-        || start.starts_with(b"ffconcat")
-        || (start.starts_with(b"<") && (contains(b"<MPD") || contains(b"<CompositionPlaylist")))
-    {
-        return Err(AudioError::Unsupported(
-            "playlists and manifests (HLS, ffconcat, DASH, IMF) are not decoded: they reference \
-             other files"
-                .into(),
-        ));
+    match media_input::sniff_reference(head) {
+        Some(why) => Err(AudioError::Unsupported(format!("refused: {why}"))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn temp_copy(bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
@@ -234,20 +214,20 @@ fn corrupt(e: impl std::fmt::Display) -> AudioError {
     }
 }
 
-/// Opens `path` (UTF-8) as an FFmpeg input restricted to the `file` protocol.
+/// Opens `path` (UTF-8) as an FFmpeg input that reads that file only: its `file:` URL
+/// ([`media_input::file_url`], so a name such as `http:x.wav` or `concat:a|b` stays a file
+/// name) and [`media_input::FFMPEG_INPUT_OPTIONS`] (`protocol_whitelist=file`, …).
 fn open(path: &Path) -> Result<ffmpeg::format::context::Input> {
     init();
-    let abs = std::path::absolute(path).map_err(|source| io_err(path, source))?;
-    let Some(abs) = abs.to_str().filter(|s| !s.contains('\0')) else {
-        return Err(AudioError::Unsupported(format!(
-            "{}: FFmpeg needs a UTF-8 path",
-            path.display()
-        )));
-    };
+    let url = media_input::file_url(path).map_err(|e| match e {
+        media_input::MediaInputError::Io { path, source } => AudioError::Io { path, source },
+        other => AudioError::Unsupported(other.to_string()),
+    })?;
     let mut opts = Dictionary::new();
-    opts.set("protocol_whitelist", "file");
-    // `file:` keeps a name such as `http:x.wav` or `concat:a|b` a plain file name.
-    ffmpeg::format::input_with_dictionary(&format!("file:{abs}"), opts).map_err(|e| match e {
+    for (k, v) in media_input::FFMPEG_INPUT_OPTIONS {
+        opts.set(k, v);
+    }
+    ffmpeg::format::input_with_dictionary(&url, opts).map_err(|e| match e {
         ffmpeg::Error::InvalidData | ffmpeg::Error::DemuxerNotFound => {
             AudioError::Unsupported(format!("FFmpeg does not recognise the container: {e}"))
         }

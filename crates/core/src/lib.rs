@@ -55,6 +55,7 @@ pub mod atomic;
 pub mod dataset;
 pub mod error;
 pub mod json;
+pub mod media_input;
 pub mod metrics;
 pub mod pipeline;
 pub mod record;

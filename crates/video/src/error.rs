@@ -74,6 +74,16 @@ pub enum VideoError {
         /// The configured limit.
         limit: f64,
     },
+    /// The file is one FFmpeg must not be given: a playlist or manifest whose demuxer would open
+    /// other files or URLs, an output format that writes files of its own, a script, a path that
+    /// is not UTF-8 (see [`dataprep_core::media_input`]).
+    #[error("{path}: refused: {why}")]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        why: dataprep_core::media_input::Refusal,
+    },
     /// A parameter is out of range (zero fps, empty size, …).
     #[error("invalid parameter: {0}")]
     InvalidParam(String),
@@ -120,8 +130,24 @@ impl VideoError {
             | VideoError::NoFrames { path }
             | VideoError::Encode { path, .. }
             | VideoError::Limit { path, .. }
+            | VideoError::Refused { path, .. }
             | VideoError::Io { path, .. } => Some(path),
             VideoError::InvalidParam(_) | VideoError::Subtitle { .. } => None,
+        }
+    }
+}
+
+impl From<dataprep_core::media_input::MediaInputError> for VideoError {
+    fn from(e: dataprep_core::media_input::MediaInputError) -> Self {
+        use dataprep_core::media_input::MediaInputError;
+        match e {
+            MediaInputError::Refused { path, why } => VideoError::Refused { path, why },
+            MediaInputError::Io { path, source } => VideoError::Io { path, source },
+            // `MediaInputError` is non-exhaustive: a later kind still names its file.
+            other => VideoError::Open {
+                path: PathBuf::new(),
+                message: other.to_string(),
+            },
         }
     }
 }
@@ -132,7 +158,7 @@ pub type Result<T, E = VideoError> = std::result::Result<T, E>;
 impl From<VideoError> for RecordError {
     fn from(e: VideoError) -> Self {
         let kind = match &e {
-            VideoError::Limit { .. } => RecordErrorKind::Limit,
+            VideoError::Limit { .. } | VideoError::Refused { .. } => RecordErrorKind::Limit,
             VideoError::InvalidParam(_) | VideoError::Encode { .. } => RecordErrorKind::Process,
             VideoError::Io { .. } => RecordErrorKind::Io,
             _ => RecordErrorKind::Parse,

@@ -44,8 +44,15 @@ pub(crate) fn stream_start(st: &ffmpeg::format::stream::Stream<'_>) -> i64 {
     }
 }
 
-/// Opens a file as an FFmpeg input, mapping failures to [`VideoError::Open`] / `Io`.
+/// Opens a file as an FFmpeg input that reads that file only: the checks of
+/// [`dataprep_core::media_input::check_input`] (no playlist or manifest, a regular file), the
+/// `file:` URL and the pinned options ([`FFMPEG_INPUT_OPTIONS`], `protocol_whitelist=file`).
+/// Every FFmpeg input of this crate is opened here. Failures map to [`VideoError::Refused`],
+/// [`VideoError::Open`] or [`VideoError::Io`].
+///
+/// [`FFMPEG_INPUT_OPTIONS`]: dataprep_core::media_input::FFMPEG_INPUT_OPTIONS
 pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input> {
+    use dataprep_core::media_input::{FFMPEG_INPUT_OPTIONS, check_input};
     init();
     let meta = std::fs::metadata(path).map_err(|e| VideoError::io(path, e))?;
     if meta.len() == 0 {
@@ -54,7 +61,12 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input> 
             message: "empty file (zero bytes)".into(),
         });
     }
-    ffmpeg::format::input(path).map_err(|e| VideoError::Open {
+    let url = check_input(path)?;
+    let mut opts = ffmpeg::Dictionary::new();
+    for (k, v) in FFMPEG_INPUT_OPTIONS {
+        opts.set(k, v);
+    }
+    ffmpeg::format::input_with_dictionary(&url, opts).map_err(|e| VideoError::Open {
         path: path.to_path_buf(),
         message: e.to_string(),
     })

@@ -22,9 +22,34 @@ fn enc_err(path: &Path, what: &str, e: impl std::fmt::Display) -> VideoError {
     }
 }
 
+/// Opens `path` as an FFmpeg output that writes that file only: a `file:` URL
+/// ([`dataprep_core::media_input::file_url`]), `protocol_whitelist=file`, and a muxer that does
+/// not open files of its own (FFmpeg's `AVFMT_NOFILE`: HLS, DASH, segment, tee, image2 …), which
+/// is [`VideoError::Refused`]. Every FFmpeg output of this crate is opened here.
 fn open_output(path: &Path) -> Result<ffmpeg::format::context::Output> {
+    use dataprep_core::media_input::{FFMPEG_OUTPUT_OPTIONS, Refusal, file_url};
     init();
-    ffmpeg::format::output(path).map_err(|e| enc_err(path, "cannot create output", e))
+    let url = file_url(path)?;
+    let mut opts = Dictionary::new();
+    for (k, v) in FFMPEG_OUTPUT_OPTIONS {
+        opts.set(k, v);
+    }
+    let octx = ffmpeg::format::output_with(&url, opts)
+        .map_err(|e| enc_err(path, "cannot create output", e))?;
+    if octx
+        .format()
+        .flags()
+        .contains(ffmpeg::format::Flags::NO_FILE)
+    {
+        drop(octx);
+        // Opening created the (temporary) file empty; the muxer wrote nothing yet.
+        let _ = std::fs::remove_file(path);
+        return Err(VideoError::Refused {
+            path: path.to_path_buf(),
+            why: Refusal::MultiFileOutput,
+        });
+    }
+    Ok(octx)
 }
 
 /// Writes the header with `strict=unofficial`: stream-copied parameters keep the source

@@ -5,6 +5,7 @@ mod video {
     mod clips;
     mod common;
     mod frames;
+    mod inputs;
     mod probe;
     mod scene;
     mod stages;

@@ -49,6 +49,7 @@ fn auto_falls_back_to_ffmpeg_for_what_symphonia_cannot_decode() {
         ("fixture_48k_stereo.opus", "opus"),
         ("fixture_48k_mono.webm", "opus"),
         ("fixture_22k_stereo.wma", "wmav2"),
+        ("fixture_8k_mono.amr", "amr_nb"),
     ] {
         let path = data(name);
         let bytes = std::fs::read(&path).unwrap();
@@ -288,6 +289,7 @@ fn truncated_and_corrupt_files_are_typed_errors_or_prefixes() {
         "fixture_22k_stereo.wma",
         "fixture_22k_stereo.aac",
         "fixture_16k_mono_msadpcm.wav",
+        "fixture_8k_mono.amr",
     ] {
         let b = std::fs::read(data(name)).unwrap();
         let full = decode_ffmpeg(&b, &lim).unwrap().frames();
@@ -361,6 +363,7 @@ fn probe_accepts_what_ffmpeg_decodes_and_refuses_video_and_images() {
         ("fixture_48k_stereo.opus", "ogg", "opus", 48000, 2),
         ("fixture_48k_mono.webm", "matroska,webm", "opus", 48000, 1),
         ("fixture_22k_stereo.wma", "asf", "wmav2", 22050, 2),
+        ("fixture_8k_mono.amr", "amr", "amr_nb", 8000, 1),
     ] {
         let p = probe_file(&data(name), &lim).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(
