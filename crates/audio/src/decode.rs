@@ -40,6 +40,21 @@ impl Default for DecodeLimits {
 }
 
 impl DecodeLimits {
+    /// Refuses a stated duration (from a header, before decoding) over `max_duration_s`.
+    ///
+    /// # Errors
+    /// [`AudioError::Limit`] naming `duration_s`.
+    pub fn check_stated_duration(&self, duration_s: Option<f64>) -> Result<()> {
+        match duration_s {
+            Some(d) if d > self.max_duration_s => Err(AudioError::Limit {
+                what: "duration_s",
+                actual: d,
+                limit: self.max_duration_s,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Sets the maximum encoded size in bytes.
     pub fn with_max_bytes(mut self, v: u64) -> Self {
         self.max_bytes = v;
@@ -320,16 +335,10 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
         });
     }
     // Reject from the header when the container states a duration over the limit.
-    if let (Some(n), Some(sr)) = (track.num_frames, params.sample_rate)
-        && sr > 0
-        && n as f64 / f64::from(sr) > limits.max_duration_s
-    {
-        return Err(AudioError::Limit {
-            what: "duration_s",
-            actual: n as f64 / f64::from(sr),
-            limit: limits.max_duration_s,
-        });
-    }
+    limits.check_stated_duration(match (track.num_frames, params.sample_rate) {
+        (Some(n), Some(sr)) if sr > 0 => Some(n as f64 / f64::from(sr)),
+        _ => None,
+    })?;
     let mut decoder = if params.codec == CODEC_ID_ADPCM_MS {
         // symphonia's MS-ADPCM rounds the prediction differently from libsndfile (crate::adpcm).
         let nch = params.channels.as_ref().map_or(0, |c| c.count());

@@ -289,15 +289,7 @@ fn open_audio(ictx: &ffmpeg::format::context::Input, limits: &DecodeLimits) -> R
     let tb = st.time_base();
     let duration_s = (st.duration() > 0 && tb.denominator() != 0)
         .then(|| st.duration() as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator()));
-    if let Some(d) = duration_s
-        && d > limits.max_duration_s
-    {
-        return Err(AudioError::Limit {
-            what: "duration_s",
-            actual: d,
-            limit: limits.max_duration_s,
-        });
-    }
+    limits.check_stated_duration(duration_s)?;
     let header_frames = duration_s.map(|d| (d * f64::from(rate)).ceil() as u64);
     Ok(Opened {
         stream: st.index(),

@@ -142,15 +142,7 @@ fn probe_inner(
         (Some(n), Some(sr)) if sr > 0 => Some(n as f64 / f64::from(sr)),
         _ => None,
     };
-    if let Some(d) = duration_s
-        && d > limits.max_duration_s
-    {
-        return Err(AudioError::Limit {
-            what: "duration_s",
-            actual: d,
-            limit: limits.max_duration_s,
-        });
-    }
+    limits.check_stated_duration(duration_s)?;
     let decoder = symphonia::default::get_codecs()
         .make_audio_decoder(params, &AudioDecoderOptions::default())
         .map_err(sym)?;
