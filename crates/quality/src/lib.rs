@@ -4,6 +4,7 @@
 
 pub mod dedup;
 mod error;
+mod generated;
 pub mod filters;
 pub mod pii;
 mod pyuni;

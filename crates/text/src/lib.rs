@@ -43,5 +43,5 @@ pub mod tokenize;
 mod error;
 mod fast_bpe;
 #[rustfmt::skip]
-mod html_entities;
+mod generated;
 pub use error::{Error, Result};

@@ -18,7 +18,7 @@ use dataprep_core::stage::config_json;
 use dataprep_core::{Action, Context, Record, RecordError, Stage};
 use serde::{Deserialize, Serialize};
 
-use crate::html_entities;
+use crate::generated::html_entities;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::{
     IsNormalized, is_nfc_quick, is_nfd_quick, is_nfkc_quick, is_nfkd_quick,

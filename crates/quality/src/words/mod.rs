@@ -7,7 +7,7 @@
 //! ([`dataprep_text::segment::words`]) differ on all of these, hence this port. The algorithm is
 //! spaCy's (`tokenizer.pyx`: whitespace split, special cases, prefix/suffix loop, URL match, infixes,
 //! special-case matcher); its data — rules, ~1,350 special cases, character classes — is generated
-//! from spaCy by `tools/quality_tables.py` into `tables.rs`.
+//! from spaCy by `tools/quality_tables.py` into `src/generated/word_tables.rs`.
 //!
 //! ```
 //! use dataprep_quality::words::{split_into_words, split_into_sentences};
@@ -18,7 +18,7 @@
 pub(crate) mod rules;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, unreachable_pub)]
-mod tables;
+use crate::generated::word_tables as tables;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
