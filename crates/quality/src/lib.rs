@@ -4,8 +4,8 @@
 
 pub mod dedup;
 mod error;
-mod generated;
 pub mod filters;
+mod generated;
 pub mod pii;
 mod pyuni;
 pub mod words;
