@@ -1,4 +1,5 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use ndarray::Array2;
 
@@ -132,4 +133,21 @@ pub(crate) fn rel_rms(a: &dataprep_audio::Audio, reference: &dataprep_audio::Aud
         }
     }
     (num / den).sqrt()
+}
+
+/// Runs the `ffmpeg` CLI with `args` and writes `dir/name` (the output's path, returned).
+pub(crate) fn ffmpeg_cli(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let p = dir.join(name);
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args(args)
+        .arg(&p)
+        .output()
+        .expect("the ffmpeg CLI is installed (scripts/dev deps)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    p
 }

@@ -11,7 +11,7 @@ use dataprep_audio::{
     probe_file,
 };
 
-use super::common::{MAX_ABS, MAX_REL, codec_goldens, compare, data, rel_rms};
+use super::common::{MAX_ABS, MAX_REL, codec_goldens, compare, data, ffmpeg_cli, rel_rms};
 
 #[test]
 fn ffmpeg_decodes_every_fixture_like_soundfile_and_the_ffmpeg_cli() {
@@ -116,22 +116,6 @@ fn ffmpeg_ms_adpcm_rounds_differently_from_libsndfile() {
             assert_eq!(ff.frames(), ours.frames(), "{name}");
         }
     }
-}
-
-fn ffmpeg_cli(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let p = dir.join(name);
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
-        .args(args)
-        .arg(&p)
-        .output()
-        .expect("the ffmpeg CLI is installed (scripts/dev deps)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    p
 }
 
 /// `ffmpeg ... -f FMT pipe:1 > path`: written to a pipe, so the header cannot state a duration.

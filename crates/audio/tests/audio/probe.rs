@@ -1,30 +1,19 @@
 //! `probe_file` on files made with the `ffmpeg` CLI: recognised by content, whatever the name.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use dataprep_audio::{AudioError, DecodeLimits, probe_file, wav};
 
+/// `dir/name` made by the `ffmpeg` CLI from a 1 s 440 Hz tone, with output `args`.
 fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let p = dir.join(name);
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=22050:duration=1",
-        ])
-        .args(args)
-        .arg(&p)
-        .output()
-        .expect("the ffmpeg CLI is installed (scripts/dev deps)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    p
+    let tone = [
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=22050:duration=1",
+    ];
+    let all: Vec<&str> = tone.iter().chain(args).copied().collect();
+    super::common::ffmpeg_cli(dir, name, &all)
 }
 
 #[test]
