@@ -57,8 +57,8 @@ use dataprep::image::image::{
     DynamicImage, ImageEncoder, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage,
 };
 use dataprep::image::{
-    EncodeOptions, ExifInfo, Filter, Gps, ImageError, Limits, OutputFormat, PrepareConfig,
-    Prepared, QualityConfig, ResizeConfig, ResizeMode, near_duplicate_groups, prepare,
+    EncodeOptions, ExifInfo, Filter, Gps, Limits, OutputFormat, PrepareConfig, Prepared,
+    QualityConfig, ResizeConfig, ResizeMode, near_duplicate_groups, prepare,
 };
 use dataprep::prelude::*;
 use dataprep::storage::sniff::MediaKind;
@@ -174,7 +174,7 @@ pub(crate) fn files(dir: &Path) -> Result<Vec<Entry>, Box<dyn Error>> {
             match dataprep::image::probe(&bytes, &limits) {
                 Ok((format, _, _)) => Ok(format.to_string()),
                 // An image over a limit is still an image: `prepare` reports it as failed.
-                Err(ImageError::Limit { .. }) => Ok("over a limit".into()),
+                Err(dataprep::image::Error::Limit { .. }) => Ok("over a limit".into()),
                 Err(e) => Err(e.to_string()),
             }
         })

@@ -14,8 +14,8 @@
 //! on stderr).
 //!
 //! Stages, in order:
-//! 1. Unicode/mojibake normalisation (NFC, ftfy-style repair, control characters), then
-//!    whitespace normalisation (paragraphs kept).
+//! 1. Unicode/mojibake normalisation (NFC, ftfy-style repair, control characters) and
+//!    whitespace folding (paragraphs kept): dataprep-text's `NormalizeStage`.
 //! 2. Language identification: `language` field, confidence as the score
 //!    `scores.langid.confidence` (labels only; nothing is dropped by language), with the backend
 //!    of `--langid` (default: dataprep-text's default, `hybrid` with the facade's `lingua`
@@ -25,7 +25,7 @@
 //!    order: `gopher_quality`, `gopher_repetition`, `c4_quality` (which also removes the lines C4
 //!    removes), `fineweb_quality`; every measured value is kept as `scores.<filter>.<score>`.
 //! 5. `exact_dedup`: drop later copies of the same normalised text (dataprep-quality's
-//!    `ExactDedup`; `exact_cluster` names the kept copy).
+//!    `ExactDedupStage`; `exact_cluster` names the kept copy).
 //! 6. `near_dedup`: MinHash near-dedup with the datatrove preset (word 5-grams, 14 bands × 8
 //!    rows), in memory and in input order: a document sharing a band with an earlier one is
 //!    dropped; `near_cluster` names the first document of its cluster.
@@ -33,8 +33,10 @@
 //!    placeholders (`<EMAIL>`, `<PHONE>`, …); counts as `scores.pii.<kind>`.
 //! 8. `tokenize`: token ids in `tokens` (count as `scores.tokenize.tokens`). Without
 //!    `--tokenizer`, a byte-level BPE of `--vocab-size` tokens (default 4096) is first trained on
-//!    the first 64 MiB of text that passes stages 1–7 (a first pass over the start of the input;
-//!    pre-tokens over 256 bytes are cut into chunks for training, see `TrainConfig`).
+//!    the first 64 MiB of text that passes stages 1–7 (stages 1–7 run once over the start of
+//!    the input, which is read once: the records of that start are kept in memory, at most
+//!    256 MiB, and the main run takes them first; pre-tokens over 256 bytes are cut into chunks
+//!    for training, see `TrainConfig`).
 //! 9. `hash_split`: `split` column from a hash of the record key — the `id` field, or
 //!    `<file name>:<line>` (JSONL) / `<file name>:<row>` (Parquet) for a record without one —
 //!    with `--split` (default `train=0.9,validation=0.1`), so a document keeps its split across
@@ -48,16 +50,15 @@
 //! - `summary.json`    per-stage counters (in, out, dropped by reason, failed, bytes, seconds)
 //! - `tokenizer.json`  the tokenizer used (trained or loaded)
 //! - `tokens/<split>/shard_00000.bin`, … + `index.json`: the kept documents' tokens of each split
-//!   as flat little-endian ids with EOS after each document, written after the run from
-//!   `data.parquet` (`index.json` gives dtype, EOS and per document `id`, `shard`, `offset`,
-//!   `length`)
+//!   as flat little-endian ids with the tokenizer's EOS after each document, written by the same
+//!   run as `data.parquet` (`index.json` gives dtype, EOS and per document `id`, `shard`,
+//!   `offset`, `length`)
 //!
 //! The per-stage summary is printed at the end; `read = written + dropped + failed` always holds.
 
 #[path = "common/cli.rs"]
 pub(crate) mod cli;
 
-use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
@@ -65,8 +66,8 @@ use clap::Parser;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 use dataprep::prelude::*;
-use dataprep::quality::dedup::minhash::{MinHashConfig, StreamingNearDedup};
-use dataprep::quality::dedup::{ExactDedup, ExactDedupConfig};
+use dataprep::quality::dedup::minhash::{MinHashConfig, StreamingNearDedupStage};
+use dataprep::quality::dedup::{ExactDedupConfig, ExactDedupStage};
 use dataprep::quality::filters::{
     C4Quality, FineWebQuality, GopherQuality, GopherRepetition, QualityFilter,
 };
@@ -76,7 +77,7 @@ use dataprep::storage::{JsonlReader, JsonlWriter, ParquetReader, ParquetWriter};
 use dataprep::text::langid::{Backend, LanguageIdConfig, LanguageIdStage};
 use dataprep::text::normalize::{NormalizeConfig, NormalizeStage};
 use dataprep::text::tokenize::{
-    EncodeConfig, EncodeStage, ModelKind, ShardIndex, TextTokenizer, TokenDtype, TokenShardWriter,
+    EncodeConfig, EncodeStage, ModelKind, ShardIndex, TextTokenizer, TokenDtype, TokenShardSink,
     TrainConfig, TrainReport, TrainSample,
 };
 
@@ -167,31 +168,6 @@ fn langid_help() -> String {
     )
 }
 
-/// Trims every line, folds runs of spaces and tabs into one space, and keeps at most one blank
-/// line between paragraphs.
-fn normalize_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut blank_run = 0;
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        match words.next() {
-            None => blank_run += 1,
-            Some(first) => {
-                if !out.is_empty() {
-                    out.push_str(if blank_run > 0 { "\n\n" } else { "\n" });
-                }
-                blank_run = 0;
-                out.push_str(first);
-                for w in words {
-                    out.push(' ');
-                    out.push_str(w);
-                }
-            }
-        }
-    }
-    out
-}
-
 /// What a run produced.
 #[derive(Debug)]
 pub(crate) struct Report {
@@ -203,6 +179,9 @@ pub(crate) struct Report {
     pub(crate) shards: Vec<(String, ShardIndex)>,
     /// What tokenizer training saw (`None` with `--tokenizer`).
     pub(crate) train: Option<TrainReport>,
+    /// Kept documents in no split (fractions summing to less than 1): in `data.parquet` with a
+    /// null `split`, in no token shard.
+    pub(crate) without_split: u64,
 }
 
 fn open_input(input: &Path) -> Result<Box<dyn IterableDataset>, Box<dyn Error>> {
@@ -217,17 +196,17 @@ fn open_input(input: &Path) -> Result<Box<dyn IterableDataset>, Box<dyn Error>> 
 const TRAIN_SAMPLE_BYTES: u64 = 64 << 20;
 
 /// The tokenizer: loaded from `--tokenizer`, or a byte-level BPE trained on the first
-/// [`TRAIN_SAMPLE_BYTES`] of text that passes the cleaning stages (1–7, run over the input until
-/// the sample is full); what training saw is returned with it.
+/// [`TRAIN_SAMPLE_BYTES`] of text that passes the cleaning stages (1–7, run over the head of the
+/// input until the sample is full); what training saw is returned with it.
 fn tokenizer(
     args: &Args,
-    input: &Path,
+    input: &ReadOnce<'_>,
 ) -> Result<(TextTokenizer, Option<TrainReport>), Box<dyn Error>> {
     if let Some(path) = &args.tokenizer {
         return Ok((TextTokenizer::from_file(path)?, None));
     }
     let mut sample = TrainSample::new(&args.text_field, TRAIN_SAMPLE_BYTES);
-    let source = sample.until_full(open_input(input)?);
+    let source = sample.until_full(input.head());
     let mut pipeline = clean(Pipeline::new(source), args)?
         .with_name("quickstart_train_sample")
         .with_progress(false)
@@ -242,67 +221,8 @@ fn tokenizer(
     Ok((tokenizer, Some(report)))
 }
 
-/// Writes `DIR/tokens/<split>/` from the `tokens` and `split` columns of `data.parquet`.
-fn write_token_shards(
-    args: &Args,
-    tokenizer: &TextTokenizer,
-) -> Result<Vec<(String, ShardIndex)>, Box<dyn Error>> {
-    let eos = ["<|endoftext|>", "</s>", "[SEP]", "<eos>"]
-        .iter()
-        .find_map(|t| tokenizer.token_to_id(t));
-    let dtype = TokenDtype::for_vocab(tokenizer.vocab_size());
-    let mut writers = BTreeMap::new();
-    for (name, _) in &args.splits {
-        let dir = args.output.join("tokens").join(name);
-        writers.insert(
-            name.clone(),
-            TokenShardWriter::create(dir, dtype)?.with_eos(eos),
-        );
-    }
-    let kept = ParquetReader::new(args.output.join("data.parquet")).build()?;
-    for rec in kept.open(Shard::ALL)? {
-        let rec = rec?;
-        // A record in no split (fractions summing to less than 1) has a null `split`.
-        let Some(split) = rec.opt_str("split")? else {
-            continue;
-        };
-        let tokens = rec
-            .list("tokens")?
-            .iter()
-            .map(|v| {
-                v.as_u64()
-                    .and_then(|t| u32::try_from(t).ok())
-                    .ok_or("token id is not a u32")
-            })
-            .collect::<Result<Vec<u32>, _>>()?;
-        // The record key is the `id` field's value (a number too, unlike `rec.str("id")`).
-        let id = rec.key().to_owned();
-        if let Some(w) = writers.get_mut(split) {
-            w.push(&id, &tokens)?;
-        }
-    }
-    let mut out = Vec::new();
-    for (name, _) in &args.splits {
-        if let Some(w) = writers.remove(name) {
-            out.push((name.clone(), w.finish()?));
-        }
-    }
-    Ok(out)
-}
-
 /// Adds the cleaning stages 1–7 (normalisation, language ID, filters, dedup, PII).
 fn clean<'a>(pipeline: Pipeline<'a>, args: &Args) -> Result<Pipeline<'a>, Box<dyn Error>> {
-    let field = args.text_field.clone();
-    let config = serde_json::json!({ "field": field });
-    let normalize = MapStage::new(
-        "normalize_whitespace",
-        config,
-        move |r: &mut Record, _: &Context| {
-            let text = normalize_whitespace(r.str(&field)?);
-            r.set(field.as_str(), text);
-            Ok(())
-        },
-    );
     let field = args.text_field.clone();
     let min_words = args.min_words;
     let short = FilterStage::new(
@@ -320,30 +240,28 @@ fn clean<'a>(pipeline: Pipeline<'a>, args: &Args) -> Result<Pipeline<'a>, Box<dy
     );
 
     let text = args.text_field.as_str();
-    let unicode = NormalizeStage::new(NormalizeConfig::default()).with_field(text);
-    let mut langid_config = LanguageIdConfig::default();
-    langid_config.field = text.to_owned();
+    let normalize = NormalizeConfig::default().with_fold_whitespace(true);
+    let mut langid = LanguageIdConfig::default().with_field(text);
     if let Some(backend) = args.langid {
-        langid_config.backend = backend;
+        langid = langid.with_backend(backend);
     }
-    let langid = LanguageIdStage::new(langid_config);
     Ok(pipeline
-        .stage(unicode)
-        .stage(normalize)
-        .stage(langid)
+        .stage(NormalizeStage::new(normalize).with_field(text))
+        .stage(LanguageIdStage::new(langid))
         .stage(short)
         .stage(GopherQuality::default().stage().with_field(text))
         .stage(GopherRepetition::default().stage().with_field(text))
         .stage(C4Quality::default().stage().with_field(text))
         .stage(FineWebQuality::default().stage().with_field(text))
-        .stateful(ExactDedup::new(
+        .stateful(ExactDedupStage::new(
             ExactDedupConfig::default().with_field(text),
         ))
-        .stateful(StreamingNearDedup::new(MinHashConfig::datatrove(), text)?)
+        .stateful(StreamingNearDedupStage::new(MinHashConfig::datatrove())?.with_field(text))
         .stage(PiiStage::new(PiiConfig::default()).with_field(text)))
 }
 
-/// Runs the whole quickstart: tokenizer, pipeline, token shards.
+/// Runs the whole quickstart: the input is read once, by one pipeline that writes Parquet and
+/// token shards (after a run over its head that trains the tokenizer, without `--tokenizer`).
 pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
     std::fs::create_dir_all(&args.output)?;
     let input = match &args.input {
@@ -356,15 +274,23 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
         }
     };
     let split = HashSplit::new(args.splits.iter().map(|(n, f)| (n.as_str(), *f)))?;
-    let (tokenizer, train) = tokenizer(args, &input)?;
+    let reader = open_input(&input)?;
+    let once = ReadOnce::new(&*reader)?.with_max_head_bytes(4 * TRAIN_SAMPLE_BYTES);
+    let (tokenizer, train) = tokenizer(args, &once)?;
     tokenizer.save(args.output.join("tokenizer.json"))?;
-    let mut encode = EncodeConfig::default();
-    encode.field = args.text_field.clone();
-    let mut pipeline = clean(Pipeline::new(open_input(&input)?), args)?
+
+    let dtype = TokenDtype::for_vocab(tokenizer.vocab_size());
+    let mut tokens = TokenShardSink::new(args.output.join("tokens"), dtype)
+        .with_route_field("split")
+        .with_routes(args.splits.iter().map(|(name, _)| name.as_str()))
+        .with_eos(tokenizer.eos_id());
+    let parquet = ParquetWriter::new(args.output.join("data.parquet")).build()?;
+    let encode = EncodeConfig::default().with_field(&args.text_field);
+    let mut pipeline = clean(Pipeline::new(&once), args)?
         .with_name("quickstart")
-        .stage(EncodeStage::new(tokenizer.clone()).with_config(encode))
+        .stage(EncodeStage::new(tokenizer).with_config(encode))
         .stage(HashSplitStage::new(split))
-        .sink(ParquetWriter::new(args.output.join("data.parquet")).build()?)
+        .sink(Tee::new().with(parquet).with(&mut tokens))
         .dropped(JsonlWriter::new(args.output.join("dropped.jsonl")).build()?)
         .rejects(JsonlWriter::new(args.output.join("rejected.jsonl")).build()?)
         .with_batch_size(args.batch_size);
@@ -373,12 +299,17 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
     }
     let summary = pipeline.run()?;
     summary.write_json(args.output.join("summary.json"))?;
-    let shards = write_token_shards(args, &tokenizer)?;
+    let shards = args
+        .splits
+        .iter()
+        .filter_map(|(name, _)| Some((name.clone(), tokens.indexes().get(name)?.clone())))
+        .collect();
     Ok(Report {
         input,
         summary,
         shards,
         train,
+        without_split: tokens.records_without_route(),
     })
 }
 
@@ -409,6 +340,12 @@ fn try_main() -> Result<(), Box<dyn Error>> {
             t.words,
             t.long_words,
             t.long_word_chunks
+        );
+    }
+    if report.without_split > 0 {
+        println!(
+            "{} kept documents are in no split (the fractions sum to less than 1): no tokens",
+            report.without_split
         );
     }
     for (name, index) in &report.shards {

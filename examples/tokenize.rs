@@ -149,9 +149,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
             p
         }
     };
-    let reader = JsonlReader::new(&input)
-        .with_key_field(Some("id"))
-        .build()?;
+    let reader = JsonlReader::new(&input).with_key_field("id").build()?;
     let norm = NormalizeConfig::default();
     let text_of = |rec: &Record| -> Result<String, Box<dyn Error>> {
         let t = rec.str(&args.text_field)?;

@@ -3,7 +3,7 @@
 //!
 //! symphonia itself can panic on hostile headers (an overflow in the WAV `fmt ` parser, see
 //! `corpus/audio_decode/wav_huge_channels.wav`); `decode` contains that with `catch_unwind` and
-//! returns `AudioError::Corrupt`. libfuzzer-sys's panic hook would abort on that contained panic,
+//! returns `dataprep_audio::Error::Corrupt`. libfuzzer-sys's panic hook would abort on that contained panic,
 //! so the hook is replaced by a silent one: a panic that escapes `decode` still reaches
 //! libfuzzer-sys's own `catch_unwind` around the target and aborts the run.
 #![no_main]

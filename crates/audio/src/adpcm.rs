@@ -9,7 +9,7 @@
 //! seven predictors, decode several percent (relative RMS) away. So this crate decodes MS-ADPCM
 //! itself, on symphonia's WAV demuxer, and matches libsndfile sample for sample.
 
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 
 /// Scales the step size after each nibble (8.8 fixed point).
 const ADAPTATION: [i32; 16] = [
@@ -69,12 +69,12 @@ impl MsAdpcm {
     /// A decoder for `channels` (1 or 2) and the header's frames per block.
     pub(crate) fn new(channels: usize, frames_per_block: usize) -> Result<Self> {
         if !(1..=2).contains(&channels) {
-            return Err(AudioError::Unsupported(format!(
+            return Err(Error::Unsupported(format!(
                 "adpcm_ms with {channels} channels (1 or 2 are defined)"
             )));
         }
         if frames_per_block < 2 {
-            return Err(AudioError::Corrupt {
+            return Err(Error::Corrupt {
                 message: format!("adpcm_ms: {frames_per_block} frames per block"),
                 offset: None,
             });
@@ -100,7 +100,7 @@ impl MsAdpcm {
     /// as `i16 / 32768`.
     ///
     /// # Errors
-    /// [`AudioError::Corrupt`] when `data` is shorter than the blocks or a block names a predictor
+    /// [`Error::Corrupt`] when `data` is shorter than the blocks or a block names a predictor
     /// that does not exist; `out` then holds nothing.
     pub(crate) fn decode(&self, data: &[u8], blocks: usize, out: &mut Vec<Vec<f32>>) -> Result<()> {
         let ch = self.channels;
@@ -108,7 +108,7 @@ impl MsAdpcm {
         out.iter_mut().for_each(Vec::clear);
         let size = self.block_bytes();
         if data.len() < blocks.saturating_mul(size) {
-            return Err(AudioError::Corrupt {
+            return Err(Error::Corrupt {
                 message: format!(
                     "adpcm_ms packet of {} bytes holds fewer than {blocks} blocks of {size}",
                     data.len()
@@ -130,7 +130,7 @@ impl MsAdpcm {
             for (c, s) in st.iter_mut().enumerate().take(ch) {
                 let Some(&(c1, c2)) = COEFFS.get(usize::from(block[c])) else {
                     out.iter_mut().for_each(Vec::clear);
-                    return Err(AudioError::Corrupt {
+                    return Err(Error::Corrupt {
                         message: format!("adpcm_ms predictor index {} out of range", block[c]),
                         offset: None,
                     });

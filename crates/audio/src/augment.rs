@@ -6,7 +6,7 @@ use ndarray::Array2;
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 use crate::signal::{resample, rms};
 
 /// Multiplies by a gain drawn uniformly in `[min_db, max_db]` dB; returns the gain in dB.
@@ -55,10 +55,10 @@ fn gaussian<R: Rng + ?Sized>(rng: &mut R) -> f32 {
 /// (duration / factor, pitch × factor), at the same sample rate.
 ///
 /// # Errors
-/// [`AudioError::InvalidParam`] for a factor outside (0.1, 10).
+/// [`Error::InvalidParam`] for a factor outside (0.1, 10).
 pub fn speed(x: &[f32], sample_rate: u32, factor: f32) -> Result<Vec<f32>> {
     if !(factor > 0.1 && factor < 10.0) {
-        return Err(AudioError::InvalidParam(format!("speed factor {factor}")));
+        return Err(Error::InvalidParam(format!("speed factor {factor}")));
     }
     // Treat the signal as if recorded at sr·factor and bring it back to sr.
     let from = (sample_rate as f64 * factor as f64).round() as u32;

@@ -7,7 +7,7 @@
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 
 /// One aligned token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,7 +43,7 @@ pub struct Alignment {
 /// blank between). Ties are broken toward staying in the same state, then the previous state.
 ///
 /// # Errors
-/// [`AudioError::Alignment`] for an impossible alignment, an id ≥ C, a blank among the targets
+/// [`Error::Alignment`] for an impossible alignment, an id ≥ C, a blank among the targets
 /// or NaN log-probabilities.
 ///
 /// ```
@@ -53,27 +53,25 @@ pub struct Alignment {
 /// let a = dataprep_audio::ctc::forced_align(&lp, &[1, 2], 0)?;
 /// assert_eq!(a.labels, vec![0, 1, 0, 2]);
 /// assert_eq!((a.spans[0].start, a.spans[0].end), (1, 2));
-/// # Ok::<(), dataprep_audio::AudioError>(())
+/// # Ok::<(), dataprep_audio::Error>(())
 /// ```
 pub fn forced_align(log_probs: &Array2<f32>, targets: &[usize], blank: usize) -> Result<Alignment> {
     let (t_len, c) = log_probs.dim();
     if blank >= c {
-        return Err(AudioError::Alignment(format!(
-            "blank {blank} ≥ classes {c}"
-        )));
+        return Err(Error::Alignment(format!("blank {blank} ≥ classes {c}")));
     }
     if let Some(&bad) = targets.iter().find(|&&x| x >= c || x == blank) {
-        return Err(AudioError::Alignment(format!(
+        return Err(Error::Alignment(format!(
             "target id {bad} is the blank or ≥ classes {c}"
         )));
     }
     if log_probs.iter().any(|v| v.is_nan() || *v == f32::INFINITY) {
-        return Err(AudioError::Alignment("NaN or +inf log-probability".into()));
+        return Err(Error::Alignment("NaN or +inf log-probability".into()));
     }
     let l = targets.len();
     let repeats = targets.windows(2).filter(|w| w[0] == w[1]).count();
     if t_len < l + repeats || t_len == 0 {
-        return Err(AudioError::Alignment(format!(
+        return Err(Error::Alignment(format!(
             "{t_len} frames cannot hold {l} tokens with {repeats} repeats"
         )));
     }
@@ -116,9 +114,7 @@ pub fn forced_align(log_probs: &Array2<f32>, targets: &[usize], blank: usize) ->
     }
     let total = alpha[s];
     if total == neg {
-        return Err(AudioError::Alignment(
-            "every path has zero probability".into(),
-        ));
+        return Err(Error::Alignment("every path has zero probability".into()));
     }
     let mut states = vec![0usize; t_len];
     for t in (0..t_len).rev() {

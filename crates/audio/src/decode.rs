@@ -14,9 +14,9 @@ use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 
 use crate::adpcm::MsAdpcm;
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 
-/// Limits applied while decoding. Exceeding one is an [`AudioError::Limit`], checked before and
+/// Limits applied while decoding. Exceeding one is an [`Error::Limit`], checked before and
 /// during decoding so a hostile file cannot make us allocate unbounded memory.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -43,10 +43,10 @@ impl DecodeLimits {
     /// Refuses a stated duration (from a header, before decoding) over `max_duration_s`.
     ///
     /// # Errors
-    /// [`AudioError::Limit`] naming `duration_s`.
+    /// [`Error::Limit`] naming `duration_s`.
     pub fn check_stated_duration(&self, duration_s: Option<f64>) -> Result<()> {
         match duration_s {
-            Some(d) if d > self.max_duration_s => Err(AudioError::Limit {
+            Some(d) if d > self.max_duration_s => Err(Error::Limit {
                 what: "duration_s",
                 actual: d,
                 limit: self.max_duration_s,
@@ -157,7 +157,7 @@ pub enum Backend {
     Auto,
     /// symphonia only (pure Rust; MS-ADPCM with this crate's decoder).
     Symphonia,
-    /// FFmpeg only; an [`AudioError::Unsupported`] when built without the `ffmpeg` feature.
+    /// FFmpeg only; an [`Error::Unsupported`] when built without the `ffmpeg` feature.
     Ffmpeg,
 }
 
@@ -166,14 +166,14 @@ impl Backend {
     pub const FFMPEG_AVAILABLE: bool = cfg!(feature = "ffmpeg");
 }
 
-fn corrupt(e: SymError, offset: Option<u64>) -> AudioError {
+fn corrupt(e: SymError, offset: Option<u64>) -> Error {
     match e {
-        SymError::Unsupported(m) => AudioError::Unsupported(m.to_string()),
-        SymError::LimitError(m) => AudioError::Corrupt {
+        SymError::Unsupported(m) => Error::Unsupported(m.to_string()),
+        SymError::LimitError(m) => Error::Corrupt {
             message: format!("decoder limit: {m}"),
             offset,
         },
-        other => AudioError::Corrupt {
+        other => Error::Corrupt {
             message: other.to_string(),
             offset,
         },
@@ -188,8 +188,8 @@ fn corrupt(e: SymError, offset: Option<u64>) -> AudioError {
 /// truncated file yields its intact prefix — unless nothing was decoded, which is an error.
 ///
 /// # Errors
-/// [`AudioError::Empty`], [`AudioError::Unsupported`], [`AudioError::Corrupt`],
-/// [`AudioError::NoSamples`], [`AudioError::Limit`].
+/// [`Error::Empty`], [`Error::Unsupported`], [`Error::Corrupt`],
+/// [`Error::NoSamples`], [`Error::Limit`].
 ///
 /// ```
 /// use dataprep_audio::{decode, wav, DecodeLimits};
@@ -197,7 +197,7 @@ fn corrupt(e: SymError, offset: Option<u64>) -> AudioError {
 /// let audio = decode(&bytes, Some("wav"), &DecodeLimits::default())?;
 /// assert_eq!((audio.sample_rate, audio.frames()), (8000, 4));
 /// assert_eq!(audio.codec, "pcm_s16le");
-/// # Ok::<(), dataprep_audio::AudioError>(())
+/// # Ok::<(), dataprep_audio::Error>(())
 /// ```
 pub fn decode(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> Result<Audio> {
     decode_with(bytes, ext_hint, limits, Backend::Auto)
@@ -206,7 +206,7 @@ pub fn decode(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> Re
 /// [`decode`] with a chosen [`Backend`].
 ///
 /// # Errors
-/// As [`decode`]; [`AudioError::Unsupported`] for [`Backend::Ffmpeg`] in a build without the
+/// As [`decode`]; [`Error::Unsupported`] for [`Backend::Ffmpeg`] in a build without the
 /// `ffmpeg` feature.
 ///
 /// ```
@@ -214,7 +214,7 @@ pub fn decode(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> Re
 /// let bytes = wav::encode_pcm16(&[vec![0.0, 0.5, -0.5, 0.25]], 8000)?;
 /// let audio = decode_with(&bytes, None, &DecodeLimits::default(), Backend::Symphonia)?;
 /// assert_eq!(audio.frames(), 4);
-/// # Ok::<(), dataprep_audio::AudioError>(())
+/// # Ok::<(), dataprep_audio::Error>(())
 /// ```
 pub fn decode_with(
     bytes: &[u8],
@@ -239,18 +239,18 @@ pub fn decode_with(
 
 /// Whether [`Backend::Auto`] tries FFmpeg after symphonia failed with `e`: not for what FFmpeg
 /// would refuse the same way (no bytes, a limit, an I/O error).
-fn falls_back(e: &AudioError) -> bool {
+fn falls_back(e: &Error) -> bool {
     matches!(
         e,
-        AudioError::Unsupported(_) | AudioError::Corrupt { .. } | AudioError::NoSamples
+        Error::Unsupported(_) | Error::Corrupt { .. } | Error::NoSamples
     )
 }
 
 /// The result of the FFmpeg fallback; when FFmpeg does not recognise the input either, the
 /// symphonia error, which says more about a file neither reads.
-fn pick_error(symphonia: AudioError, ffmpeg: Result<Audio>) -> Result<Audio> {
+fn pick_error(symphonia: Error, ffmpeg: Result<Audio>) -> Result<Audio> {
     match ffmpeg {
-        Err(AudioError::Unsupported(_)) => Err(symphonia),
+        Err(Error::Unsupported(_)) => Err(symphonia),
         r => r,
     }
 }
@@ -266,8 +266,8 @@ fn decode_ffmpeg_bytes(_: &[u8], _: &DecodeLimits) -> Result<Audio> {
 }
 
 #[cfg(not(feature = "ffmpeg"))]
-pub(crate) fn no_ffmpeg() -> AudioError {
-    AudioError::Unsupported("FFmpeg decoding needs dataprep-audio's `ffmpeg` feature".into())
+pub(crate) fn no_ffmpeg() -> Error {
+    Error::Unsupported("FFmpeg decoding needs dataprep-audio's `ffmpeg` feature".into())
 }
 
 fn decode_symphonia(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> Result<Audio> {
@@ -277,7 +277,7 @@ fn decode_symphonia(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits)
         decode_inner(bytes, ext_hint, limits)
     }))
     .unwrap_or_else(|_| {
-        Err(AudioError::Corrupt {
+        Err(Error::Corrupt {
             message: "decoder panicked on malformed input".into(),
             offset: None,
         })
@@ -286,10 +286,10 @@ fn decode_symphonia(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits)
 
 fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> Result<Audio> {
     if bytes.is_empty() {
-        return Err(AudioError::Empty);
+        return Err(Error::Empty);
     }
     if bytes.len() as u64 > limits.max_bytes {
-        return Err(AudioError::Limit {
+        return Err(Error::Limit {
             what: "bytes",
             actual: bytes.len() as f64,
             limit: limits.max_bytes as f64,
@@ -311,24 +311,24 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
             MetadataOptions::default(),
         )
         .map_err(|e| match e {
-            SymError::Unsupported(m) => AudioError::Unsupported(m.to_string()),
+            SymError::Unsupported(m) => Error::Unsupported(m.to_string()),
             other => corrupt(other, Some(0)),
         })?;
     let track = format
         .default_track(TrackType::Audio)
-        .ok_or_else(|| AudioError::Unsupported("no audio track".into()))?;
+        .ok_or_else(|| Error::Unsupported("no audio track".into()))?;
     let track_id = track.id;
     let num_frames = track.num_frames;
     let params = track
         .codec_params
         .as_ref()
         .and_then(|p| p.audio())
-        .ok_or_else(|| AudioError::Unsupported("track has no audio codec parameters".into()))?
+        .ok_or_else(|| Error::Unsupported("track has no audio codec parameters".into()))?
         .clone();
     if let Some(ch) = &params.channels
         && ch.count() > limits.max_channels
     {
-        return Err(AudioError::Limit {
+        return Err(Error::Limit {
             what: "channels",
             actual: ch.count() as f64,
             limit: limits.max_channels as f64,
@@ -360,7 +360,7 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
     let mut sample_rate = params.sample_rate.unwrap_or(0);
     let mut scratch: Vec<Vec<f32>> = Vec::new();
     let mut decoded_packets = 0usize;
-    let mut last_err: Option<AudioError> = None;
+    let mut last_err: Option<Error> = None;
     let mut max_frames = u64::MAX;
     loop {
         let packet = match format.next_packet() {
@@ -391,7 +391,7 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
             continue;
         }
         if nch > limits.max_channels {
-            return Err(AudioError::Limit {
+            return Err(Error::Limit {
                 what: "channels",
                 actual: nch as f64,
                 limit: limits.max_channels as f64,
@@ -421,7 +421,7 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
         decoded_packets += 1;
         let n = channels[0].len() as u64;
         if n > max_frames {
-            return Err(AudioError::Limit {
+            return Err(Error::Limit {
                 what: "duration_s",
                 actual: n as f64 / f64::from(sample_rate.max(1)),
                 limit: limits.max_duration_s,
@@ -429,13 +429,13 @@ fn decode_inner(bytes: &[u8], ext_hint: Option<&str>, limits: &DecodeLimits) -> 
         }
     }
     if sample_rate == 0 {
-        return Err(AudioError::Corrupt {
+        return Err(Error::Corrupt {
             message: "sample rate unknown or zero".into(),
             offset: None,
         });
     }
     if channels.is_empty() || channels[0].is_empty() {
-        return Err(last_err.unwrap_or(AudioError::NoSamples));
+        return Err(last_err.unwrap_or(Error::NoSamples));
     }
     Ok(Audio {
         sample_rate,
@@ -456,11 +456,11 @@ enum Step {
     /// Samples in the scratch planes.
     Decoded { rate: u32, channels: usize },
     /// A corrupt packet, skipped as players do.
-    Skip(AudioError),
+    Skip(Error),
     /// The stream ended early.
     Stop,
     /// An error that ends decoding.
-    Fatal(AudioError),
+    Fatal(Error),
 }
 
 impl PacketDecoder {
@@ -476,7 +476,7 @@ impl PacketDecoder {
                     buf.copy_to_vecs_planar::<f32>(out);
                     Step::Decoded { rate, channels }
                 }
-                Err(SymError::DecodeError(m)) => Step::Skip(AudioError::Corrupt {
+                Err(SymError::DecodeError(m)) => Step::Skip(Error::Corrupt {
                     message: m.to_string(),
                     offset: None,
                 }),
@@ -501,7 +501,7 @@ impl PacketDecoder {
 /// symphonia cannot decode is decoded by FFmpeg in place (see [`Backend::Auto`]).
 ///
 /// # Errors
-/// [`AudioError::Io`] or any error of [`decode`].
+/// [`Error::Io`] or any error of [`decode`].
 pub fn decode_file(path: &std::path::Path, limits: &DecodeLimits) -> Result<Audio> {
     decode_file_with(path, limits, Backend::Auto)
 }
@@ -518,18 +518,18 @@ pub fn decode_file_with(
     if backend == Backend::Ffmpeg {
         return decode_file_ffmpeg(path, limits);
     }
-    let meta = std::fs::metadata(path).map_err(|source| AudioError::Io {
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
     if meta.len() > limits.max_bytes {
-        return Err(AudioError::Limit {
+        return Err(Error::Limit {
             what: "bytes",
             actual: meta.len() as f64,
             limit: limits.max_bytes as f64,
         });
     }
-    let bytes = std::fs::read(path).map_err(|source| AudioError::Io {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -560,7 +560,7 @@ fn decode_file_ffmpeg(_: &std::path::Path, _: &DecodeLimits) -> Result<Audio> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum NonFinitePolicy {
-    /// Reject the audio with [`AudioError::NonFinite`] (default).
+    /// Reject the audio with [`Error::NonFinite`] (default).
     #[default]
     Reject,
     /// Replace NaN by 0 and ±∞ by ±1.
@@ -570,7 +570,7 @@ pub enum NonFinitePolicy {
 /// Checks (or repairs, per `policy`) non-finite samples in place.
 ///
 /// # Errors
-/// [`AudioError::NonFinite`] under [`NonFinitePolicy::Reject`].
+/// [`Error::NonFinite`] under [`NonFinitePolicy::Reject`].
 pub fn sanitize(samples: &mut [f32], policy: NonFinitePolicy) -> Result<()> {
     let mut count = 0;
     let mut first = usize::MAX;
@@ -584,7 +584,7 @@ pub fn sanitize(samples: &mut [f32], policy: NonFinitePolicy) -> Result<()> {
         }
     }
     if count > 0 && policy == NonFinitePolicy::Reject {
-        return Err(AudioError::NonFinite { count, first });
+        return Err(Error::NonFinite { count, first });
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use realfft::RealFftPlanner;
 use realfft::num_complex::Complex;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 use crate::features::Window;
 
 /// Spectral gating parameters; defaults are noisereduce's.
@@ -215,7 +215,7 @@ fn smooth_mask(mask: &Array2<f32>, nf: usize, nt: usize) -> Array2<f32> {
 /// statistics (noisereduce's `y_noise`); `None` uses the signal itself, as noisereduce does.
 ///
 /// # Errors
-/// [`AudioError::InvalidParam`] for a zero rate or `n_fft < 16`; [`AudioError::NonFinite`].
+/// [`Error::InvalidParam`] for a zero rate or `n_fft < 16`; [`Error::NonFinite`].
 pub fn reduce_noise(
     samples: &[f32],
     sample_rate: u32,
@@ -223,7 +223,7 @@ pub fn reduce_noise(
     cfg: &DenoiseConfig,
 ) -> Result<Vec<f32>> {
     if sample_rate == 0 || cfg.n_fft < 16 {
-        return Err(AudioError::InvalidParam(format!(
+        return Err(Error::InvalidParam(format!(
             "denoise: {cfg:?} at {sample_rate} Hz"
         )));
     }

@@ -5,7 +5,7 @@ use dataprep_core::{RecordError, RecordErrorKind};
 /// Everything that can go wrong in dataprep-audio.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum AudioError {
+pub enum Error {
     /// The input has no bytes at all.
     #[error("empty input: zero bytes")]
     Empty,
@@ -70,24 +70,24 @@ pub enum AudioError {
 }
 
 /// Result alias for this crate.
-pub type Result<T, E = AudioError> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl From<AudioError> for RecordError {
-    fn from(e: AudioError) -> Self {
+impl From<Error> for RecordError {
+    fn from(e: Error) -> Self {
         let kind = match &e {
-            AudioError::Limit { .. } => RecordErrorKind::Limit,
-            AudioError::InvalidParam(_) | AudioError::Alignment(_) | AudioError::Resample(_) => {
+            Error::Limit { .. } => RecordErrorKind::Limit,
+            Error::InvalidParam(_) | Error::Alignment(_) | Error::Resample(_) => {
                 RecordErrorKind::Process
             }
-            AudioError::Io { .. } => RecordErrorKind::Io,
+            Error::Io { .. } => RecordErrorKind::Io,
             _ => RecordErrorKind::Parse,
         };
         RecordError::new(kind, e.to_string()).with_source(e)
     }
 }
 
-impl From<AudioError> for dataprep_core::Error {
-    fn from(e: AudioError) -> Self {
+impl From<Error> for dataprep_core::Error {
+    fn from(e: Error) -> Self {
         dataprep_core::Error::Record(Box::new(e.into()))
     }
 }

@@ -14,7 +14,7 @@ use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 
 /// Analysis window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,13 +134,13 @@ impl StftConfig {
     }
     fn validate(&self) -> Result<()> {
         if self.n_fft < 2 || self.hop_length == 0 || self.win_length == 0 {
-            return Err(AudioError::InvalidParam(format!(
+            return Err(Error::InvalidParam(format!(
                 "stft: n_fft {} (≥ 2), hop {} and win_length {} (≥ 1)",
                 self.n_fft, self.hop_length, self.win_length
             )));
         }
         if self.win_length > self.n_fft {
-            return Err(AudioError::InvalidParam(format!(
+            return Err(Error::InvalidParam(format!(
                 "stft: win_length {} > n_fft {}",
                 self.win_length, self.n_fft
             )));
@@ -410,7 +410,7 @@ impl Stft {
     /// Plans an STFT.
     ///
     /// # Errors
-    /// [`AudioError::InvalidParam`] for a zero hop, `n_fft < 2` or `win_length > n_fft`.
+    /// [`Error::InvalidParam`] for a zero hop, `n_fft < 2` or `win_length > n_fft`.
     pub fn new(cfg: StftConfig) -> Result<Self> {
         cfg.validate()?;
         let w = cfg.window.coefficients(cfg.win_length);
@@ -449,7 +449,7 @@ impl Stft {
     /// spectrogram, 1 the magnitude. Non-finite samples are rejected.
     ///
     /// # Errors
-    /// [`AudioError::NonFinite`] if the signal holds NaN or ±∞.
+    /// [`Error::NonFinite`] if the signal holds NaN or ±∞.
     pub fn spectrogram(&self, samples: &[f32], power: f32) -> Result<Array2<f32>> {
         self.per_frame(samples, self.n_freqs(), |p, row| {
             for (o, &v) in row.iter_mut().zip(p) {
@@ -479,11 +479,11 @@ impl Stft {
     /// ```
     ///
     /// # Errors
-    /// [`AudioError::NonFinite`] for NaN/∞ samples; [`AudioError::InvalidParam`] if the bank was
+    /// [`Error::NonFinite`] for NaN/∞ samples; [`Error::InvalidParam`] if the bank was
     /// built for another FFT size.
     pub fn mel_spectrogram(&self, samples: &[f32], bank: &MelFilterbank) -> Result<Array2<f32>> {
         if bank.n_freqs != self.n_freqs() {
-            return Err(AudioError::InvalidParam(format!(
+            return Err(Error::InvalidParam(format!(
                 "mel: bank expects {} bins, the STFT gives {}",
                 bank.n_freqs,
                 self.n_freqs()
@@ -582,7 +582,7 @@ where
         }
     }
     Array2::from_shape_vec((frames, cols), out)
-        .map_err(|e| AudioError::InvalidParam(format!("feature matrix shape: {e}")))
+        .map_err(|e| Error::InvalidParam(format!("feature matrix shape: {e}")))
 }
 
 /// `out[b] = Σ_k power[start_b + k] · weight_b[k]`.
@@ -675,14 +675,14 @@ fn ln_floored(x: &Array2<f32>, floor: f32) -> Array2<f32> {
     out
 }
 
-/// [`AudioError::NonFinite`] (how many, and the first position) if any sample is NaN or ±∞.
+/// [`Error::NonFinite`] (how many, and the first position) if any sample is NaN or ±∞.
 pub(crate) fn check_finite(samples: &[f32]) -> Result<()> {
     if all_finite(samples) {
         return Ok(());
     }
     let count = samples.iter().filter(|s| !s.is_finite()).count();
     let first = samples.iter().position(|s| !s.is_finite()).unwrap_or(0);
-    Err(AudioError::NonFinite { count, first })
+    Err(Error::NonFinite { count, first })
 }
 
 /// Whether no value is NaN or ±∞: the largest magnitude bit pattern is below that of +∞. An
@@ -849,10 +849,10 @@ impl MelFilterbank {
     /// Builds the bank (weights computed in f64 as librosa/torchaudio/Kaldi do, stored as f32).
     ///
     /// # Errors
-    /// [`AudioError::InvalidParam`] for zero bands, a zero rate, or `fmin ≥ fmax`.
+    /// [`Error::InvalidParam`] for zero bands, a zero rate, or `fmin ≥ fmax`.
     pub fn new(cfg: &MelConfig) -> Result<Self> {
         if cfg.n_mels == 0 || cfg.sample_rate == 0 || cfg.n_fft < 2 {
-            return Err(AudioError::InvalidParam(format!("mel: {cfg:?}")));
+            return Err(Error::InvalidParam(format!("mel: {cfg:?}")));
         }
         let nyq = f64::from(cfg.sample_rate) / 2.0;
         let fmax = match cfg.fmax {
@@ -861,7 +861,7 @@ impl MelFilterbank {
             Some(f) => f,
         };
         if !(cfg.fmin >= 0.0 && cfg.fmin < fmax) {
-            return Err(AudioError::InvalidParam(format!(
+            return Err(Error::InvalidParam(format!(
                 "mel: fmin {} must be in [0, fmax {fmax})",
                 cfg.fmin
             )));
@@ -980,10 +980,10 @@ impl MelFilterbank {
     /// Applies the bank to a spectrogram (frames × n_freqs) → frames × n_mels.
     ///
     /// # Errors
-    /// [`AudioError::InvalidParam`] if the spectrogram has the wrong number of bins.
+    /// [`Error::InvalidParam`] if the spectrogram has the wrong number of bins.
     pub fn apply(&self, spec: &Array2<f32>) -> Result<Array2<f32>> {
         if spec.ncols() != self.n_freqs {
-            return Err(AudioError::InvalidParam(format!(
+            return Err(Error::InvalidParam(format!(
                 "mel: spectrogram has {} bins, bank expects {}",
                 spec.ncols(),
                 self.n_freqs
@@ -1380,11 +1380,11 @@ impl Fbank {
     /// Plans the extractor.
     ///
     /// # Errors
-    /// [`AudioError::InvalidParam`] for a zero rate, empty frames or a bad frequency range.
+    /// [`Error::InvalidParam`] for a zero rate, empty frames or a bad frequency range.
     pub fn new(cfg: FbankConfig) -> Result<Self> {
         let (win, shift, n_fft) = cfg.sizes();
         if win < 2 || shift == 0 {
-            return Err(AudioError::InvalidParam(format!("fbank: {cfg:?}")));
+            return Err(Error::InvalidParam(format!("fbank: {cfg:?}")));
         }
         let mel = MelFilterbank::new(&MelConfig {
             sample_rate: cfg.sample_rate,
@@ -1408,7 +1408,7 @@ impl Fbank {
     /// Mel power energies (before the log): frames × bins, `snip_edges` framing (no centring).
     ///
     /// # Errors
-    /// [`AudioError::NonFinite`] for NaN/∞ samples.
+    /// [`Error::NonFinite`] for NaN/∞ samples.
     pub fn mel_power(&self, samples: &[f32]) -> Result<Array2<f32>> {
         check_finite(samples)?;
         let (win, shift, _) = self.cfg.sizes();
@@ -1483,13 +1483,13 @@ pub enum Preset {
 }
 
 impl std::str::FromStr for Preset {
-    type Err = AudioError;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "librosa" => Ok(Preset::Librosa),
             "torchaudio" => Ok(Preset::Torchaudio),
             "kaldi" | "lhotse" => Ok(Preset::Kaldi),
-            _ => Err(AudioError::InvalidParam(format!(
+            _ => Err(Error::InvalidParam(format!(
                 "unknown preset {s:?} (librosa, torchaudio, kaldi)"
             ))),
         }
@@ -1598,7 +1598,7 @@ enum Engine {
 /// assert_eq!(mel.dim(), (81, 128)); // frames × mels
 /// let mfcc = fx.mfcc(&tone)?;
 /// assert_eq!(mfcc.ncols(), 40);
-/// # Ok::<(), dataprep_audio::AudioError>(())
+/// # Ok::<(), dataprep_audio::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct FeatureExtractor {
@@ -1611,7 +1611,7 @@ impl FeatureExtractor {
     /// Plans the extractor.
     ///
     /// # Errors
-    /// [`AudioError::InvalidParam`] for inconsistent parameters.
+    /// [`Error::InvalidParam`] for inconsistent parameters.
     pub fn new(cfg: FeatureConfig) -> Result<Self> {
         let engine = match cfg.preset {
             Preset::Librosa | Preset::Torchaudio => {
@@ -1671,7 +1671,7 @@ impl FeatureExtractor {
     /// Power mel spectrogram, frames × n_mels.
     ///
     /// # Errors
-    /// [`AudioError::NonFinite`] for NaN/∞ samples.
+    /// [`Error::NonFinite`] for NaN/∞ samples.
     pub fn mel(&self, samples: &[f32]) -> Result<Array2<f32>> {
         match &self.engine {
             Engine::Stft(stft, mel) => stft.mel_spectrogram(samples, mel),
@@ -1767,7 +1767,7 @@ impl FeatureExtractor {
             }
         }
         Array2::from_shape_vec((frames, n_mfcc), out)
-            .map_err(|e| AudioError::InvalidParam(format!("mfcc matrix shape: {e}")))
+            .map_err(|e| Error::InvalidParam(format!("mfcc matrix shape: {e}")))
     }
 
     /// MFCC from a log mel computed by [`FeatureExtractor::log_mel`].

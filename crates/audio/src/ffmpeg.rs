@@ -34,7 +34,7 @@ use ffmpeg::{Dictionary, Packet};
 use ffmpeg_next as ffmpeg;
 
 use crate::decode::{Audio, DecodeLimits};
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 use crate::probe::AudioProbe;
 
 /// Initialises FFmpeg once per process and silences its log (errors come back typed instead).
@@ -56,9 +56,9 @@ fn init() {
 /// `wmav2`, `adpcm_ms`, `amr_nb`, `aac`, …).
 ///
 /// # Errors
-/// [`AudioError::Empty`]; [`AudioError::Unsupported`] (not a container FFmpeg recognises, no audio
-/// stream, no decoder, a playlist); [`AudioError::Corrupt`]; [`AudioError::NoSamples`];
-/// [`AudioError::Limit`]; [`AudioError::Io`] if the temporary file cannot be written.
+/// [`Error::Empty`]; [`Error::Unsupported`] (not a container FFmpeg recognises, no audio
+/// stream, no decoder, a playlist); [`Error::Corrupt`]; [`Error::NoSamples`];
+/// [`Error::Limit`]; [`Error::Io`] if the temporary file cannot be written.
 ///
 /// ```
 /// use dataprep_audio::{DecodeLimits, ffmpeg::decode_ffmpeg, wav};
@@ -66,11 +66,11 @@ fn init() {
 /// let audio = decode_ffmpeg(&bytes, &DecodeLimits::default())?;
 /// assert_eq!((audio.sample_rate, audio.frames(), audio.codec.as_str()), (8000, 4, "pcm_s16le"));
 /// assert_eq!(audio.channels[0], [0.0, 0.5, -0.5, 0.25]);
-/// # Ok::<(), dataprep_audio::AudioError>(())
+/// # Ok::<(), dataprep_audio::Error>(())
 /// ```
 pub fn decode_ffmpeg(bytes: &[u8], limits: &DecodeLimits) -> Result<Audio> {
     if bytes.is_empty() {
-        return Err(AudioError::Empty);
+        return Err(Error::Empty);
     }
     check_bytes(bytes.len() as u64, limits)?;
     refuse_playlists(bytes)?;
@@ -81,13 +81,13 @@ pub fn decode_ffmpeg(bytes: &[u8], limits: &DecodeLimits) -> Result<Audio> {
 /// Decodes a file with FFmpeg, reading it in place (no copy into memory).
 ///
 /// # Errors
-/// [`AudioError::Io`], or any error of [`decode_ffmpeg`].
+/// [`Error::Io`], or any error of [`decode_ffmpeg`].
 ///
 /// ```no_run
 /// use dataprep_audio::{DecodeLimits, ffmpeg::decode_file_ffmpeg};
 /// let audio = decode_file_ffmpeg("speech.opus".as_ref(), &DecodeLimits::default())?;
 /// println!("{} Hz, {} channels, {:.2} s", audio.sample_rate, audio.channels.len(), audio.duration_s());
-/// # Ok::<(), dataprep_audio::AudioError>(())
+/// # Ok::<(), dataprep_audio::Error>(())
 /// ```
 pub fn decode_file_ffmpeg(path: &Path, limits: &DecodeLimits) -> Result<Audio> {
     let len = file_len(path, limits)?;
@@ -106,13 +106,13 @@ pub fn decode_file_ffmpeg(path: &Path, limits: &DecodeLimits) -> Result<Audio> {
 ///
 /// # Errors
 /// As [`decode_file_ffmpeg`]; a file without an audio stream (video only, an image) is
-/// [`AudioError::Unsupported`].
+/// [`Error::Unsupported`].
 ///
 /// ```no_run
 /// use dataprep_audio::{DecodeLimits, ffmpeg::probe_file_ffmpeg};
 /// let p = probe_file_ffmpeg("speech.opus".as_ref(), &DecodeLimits::default())?;
 /// assert_eq!((p.format.as_str(), p.codec.as_str()), ("ogg", "opus"));
-/// # Ok::<(), dataprep_audio::AudioError>(())
+/// # Ok::<(), dataprep_audio::Error>(())
 /// ```
 pub fn probe_file_ffmpeg(path: &Path, limits: &DecodeLimits) -> Result<AudioProbe> {
     file_len(path, limits)?;
@@ -140,8 +140,8 @@ pub fn probe_file_ffmpeg(path: &Path, limits: &DecodeLimits) -> Result<AudioProb
     })
 }
 
-fn io_err(path: &Path, source: std::io::Error) -> AudioError {
-    AudioError::Io {
+fn io_err(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
         path: path.to_path_buf(),
         source,
     }
@@ -149,7 +149,7 @@ fn io_err(path: &Path, source: std::io::Error) -> AudioError {
 
 fn check_bytes(len: u64, limits: &DecodeLimits) -> Result<()> {
     if len > limits.max_bytes {
-        return Err(AudioError::Limit {
+        return Err(Error::Limit {
             what: "bytes",
             actual: len as f64,
             limit: limits.max_bytes as f64,
@@ -162,13 +162,13 @@ fn check_bytes(len: u64, limits: &DecodeLimits) -> Result<()> {
 fn file_len(path: &Path, limits: &DecodeLimits) -> Result<u64> {
     let meta = std::fs::metadata(path).map_err(|source| io_err(path, source))?;
     if !meta.is_file() {
-        return Err(AudioError::Unsupported(format!(
+        return Err(Error::Unsupported(format!(
             "{} is not a regular file",
             path.display()
         )));
     }
     if meta.len() == 0 {
-        return Err(AudioError::Empty);
+        return Err(Error::Empty);
     }
     check_bytes(meta.len(), limits)?;
     Ok(meta.len())
@@ -178,7 +178,7 @@ fn file_len(path: &Path, limits: &DecodeLimits) -> Result<u64> {
 /// IMF, SDP, VobSub, MLV): the one rule of the workspace, [`media_input::sniff_reference`].
 fn refuse_playlists(head: &[u8]) -> Result<()> {
     match media_input::sniff_reference(head) {
-        Some(why) => Err(AudioError::Unsupported(format!("refused: {why}"))),
+        Some(why) => Err(Error::Unsupported(format!("refused: {why}"))),
         None => Ok(()),
     }
 }
@@ -200,15 +200,15 @@ fn temp_copy(bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
 /// error.
 fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(AudioError::Corrupt {
+        Err(Error::Corrupt {
             message: "FFmpeg binding panicked on malformed input".into(),
             offset: None,
         })
     })
 }
 
-fn corrupt(e: impl std::fmt::Display) -> AudioError {
-    AudioError::Corrupt {
+fn corrupt(e: impl std::fmt::Display) -> Error {
+    Error::Corrupt {
         message: e.to_string(),
         offset: None,
     }
@@ -220,8 +220,8 @@ fn corrupt(e: impl std::fmt::Display) -> AudioError {
 fn open(path: &Path) -> Result<ffmpeg::format::context::Input> {
     init();
     let url = media_input::file_url(path).map_err(|e| match e {
-        media_input::MediaInputError::Io { path, source } => AudioError::Io { path, source },
-        other => AudioError::Unsupported(other.to_string()),
+        media_input::MediaInputError::Io { path, source } => Error::Io { path, source },
+        other => Error::Unsupported(other.to_string()),
     })?;
     let mut opts = Dictionary::new();
     for (k, v) in media_input::FFMPEG_INPUT_OPTIONS {
@@ -229,9 +229,9 @@ fn open(path: &Path) -> Result<ffmpeg::format::context::Input> {
     }
     ffmpeg::format::input_with_dictionary(&url, opts).map_err(|e| match e {
         ffmpeg::Error::InvalidData | ffmpeg::Error::DemuxerNotFound => {
-            AudioError::Unsupported(format!("FFmpeg does not recognise the container: {e}"))
+            Error::Unsupported(format!("FFmpeg does not recognise the container: {e}"))
         }
-        ffmpeg::Error::Eof => AudioError::Corrupt {
+        ffmpeg::Error::Eof => Error::Corrupt {
             message: format!("truncated before the first packet: {e}"),
             offset: Some(0),
         },
@@ -254,7 +254,7 @@ fn open_audio(ictx: &ffmpeg::format::context::Input, limits: &DecodeLimits) -> R
     let st = ictx
         .streams()
         .best(MediaType::Audio)
-        .ok_or_else(|| AudioError::Unsupported("no audio track".into()))?;
+        .ok_or_else(|| Error::Unsupported("no audio track".into()))?;
     let par = st.parameters();
     let id = par.id();
     let codec = id.name().to_string();
@@ -266,7 +266,7 @@ fn open_audio(ictx: &ffmpeg::format::context::Input, limits: &DecodeLimits) -> R
         ffmpeg::decoder::find(id)
     };
     let Some(found) = found else {
-        return Err(AudioError::Unsupported(format!(
+        return Err(Error::Unsupported(format!(
             "no FFmpeg decoder for codec {codec}"
         )));
     };
@@ -276,10 +276,10 @@ fn open_audio(ictx: &ffmpeg::format::context::Input, limits: &DecodeLimits) -> R
         .decoder()
         .open_as_with(found, opts)
         .and_then(|o| o.audio())
-        .map_err(|e| AudioError::Unsupported(format!("cannot open the {codec} decoder: {e}")))?;
+        .map_err(|e| Error::Unsupported(format!("cannot open the {codec} decoder: {e}")))?;
     let channels = usize::from(decoder.channels());
     if channels > limits.max_channels {
-        return Err(AudioError::Limit {
+        return Err(Error::Limit {
             what: "channels",
             actual: channels as f64,
             limit: limits.max_channels as f64,
@@ -319,7 +319,7 @@ fn decode_path(path: &Path, len: u64, limits: &DecodeLimits) -> Result<Audio> {
     };
     let mut packet = Packet::empty();
     let mut frame = ffmpeg::frame::Audio::empty();
-    let mut last_err: Option<AudioError> = None;
+    let mut last_err: Option<Error> = None;
     let mut bad = 0usize;
     loop {
         match packet.read(&mut ictx) {
@@ -353,7 +353,7 @@ fn decode_path(path: &Path, len: u64, limits: &DecodeLimits) -> Result<Audio> {
         out.drain(&mut opened.decoder, &mut frame, &mut last_err)?;
     }
     if out.frames() == 0 {
-        return Err(last_err.unwrap_or(AudioError::NoSamples));
+        return Err(last_err.unwrap_or(Error::NoSamples));
     }
     Ok(Audio {
         sample_rate: out.rate,
@@ -383,7 +383,7 @@ impl Collector<'_> {
         &mut self,
         decoder: &mut ffmpeg::decoder::Audio,
         frame: &mut ffmpeg::frame::Audio,
-        last_err: &mut Option<AudioError>,
+        last_err: &mut Option<Error>,
     ) -> Result<()> {
         loop {
             match decoder.receive_frame(frame) {
@@ -413,14 +413,14 @@ impl Collector<'_> {
             return Ok(());
         }
         if nch > self.limits.max_channels {
-            return Err(AudioError::Limit {
+            return Err(Error::Limit {
                 what: "channels",
                 actual: nch as f64,
                 limit: self.limits.max_channels as f64,
             });
         }
         if rate == 0 {
-            return Err(AudioError::Corrupt {
+            return Err(Error::Corrupt {
                 message: "sample rate unknown or zero".into(),
                 offset: None,
             });
@@ -439,7 +439,7 @@ impl Collector<'_> {
         }
         let total = self.frames() + n as u64;
         if total > self.max_frames {
-            return Err(AudioError::Limit {
+            return Err(Error::Limit {
                 what: "duration_s",
                 actual: total as f64 / f64::from(rate),
                 limit: self.limits.max_duration_s,
@@ -463,13 +463,13 @@ fn append(frame: &ffmpeg::frame::Audio, n: usize, nch: usize, out: &mut [Vec<f32
         Sample::F32(_) => |b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
         Sample::F64(_) => |b| f64::from_ne_bytes(b[..8].try_into().unwrap_or([0; 8])) as f32,
         Sample::None => {
-            return Err(AudioError::Corrupt {
+            return Err(Error::Corrupt {
                 message: "decoder produced no sample format".into(),
                 offset: None,
             });
         }
     };
-    let short = || AudioError::Corrupt {
+    let short = || Error::Corrupt {
         message: "decoded frame shorter than its sample count".into(),
         offset: None,
     };

@@ -3,7 +3,7 @@
 //!
 //! Plain functions first, thin [`dataprep_core::Stage`] adapters in [`stages`]:
 //! - [`decode()`] / [`decode_file`]: symphonia (WAV, FLAC, MP3, OGG/Vorbis, AAC/M4A, ALAC; MS-ADPCM
-//!   with this crate's libsndfile-exact decoder) with [`DecodeLimits`] and typed [`AudioError`]s —
+//!   with this crate's libsndfile-exact decoder) with [`DecodeLimits`] and typed [`Error`]s —
 //!   never a panic on hostile bytes; with the `ffmpeg` feature, the `ffmpeg` module decodes what
 //!   symphonia cannot (Opus, WMA, AMR, HE-AAC, …), as a fallback or forced with [`Backend`];
 //!   [`probe_file`] checks a file's header and codec without decoding (for folder walkers);
@@ -30,7 +30,13 @@ pub use decode::{
     Audio, AudioInfo, Backend, DecodeLimits, NonFinitePolicy, decode, decode_file,
     decode_file_with, decode_with, sanitize,
 };
-pub use error::{AudioError, Result};
+pub use error::{Error, Result};
+/// The crate's error under its old name.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed to `dataprep_audio::Error` (one `Error` per crate)"
+)]
+pub type AudioError = Error;
 pub use features::{FeatureConfig, FeatureExtractor, Preset};
 pub use probe::{AudioProbe, probe_file};
 pub mod augment;

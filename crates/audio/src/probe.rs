@@ -14,7 +14,7 @@ use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 
 use crate::decode::{Backend, DecodeLimits};
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 
 /// What [`probe_file`] learns from a file's header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,16 +47,16 @@ pub struct AudioProbe {
 /// images) are still refused.
 ///
 /// # Errors
-/// [`AudioError::Io`], [`AudioError::Empty`], [`AudioError::Unsupported`] (not a known container,
+/// [`Error::Io`], [`Error::Empty`], [`Error::Unsupported`] (not a known container,
 /// no audio track, or a codec without a decoder here, such as Opus without the `ffmpeg` feature),
-/// [`AudioError::Corrupt`], [`AudioError::Limit`]. A panic inside symphonia on a hostile header is
+/// [`Error::Corrupt`], [`Error::Limit`]. A panic inside symphonia on a hostile header is
 /// a `Corrupt` error.
 pub fn probe_file(path: &Path, limits: &DecodeLimits) -> Result<AudioProbe> {
     let first = probe_symphonia(path, limits);
     #[cfg(feature = "ffmpeg")]
-    if let Err(e @ (AudioError::Unsupported(_) | AudioError::Corrupt { .. })) = first {
+    if let Err(e @ (Error::Unsupported(_) | Error::Corrupt { .. })) = first {
         return match crate::ffmpeg::probe_file_ffmpeg(path, limits) {
-            Err(AudioError::Unsupported(_)) => Err(e),
+            Err(Error::Unsupported(_)) => Err(e),
             r => r,
         };
     }
@@ -64,16 +64,16 @@ pub fn probe_file(path: &Path, limits: &DecodeLimits) -> Result<AudioProbe> {
 }
 
 fn probe_symphonia(path: &Path, limits: &DecodeLimits) -> Result<AudioProbe> {
-    let io = |source| AudioError::Io {
+    let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len == 0 {
-        return Err(AudioError::Empty);
+        return Err(Error::Empty);
     }
     if len > limits.max_bytes {
-        return Err(AudioError::Limit {
+        return Err(Error::Limit {
             what: "bytes",
             actual: len as f64,
             limit: limits.max_bytes as f64,
@@ -85,17 +85,17 @@ fn probe_symphonia(path: &Path, limits: &DecodeLimits) -> Result<AudioProbe> {
         probe_inner(file, ext, limits)
     }))
     .unwrap_or_else(|_| {
-        Err(AudioError::Corrupt {
+        Err(Error::Corrupt {
             message: "probe panicked on malformed input".into(),
             offset: None,
         })
     })
 }
 
-fn sym(e: SymError) -> AudioError {
+fn sym(e: SymError) -> Error {
     match e {
-        SymError::Unsupported(m) => AudioError::Unsupported(m.to_string()),
-        other => AudioError::Corrupt {
+        SymError::Unsupported(m) => Error::Unsupported(m.to_string()),
+        other => Error::Corrupt {
             message: other.to_string(),
             offset: None,
         },
@@ -122,17 +122,17 @@ fn probe_inner(
         .map_err(sym)?;
     let track = format
         .default_track(TrackType::Audio)
-        .ok_or_else(|| AudioError::Unsupported("no audio track".into()))?;
+        .ok_or_else(|| Error::Unsupported("no audio track".into()))?;
     let params = track
         .codec_params
         .as_ref()
         .and_then(|p| p.audio())
-        .ok_or_else(|| AudioError::Unsupported("track has no audio codec parameters".into()))?;
+        .ok_or_else(|| Error::Unsupported("track has no audio codec parameters".into()))?;
     let channels = params.channels.as_ref().map(|c| c.count());
     if let Some(n) = channels
         && n > limits.max_channels
     {
-        return Err(AudioError::Limit {
+        return Err(Error::Limit {
             what: "channels",
             actual: n as f64,
             limit: limits.max_channels as f64,

@@ -6,7 +6,7 @@ use rubato::{Fft, FixedSync, Resampler, WindowFunction};
 use serde::{Deserialize, Serialize};
 
 use crate::decode::Audio;
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 
 /// Averages all channels into one.
 pub fn downmix(audio: &Audio) -> Vec<f32> {
@@ -33,10 +33,10 @@ pub fn downmix(audio: &Audio) -> Vec<f32> {
 /// One channel, by index.
 ///
 /// # Errors
-/// [`AudioError::InvalidParam`] if the channel does not exist.
+/// [`Error::InvalidParam`] if the channel does not exist.
 pub fn select_channel(audio: &Audio, index: usize) -> Result<Vec<f32>> {
     audio.channels.get(index).cloned().ok_or_else(|| {
-        AudioError::InvalidParam(format!(
+        Error::InvalidParam(format!(
             "channel {index} of {} channels",
             audio.channels.len()
         ))
@@ -57,8 +57,8 @@ pub fn select_channel(audio: &Audio, index: usize) -> Result<Vec<f32>> {
 /// depends only on the block before it, and each part starts by replaying that one block.
 ///
 /// # Errors
-/// [`AudioError::InvalidParam`] for a zero rate, a rate above 1.536 MHz or a ratio beyond 256×
-/// (bounding the FFT sizes a hostile header could ask for); [`AudioError::Resample`] if rubato
+/// [`Error::InvalidParam`] for a zero rate, a rate above 1.536 MHz or a ratio beyond 256×
+/// (bounding the FFT sizes a hostile header could ask for); [`Error::Resample`] if rubato
 /// fails.
 ///
 /// # Example
@@ -75,8 +75,8 @@ pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
 /// which costs about as much as resampling 20 blocks.
 const MIN_BLOCKS_PER_PART: usize = 48;
 
-fn rubato_err(e: impl std::fmt::Display) -> AudioError {
-    AudioError::Resample(e.to_string())
+fn rubato_err(e: impl std::fmt::Display) -> Error {
+    Error::Resample(e.to_string())
 }
 
 /// Whether `from` → `to` is computed in f64. Downsampling by at most 2.5× puts the aliasing
@@ -181,13 +181,13 @@ pub fn resample_in_parts(
     parts: Option<usize>,
 ) -> Result<Vec<f32>> {
     if from == 0 || to == 0 {
-        return Err(AudioError::InvalidParam(format!(
+        return Err(Error::InvalidParam(format!(
             "resample from {from} Hz to {to} Hz"
         )));
     }
     let ratio = f64::from(to) / f64::from(from);
     if !(1.0 / 256.0..=256.0).contains(&ratio) || from.max(to) > 1_536_000 {
-        return Err(AudioError::InvalidParam(format!(
+        return Err(Error::InvalidParam(format!(
             "resample from {from} Hz to {to} Hz: rates must be ≤ 1.536 MHz and within 256× of each other"
         )));
     }
@@ -251,7 +251,7 @@ fn resample_as<T: Precision>(
         .try_for_each(|(part, out)| -> Result<()> {
             with_resampler(from, to, block_in, |r| {
                 if r.input_frames_next() != block_in || r.output_frames_next() != block_out {
-                    return Err(AudioError::Resample(format!(
+                    return Err(Error::Resample(format!(
                         "rubato chose blocks of {} → {} frames, expected {block_in} → {block_out}",
                         r.input_frames_next(),
                         r.output_frames_next()
@@ -350,16 +350,16 @@ pub fn normalize_rms(samples: &mut [f32], target_dbfs: f64) -> f32 {
 /// silence or audio shorter than one 400 ms block.
 ///
 /// # Errors
-/// [`AudioError::InvalidParam`] for a zero rate or no channels.
+/// [`Error::InvalidParam`] for a zero rate or no channels.
 pub fn loudness_lufs(audio: &Audio) -> Result<f64> {
     let c = audio.channels.len();
     if c == 0 || audio.sample_rate == 0 {
-        return Err(AudioError::InvalidParam(
+        return Err(Error::InvalidParam(
             "loudness: no channels or zero rate".into(),
         ));
     }
     let mut m = ebur128::EbuR128::new(c as u32, audio.sample_rate, ebur128::Mode::I)
-        .map_err(|e| AudioError::InvalidParam(format!("loudness: {e:?}")))?;
+        .map_err(|e| Error::InvalidParam(format!("loudness: {e:?}")))?;
     let n = audio.frames();
     let mut inter = Vec::with_capacity(n * c);
     for i in 0..n {
@@ -368,9 +368,9 @@ pub fn loudness_lufs(audio: &Audio) -> Result<f64> {
         }
     }
     m.add_frames_f32(&inter)
-        .map_err(|e| AudioError::InvalidParam(format!("loudness: {e:?}")))?;
+        .map_err(|e| Error::InvalidParam(format!("loudness: {e:?}")))?;
     m.loudness_global()
-        .map_err(|e| AudioError::InvalidParam(format!("loudness: {e:?}")))
+        .map_err(|e| Error::InvalidParam(format!("loudness: {e:?}")))
 }
 
 /// Scales every channel so the integrated loudness is `target_lufs` (−23 for EBU R128 broadcast,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::augment;
 use crate::decode::{Backend, DecodeLimits, NonFinitePolicy, decode_with, sanitize};
 use crate::denoise::{DenoiseConfig, reduce_noise};
-use crate::error::AudioError;
+use crate::error::Error;
 use crate::features::{FeatureConfig, FeatureExtractor};
 use crate::signal::{downmix, resample};
 use crate::vad::{VadConfig, detect_speech};
@@ -40,7 +40,7 @@ fn tensor_1d(v: Vec<f32>) -> Result<Value, RecordError> {
 /// `codec`; optionally down-mixes to mono and resamples.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct DecodeAudio {
+pub struct DecodeAudioStage {
     /// Bytes field holding the encoded file (`audio`).
     pub input: String,
     /// Output field for samples (`samples`).
@@ -62,9 +62,9 @@ pub struct DecodeAudio {
     pub backend: Backend,
 }
 
-impl Default for DecodeAudio {
+impl Default for DecodeAudioStage {
     fn default() -> Self {
-        DecodeAudio {
+        DecodeAudioStage {
             input: "audio".into(),
             output: "samples".into(),
             hint_field: None,
@@ -78,16 +78,21 @@ impl Default for DecodeAudio {
     }
 }
 
-impl DecodeAudio {
+impl DecodeAudioStage {
     /// Resample to `sr`.
     pub fn with_target_sr(mut self, sr: u32) -> Self {
         self.target_sr = Some(sr);
         self
     }
-    /// Sets the input field.
-    pub fn with_input(mut self, f: impl Into<String>) -> Self {
+    /// Sets the field read (the encoded audio bytes).
+    pub fn with_field(mut self, f: impl Into<String>) -> Self {
         self.input = f.into();
         self
+    }
+    /// Sets the field read.
+    #[deprecated(since = "0.1.0", note = "renamed to `with_field`")]
+    pub fn with_input(self, f: impl Into<String>) -> Self {
+        self.with_field(f)
     }
     /// Sets the limits.
     pub fn with_limits(mut self, l: DecodeLimits) -> Self {
@@ -111,7 +116,7 @@ impl DecodeAudio {
     }
 }
 
-impl Stage for DecodeAudio {
+impl Stage for DecodeAudioStage {
     fn name(&self) -> &str {
         "decode_audio"
     }
@@ -171,7 +176,7 @@ impl Stage for DecodeAudio {
     }
 }
 
-/// Which feature [`AudioFeatures`] writes.
+/// Which feature [`AudioFeaturesStage`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeatureKind {
@@ -185,14 +190,14 @@ pub enum FeatureKind {
 
 /// Computes a feature matrix `[frames, bins]` from mono `samples`.
 #[derive(Debug, Clone)]
-pub struct AudioFeatures {
+pub struct AudioFeaturesStage {
     input: String,
     output: String,
     kind: FeatureKind,
     fx: FeatureExtractor,
 }
 
-impl AudioFeatures {
+impl AudioFeaturesStage {
     /// A stage computing `kind` with `cfg` from `samples` into `output`.
     ///
     /// # Errors
@@ -201,8 +206,8 @@ impl AudioFeatures {
         cfg: FeatureConfig,
         kind: FeatureKind,
         output: impl Into<String>,
-    ) -> Result<Self, AudioError> {
-        Ok(AudioFeatures {
+    ) -> Result<Self, Error> {
+        Ok(AudioFeaturesStage {
             input: "samples".into(),
             output: output.into(),
             kind,
@@ -211,7 +216,7 @@ impl AudioFeatures {
     }
 }
 
-impl Stage for AudioFeatures {
+impl Stage for AudioFeaturesStage {
     fn name(&self) -> &str {
         "audio_features"
     }
@@ -248,12 +253,12 @@ impl Stage for AudioFeatures {
 /// `{key}_{i:04}` with `samples`, `sample_rate`, `start_s`, `end_s` and `source`. A record with no
 /// speech is dropped with reason `no_speech`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VadSegments {
+pub struct VadSegmentsStage {
     /// VAD parameters.
     pub vad: VadConfig,
 }
 
-impl Stage for VadSegments {
+impl Stage for VadSegmentsStage {
     fn name(&self) -> &str {
         "vad_segments"
     }
@@ -290,23 +295,23 @@ impl Stage for VadSegments {
 /// drawn from the record's RNG (same seed + key → same output whatever the thread count).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct AugmentAudio {
+pub struct AugmentAudioStage {
     /// Gain range in dB (−6..6).
     pub gain_db: (f32, f32),
     /// SNR range in dB for additive noise (None: no noise; default 10..30).
     pub snr_db: Option<(f32, f32)>,
 }
 
-impl Default for AugmentAudio {
+impl Default for AugmentAudioStage {
     fn default() -> Self {
-        AugmentAudio {
+        AugmentAudioStage {
             gain_db: (-6.0, 6.0),
             snr_db: Some((10.0, 30.0)),
         }
     }
 }
 
-impl Stage for AugmentAudio {
+impl Stage for AugmentAudioStage {
     fn name(&self) -> &str {
         "augment_audio"
     }
@@ -338,12 +343,12 @@ impl Stage for AugmentAudio {
 
 /// Spectral-gating noise reduction of mono `samples` (noisereduce's algorithm).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Denoise {
+pub struct DenoiseStage {
     /// Parameters.
     pub config: DenoiseConfig,
 }
 
-impl Stage for Denoise {
+impl Stage for DenoiseStage {
     fn name(&self) -> &str {
         "denoise"
     }
@@ -367,20 +372,20 @@ impl Stage for Denoise {
 /// `skipped_cues` of each output record; a record without usable cues is dropped (`no_cues`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct SubtitleSegments {
+pub struct SubtitleSegmentsStage {
     /// The string field holding the subtitle file's text (`subtitles`).
     pub field: String,
 }
 
-impl Default for SubtitleSegments {
+impl Default for SubtitleSegmentsStage {
     fn default() -> Self {
-        SubtitleSegments {
+        SubtitleSegmentsStage {
             field: "subtitles".into(),
         }
     }
 }
 
-impl Stage for SubtitleSegments {
+impl Stage for SubtitleSegmentsStage {
     fn name(&self) -> &str {
         "subtitle_segments"
     }
@@ -415,3 +420,23 @@ impl Stage for SubtitleSegments {
         Ok(Action::Replace(out))
     }
 }
+
+// The names before every stage type ended in `Stage` (CHANGELOG: Unreleased).
+/// Renamed to [`AudioFeaturesStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `AudioFeaturesStage`")]
+pub type AudioFeatures = AudioFeaturesStage;
+/// Renamed to [`AugmentAudioStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `AugmentAudioStage`")]
+pub type AugmentAudio = AugmentAudioStage;
+/// Renamed to [`DecodeAudioStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `DecodeAudioStage`")]
+pub type DecodeAudio = DecodeAudioStage;
+/// Renamed to [`DenoiseStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `DenoiseStage`")]
+pub type Denoise = DenoiseStage;
+/// Renamed to [`SubtitleSegmentsStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `SubtitleSegmentsStage`")]
+pub type SubtitleSegments = SubtitleSegmentsStage;
+/// Renamed to [`VadSegmentsStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `VadSegmentsStage`")]
+pub type VadSegments = VadSegmentsStage;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AudioError, Result};
+use crate::error::{Error, Result};
 
 /// A span of audio in samples, `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,13 +117,13 @@ fn flatness(frame: &[f32], fft: &dyn realfft::RealToComplex<f32>, buf: &mut Vec<
 /// Per-frame speech decisions (frame `t` covers samples around `t * hop`).
 ///
 /// # Errors
-/// [`AudioError::InvalidParam`] for a zero rate or frame.
+/// [`Error::InvalidParam`] for a zero rate or frame.
 pub fn frame_decisions(samples: &[f32], sample_rate: u32, cfg: &VadConfig) -> Result<Vec<bool>> {
     let sr = f64::from(sample_rate);
     let frame = (cfg.frame_ms * sr / 1000.0).round() as usize;
     let hop = (cfg.hop_ms * sr / 1000.0).round() as usize;
     if sample_rate == 0 || frame == 0 || hop == 0 {
-        return Err(AudioError::InvalidParam(format!(
+        return Err(Error::InvalidParam(format!(
             "vad: {cfg:?} at {sample_rate} Hz"
         )));
     }
@@ -228,7 +228,7 @@ pub fn postprocess(
 /// shorter unless `drop_last_shorter_than` drops it.
 ///
 /// # Errors
-/// [`AudioError::InvalidParam`] if `chunk == 0` or `overlap >= chunk`.
+/// [`Error::InvalidParam`] if `chunk == 0` or `overlap >= chunk`.
 pub fn chunk(
     total: usize,
     chunk: usize,
@@ -236,7 +236,7 @@ pub fn chunk(
     drop_last_shorter_than: usize,
 ) -> Result<Vec<Segment>> {
     if chunk == 0 || overlap >= chunk {
-        return Err(AudioError::InvalidParam(format!(
+        return Err(Error::InvalidParam(format!(
             "chunk {chunk}, overlap {overlap}"
         )));
     }

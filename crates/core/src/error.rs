@@ -247,8 +247,12 @@ pub enum Error {
         source: std::io::Error,
     },
     /// An Arrow conversion or schema error.
-    #[error("arrow: {0}")]
-    Arrow(String),
+    #[error("arrow: {source}")]
+    Arrow {
+        /// The error arrow reported.
+        #[source]
+        source: arrow_schema::ArrowError,
+    },
     /// A schema mismatch or an unsupported type.
     #[error("schema: {0}")]
     Schema(String),
@@ -335,7 +339,7 @@ impl From<std::io::Error> for Error {
 
 impl From<arrow_schema::ArrowError> for Error {
     fn from(e: arrow_schema::ArrowError) -> Self {
-        Error::Arrow(e.to_string())
+        Error::Arrow { source: e }
     }
 }
 

@@ -40,7 +40,7 @@
 //! let mut out = VecSink::default();
 //! let summary = Pipeline::new(&docs)
 //!     .stage(squash)
-//!     .stateful(stages::Distinct::new("text"))
+//!     .stateful(stages::DistinctStage::new("text"))
 //!     .sink(&mut out)
 //!     .run()?;
 //! assert_eq!(out.records().len(), 2);
@@ -58,6 +58,7 @@ pub mod json;
 pub mod media_input;
 pub mod metrics;
 pub mod pipeline;
+pub mod read_once;
 pub mod record;
 pub mod rng;
 pub mod schema;
@@ -74,7 +75,8 @@ pub use dataset::{
 };
 pub use error::{BoxError, Error, FieldError, Location, RecordError, RecordErrorKind, Result};
 pub use metrics::{StageMetrics, Summary};
-pub use pipeline::{ErrorBudget, ErrorPolicy, NullSink, Pipeline, Sink, VecSink};
+pub use pipeline::{ErrorBudget, ErrorPolicy, NullSink, Pipeline, Sink, Tee, VecSink};
+pub use read_once::ReadOnce;
 pub use record::{Record, SCORES_FIELD};
 pub use schema::{DataType, Field, Schema};
 pub use stage::{

@@ -108,6 +108,96 @@ impl Sink for NullSink {
     }
 }
 
+/// A sink that writes every record to several sinks, in the order they were added (a copy to
+/// each but the last, which takes the record itself).
+///
+/// Every sink sees every record, even when one before it rejected it: each output holds what its
+/// sink accepts. The first error is returned, so a record rejected by any sink counts as failed
+/// in the pipeline's `sink` stage; a fatal error stops at once. `finish` finishes every sink,
+/// whatever happens to the others, and returns the first error.
+///
+/// ```
+/// use dataprep_core::{Pipeline, Record, Tee, VecDataset, VecSink};
+/// let src = VecDataset::new(vec![Record::new().with("x", 1i64), Record::new().with("x", 2i64)]);
+/// let (mut a, mut b) = (VecSink::default(), VecSink::default());
+/// let summary = Pipeline::new(&src).sink(Tee::new().with(&mut a).with(&mut b)).run()?;
+/// assert_eq!((a.records().len(), b.records().len(), summary.written), (2, 2, 2));
+/// # Ok::<(), dataprep_core::Error>(())
+/// ```
+#[derive(Default)]
+pub struct Tee<'a> {
+    sinks: Vec<Box<dyn Sink + 'a>>,
+}
+
+impl<'a> Tee<'a> {
+    /// A tee with no sink yet (it discards records until one is added).
+    pub fn new() -> Self {
+        Tee { sinks: Vec::new() }
+    }
+
+    /// Adds a sink after the others.
+    #[must_use]
+    pub fn with(mut self, sink: impl Sink + 'a) -> Self {
+        self.sinks.push(Box::new(sink));
+        self
+    }
+
+    /// The number of sinks.
+    pub fn len(&self) -> usize {
+        self.sinks.len()
+    }
+
+    /// True when no sink was added.
+    pub fn is_empty(&self) -> bool {
+        self.sinks.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Tee<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tee")
+            .field("sinks", &self.sinks.len())
+            .finish()
+    }
+}
+
+impl Sink for Tee<'_> {
+    fn write(&mut self, record: Record) -> Result<()> {
+        let mut first_err = None;
+        let last = self.sinks.len().saturating_sub(1);
+        let mut record = Some(record);
+        for (i, sink) in self.sinks.iter_mut().enumerate() {
+            let r = if i == last {
+                record
+                    .take()
+                    .expect("the record is moved into the last sink only")
+            } else {
+                record
+                    .clone()
+                    .expect("the record is present until the last sink")
+            };
+            match sink.write(r) {
+                Ok(()) => {}
+                Err(e) if e.is_record() => {
+                    first_err.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        let mut first_err = None;
+        for sink in &mut self.sinks {
+            if let Err(e) = sink.finish() {
+                first_err.get_or_insert(e);
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+}
+
 /// How many failed records a run tolerates before it stops with [`Error::BudgetExceeded`].
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

@@ -15,26 +15,26 @@ use crate::value::Value;
 /// JSON (other values); 16 bytes of memory per distinct value. Records without the field fail.
 ///
 /// ```
-/// use dataprep_core::{stages::Distinct, Pipeline, Record, VecDataset, VecSink};
+/// use dataprep_core::{stages::DistinctStage, Pipeline, Record, VecDataset, VecSink};
 /// let src = VecDataset::new(vec![
 ///     Record::new().with("text", "a"), Record::new().with("text", "b"), Record::new().with("text", "a"),
 /// ]);
 /// let mut out = VecSink::default();
-/// let s = Pipeline::new(&src).stateful(Distinct::new("text")).sink(&mut out).run()?;
+/// let s = Pipeline::new(&src).stateful(DistinctStage::new("text")).sink(&mut out).run()?;
 /// assert_eq!(out.records().len(), 2);
 /// assert_eq!(s.stage("distinct").unwrap().dropped_by_reason["duplicate"], 1);
 /// # Ok::<(), dataprep_core::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Distinct {
+pub struct DistinctStage {
     field: String,
     seen: HashSet<u128>,
 }
 
-impl Distinct {
-    /// Distinct on `field`.
+impl DistinctStage {
+    /// Distinct records on `field`.
     pub fn new(field: impl Into<String>) -> Self {
-        Distinct {
+        DistinctStage {
             field: field.into(),
             seen: HashSet::new(),
         }
@@ -58,7 +58,7 @@ pub fn value_hash(v: &Value) -> u128 {
     }
 }
 
-impl StatefulStage for Distinct {
+impl StatefulStage for DistinctStage {
     fn version(&self) -> &str {
         concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
@@ -80,3 +80,8 @@ impl StatefulStage for Distinct {
         })
     }
 }
+
+// The names before every stage type ended in `Stage` (CHANGELOG: Unreleased).
+/// Renamed to [`DistinctStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `DistinctStage`")]
+pub type Distinct = DistinctStage;

@@ -101,7 +101,7 @@ proptest! {
             let mut dropped = VecSink::default();
             let summary = Pipeline::new(&src)
                 .stage(chaos_stage(drop_mod, fail_mod, split_mod))
-                .stateful(stages::Distinct::new("i"))
+                .stateful(stages::DistinctStage::new("i"))
                 .stage(MapStage::new("tag", (), |r: &mut Record, cx: &Context| {
                     let x: u32 = cx.rng(r).random();
                     r.set("rnd", x as i64);
@@ -148,7 +148,7 @@ fn chaos_stage(drop_mod: u64, fail_mod: u64, split_mod: u64) -> impl Stage {
             }
             let mut out = vec![std::mem::take(r)];
             if i % split_mod == 3 {
-                // A duplicate that the Distinct stage will drop, and a fresh record.
+                // A duplicate that the DistinctStage will drop, and a fresh record.
                 out.push(Record::new().with("i", i as i64));
                 out.push(Record::new().with("i", (1_000_000 + i) as i64));
             }
@@ -724,4 +724,189 @@ fn summary_json_round_trips_and_displays() {
         "{text}"
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tee
+
+/// A sink that keeps the `i` it accepts, rejects `i % reject == 0` as a record error, fails
+/// fatally at `i == fatal`, and fails its `finish` when asked.
+struct Picky {
+    kept: Vec<i64>,
+    reject: i64,
+    fatal: Option<i64>,
+    fail_finish: bool,
+    finished: bool,
+}
+
+impl Picky {
+    fn new(reject: i64) -> Self {
+        Picky {
+            kept: Vec::new(),
+            reject,
+            fatal: None,
+            fail_finish: false,
+            finished: false,
+        }
+    }
+}
+
+impl Sink for Picky {
+    fn write(&mut self, record: Record) -> Result<()> {
+        let i = record.i64("i")?;
+        if Some(i) == self.fatal {
+            return Err(Error::Config(format!("fatal at {i}")));
+        }
+        if i % self.reject == 0 {
+            return Err(RecordError::process(format!("{i} rejected")).into());
+        }
+        self.kept.push(i);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.finished = true;
+        if self.fail_finish {
+            return Err(Error::Config("finish failed".into()));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn tee_gives_every_sink_every_record_and_counts_rejections_once() {
+    let src = numbers(30);
+    let (mut a, mut b, mut all) = (Picky::new(3), Picky::new(5), VecSink::default());
+    let summary = Pipeline::new(&src)
+        .with_batch_size(7)
+        .sink(Tee::new().with(&mut a).with(&mut b).with(&mut all))
+        .run()
+        .unwrap();
+    // Each sink holds what it accepted; the last one (given the record itself) holds all 30.
+    assert_eq!(a.kept, (0..30).filter(|i| i % 3 != 0).collect::<Vec<i64>>());
+    assert_eq!(b.kept, (0..30).filter(|i| i % 5 != 0).collect::<Vec<i64>>());
+    assert_eq!(all.records().len(), 30);
+    // A record rejected by either sink is failed once: multiples of 3 or 5.
+    let failed = (0..30).filter(|i| i % 3 == 0 || i % 5 == 0).count() as u64;
+    assert_eq!((summary.read, summary.failed), (30, failed));
+    assert_eq!(summary.written, 30 - failed);
+    assert_eq!(
+        summary.read,
+        summary.written + summary.dropped + summary.failed
+    );
+    assert!(a.finished && b.finished);
+    assert_eq!(
+        (Tee::new().len(), Tee::new().with(VecSink::default()).len()),
+        (0, 1)
+    );
+}
+
+#[test]
+fn tee_stops_at_a_fatal_error_and_finishes_every_sink() {
+    let src = numbers(10);
+    let mut a = Picky::new(1000);
+    a.fatal = Some(4);
+    let mut b = Picky::new(1000);
+    let err = Pipeline::new(&src)
+        .sink(Tee::new().with(&mut a).with(&mut b))
+        .run()
+        .unwrap_err();
+    assert!(err.to_string().contains("fatal at 4"), "{err}");
+    // 0 is a multiple of 1000: rejected by both. The fatal error stops record 4 at the sink
+    // that raised it, and the run with it.
+    assert_eq!(a.kept, vec![1, 2, 3]);
+    assert_eq!(b.kept, vec![1, 2, 3]);
+
+    let (mut a, mut b) = (Picky::new(1000), Picky::new(1000));
+    a.fail_finish = true;
+    let mut tee = Tee::new().with(&mut a).with(&mut b);
+    tee.write(Record::new().with("i", 1i64)).unwrap();
+    let err = tee.finish().unwrap_err();
+    assert!(err.to_string().contains("finish failed"), "{err}");
+    drop(tee);
+    assert!(
+        a.finished && b.finished,
+        "every sink is finished after one failed"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// ReadOnce
+
+/// A source that counts how often it is opened.
+fn counted_source(n: usize, bad_every: usize, opens: Arc<AtomicUsize>) -> impl IterableDataset {
+    let inner = failing_source(n, bad_every);
+    FnDataset::new(move |shard: Shard| -> Result<Records<'static>> {
+        opens.fetch_add(1, Ordering::SeqCst);
+        let items: Vec<Result<Record>> = inner.open(shard)?.collect();
+        Ok(Box::new(items.into_iter()))
+    })
+}
+
+/// What a full run reads: `i` of each record, `-1 - line` of each error.
+fn items(it: Records<'_>) -> Vec<i64> {
+    it.map(|r| match r {
+        Ok(r) => r.i64("i").unwrap(),
+        Err(Error::Record(e)) => -1 - e.location.unwrap().line.unwrap() as i64,
+        Err(e) => panic!("{e}"),
+    })
+    .collect()
+}
+
+proptest! {
+    #[test]
+    fn read_once_yields_the_stream_once_whatever_the_head_read(
+        n in 0usize..60, bad_every in 0usize..5, head in 0usize..70, runs in 1usize..3,
+    ) {
+        let opens = Arc::new(AtomicUsize::new(0));
+        let src = counted_source(n, bad_every, Arc::clone(&opens));
+        let expected = items(src.iter().unwrap());
+        opens.store(0, Ordering::SeqCst);
+
+        let once = ReadOnce::new(&src).unwrap();
+        for _ in 0..runs {
+            // Each head run sees the same start of the stream.
+            let got = items(Box::new(once.head().iter().unwrap().take(head)));
+            prop_assert_eq!(&got[..], &expected[..head.min(n)]);
+        }
+        prop_assert_eq!(once.kept(), head.min(n));
+        prop_assert_eq!(items(once.iter().unwrap()), expected);
+        prop_assert_eq!(opens.load(Ordering::SeqCst), 1);
+        prop_assert!(once.iter().is_err());
+        prop_assert!(once.head().iter().is_err());
+    }
+}
+
+#[test]
+fn read_once_head_is_bounded_and_a_pipeline_over_it_balances() {
+    let src = failing_source(1000, 10);
+    let size = Record::new().with("i", 0i64).approx_size() as u64;
+    let once = ReadOnce::new(&src).unwrap().with_max_head_bytes(50 * size);
+    let head: Vec<_> = once.head().iter().unwrap().collect();
+    // 50 records reach the bound; the 5 errors among them are kept too.
+    assert_eq!(head.iter().filter(|r| r.is_ok()).count(), 50);
+    assert_eq!(head.len(), 55);
+    // The head's copy of an error keeps kind, message and location; the original keeps more.
+    let Err(Error::Record(e)) = &head[9] else {
+        panic!("item 9 is an error")
+    };
+    assert_eq!(e.kind, RecordErrorKind::Parse);
+    assert_eq!(e.location.as_ref().and_then(|l| l.line), Some(10));
+
+    let mut out = VecSink::default();
+    let mut rejects = VecSink::default();
+    let summary = Pipeline::new(&once)
+        .sink(&mut out)
+        .rejects(&mut rejects)
+        .run()
+        .unwrap();
+    assert_eq!(
+        (summary.read, summary.written, summary.failed),
+        (1000, 900, 100)
+    );
+    let firsts: Vec<i64> = out.records()[..3]
+        .iter()
+        .map(|r| r.i64("i").unwrap())
+        .collect();
+    assert_eq!(firsts, [0, 1, 2]);
 }

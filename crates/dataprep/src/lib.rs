@@ -46,8 +46,8 @@ pub mod prelude {
     pub use dataprep_core::{
         Action, Context, DataType, Dataset, DatasetExt, Decision, Error, ErrorBudget, ErrorPolicy,
         Field, FilterStage, FlatMapStage, IterableDataset, IterableDatasetExt, MapStage, Pipeline,
-        Record, RecordError, Result, Schema, Shard, Sink, Stage, StatefulStage, Summary, Value,
-        VecDataset, VecSink,
+        ReadOnce, Record, RecordError, Result, Schema, Shard, Sink, Stage, StatefulStage, Summary,
+        Tee, Value, VecDataset, VecSink,
     };
     #[cfg(feature = "storage")]
     pub use dataprep_storage::{JsonlReader, JsonlWriter, ParquetReader, ParquetWriter};

@@ -236,3 +236,102 @@ fn trains_on_a_bounded_sample_of_cleaned_records() {
     let dropped = std::fs::read_to_string(out.join("dropped.jsonl")).unwrap();
     assert!(dropped.contains("\"huge\""));
 }
+
+/// Issue 20: the quickstart reads its input once. The input is a named pipe, which holds the
+/// sample for one reader only: a second open of it would get none of the data, or wait for a
+/// writer forever. This test's writer thread gives the sample to the first reader; once the run
+/// has gone on for five minutes more (it takes seconds), it releases any reader left waiting and
+/// the test fails instead of hanging. The outputs are byte for byte those of a run on a plain
+/// file, which a second reader sharing the pipe would also break.
+#[cfg(target_os = "linux")]
+#[test]
+fn reads_its_input_once() {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    /// `O_NONBLOCK` on Linux: opening a pipe for writing then fails unless a reader has it open.
+    const O_NONBLOCK: i32 = 0o4000;
+    let sample = include_str!("../../../examples/data/quickstart.jsonl");
+    let dir = tempfile::tempdir().unwrap();
+    // Named as the plain run's input is, so that keys made from the file name agree.
+    std::fs::create_dir(dir.path().join("pipe")).unwrap();
+    let fifo = dir.path().join("pipe/sample-input.jsonl");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+
+    let (released, done) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let writer = {
+        let (fifo, released, done) = (fifo.clone(), Arc::clone(&released), Arc::clone(&done));
+        std::thread::spawn(move || {
+            // Waits for the first reader.
+            let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            w.write_all(sample.as_bytes()).unwrap();
+            drop(w);
+            let deadline = Instant::now() + Duration::from_secs(300);
+            while !done.load(Ordering::SeqCst) {
+                if Instant::now() > deadline
+                    && let Ok(_w) = std::fs::OpenOptions::new()
+                        .write(true)
+                        .custom_flags(O_NONBLOCK)
+                        .open(&fifo)
+                {
+                    released.store(true, Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    let out = dir.path().join("out");
+    let piped = run(&Args {
+        input: Some(fifo.clone()),
+        output: out.clone(),
+        ..Args::default()
+    });
+    done.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    let piped = piped.expect("quickstart runs on a pipe");
+    assert!(
+        !released.load(Ordering::SeqCst),
+        "the input was opened a second time"
+    );
+    assert_eq!(piped.summary.read, 57);
+
+    let plain = tempfile::tempdir().unwrap();
+    let file_report = run_in(plain.path(), Args::default());
+    assert_eq!(piped.summary.written, file_report.summary.written);
+    let same = |rel: &str| {
+        assert_eq!(
+            std::fs::read(out.join(rel)).unwrap(),
+            std::fs::read(plain.path().join(rel)).unwrap(),
+            "{rel}"
+        );
+    };
+    for rel in ["data.parquet", "dropped.jsonl", "tokenizer.json"] {
+        same(rel);
+    }
+    // The rejects name the input's path.
+    let rejected = |dir: &Path, input: &Path| {
+        std::fs::read_to_string(dir.join("rejected.jsonl"))
+            .unwrap()
+            .replace(input.to_str().unwrap(), "INPUT")
+    };
+    assert_eq!(
+        rejected(&out, &fifo),
+        rejected(plain.path(), &plain.path().join("sample-input.jsonl"))
+    );
+    for (name, index) in &file_report.shards {
+        same(&format!("tokens/{name}/index.json"));
+        for shard in &index.shards {
+            same(&format!("tokens/{name}/{}", shard.file));
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Seeded augmentation: flips, random resized crop, rotation/affine, colour jitter, Gaussian
 //! blur and noise, cutout and JPEG re-compression, each applied with a probability.
 //!
-//! All randomness comes from the RNG passed in; the [`crate::stages::AugmentImage`] stage passes
+//! All randomness comes from the RNG passed in; the [`crate::stages::AugmentImageStage`] stage passes
 //! the record's RNG (root seed, stage, record key), so the same record and seed give the same
 //! output whatever the thread count. Steps run in a fixed order: crop, flips, affine, colour
 //! jitter, blur, noise, cutout, JPEG. Images are processed as 8-bit RGB.
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{DecodeOptions, decode};
 use crate::encode::{EncodeOptions, encode};
-use crate::error::{ImageError, Result};
+use crate::error::{Error, Result};
 use crate::normalize::{hsv_to_rgb, rgb_to_hsv};
 use crate::resize::{Filter, resize_exact};
 
@@ -324,7 +324,7 @@ fn jitter<R: Rng + ?Sized>(img: &mut RgbImage, j: &ColorJitter, rng: &mut R) {
 /// Applies `recipe` to `img` with randomness from `rng`.
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] for inconsistent ranges; resize/encode failures.
+/// [`Error::InvalidParam`] for inconsistent ranges; resize/encode failures.
 pub fn augment<R: Rng + ?Sized>(
     img: &DynamicImage,
     recipe: &Augment,
@@ -334,9 +334,7 @@ pub fn augment<R: Rng + ?Sized>(
     if let Some(c) = &recipe.random_resized_crop {
         if !(0.0 < c.scale.0 && c.scale.0 <= c.scale.1 && 0.0 < c.ratio.0 && c.ratio.0 <= c.ratio.1)
         {
-            return Err(ImageError::InvalidParam(format!(
-                "random resized crop {c:?}"
-            )));
+            return Err(Error::InvalidParam(format!("random resized crop {c:?}")));
         }
         let (x, y, w, h) = c.window(img.width(), img.height(), rng);
         let cropped = DynamicImage::ImageRgb8(img).crop_imm(x, y, w, h);
@@ -362,10 +360,7 @@ pub fn augment<R: Rng + ?Sized>(
             a.scale.0
         };
         if s <= 0.0 {
-            return Err(ImageError::InvalidParam(format!(
-                "affine scale {:?}",
-                a.scale
-            )));
+            return Err(Error::InvalidParam(format!("affine scale {:?}", a.scale)));
         }
         let (mut tx, mut ty) = (0.0, 0.0);
         if a.translate > 0.0 {

@@ -6,7 +6,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage, RgbaImage};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ImageError, Result};
+use crate::error::{Error, Result};
 use crate::exif::{ExifInfo, parse_exif};
 use crate::frames::count_frames;
 
@@ -72,7 +72,7 @@ impl Limits {
 
     fn check(what: &'static str, actual: u64, limit: u64) -> Result<()> {
         if actual > limit {
-            return Err(ImageError::Limit {
+            return Err(Error::Limit {
                 what,
                 actual,
                 limit,
@@ -213,9 +213,9 @@ pub fn format_name(f: ImageFormat) -> &'static str {
     }
 }
 
-fn corrupt(format: &'static str, e: image::ImageError, max_alloc: u64) -> ImageError {
+fn corrupt(format: &'static str, e: image::ImageError, max_alloc: u64) -> Error {
     match e {
-        image::ImageError::Limits(l) => ImageError::Limit {
+        image::ImageError::Limits(l) => Error::Limit {
             what: match l.kind() {
                 image::error::LimitErrorKind::DimensionError => "dimensions",
                 _ => "alloc",
@@ -223,8 +223,8 @@ fn corrupt(format: &'static str, e: image::ImageError, max_alloc: u64) -> ImageE
             actual: max_alloc.saturating_add(1),
             limit: max_alloc,
         },
-        image::ImageError::Unsupported(u) => ImageError::Unsupported(u.to_string()),
-        other => ImageError::Corrupt {
+        image::ImageError::Unsupported(u) => Error::Unsupported(u.to_string()),
+        other => Error::Corrupt {
             format,
             message: other.to_string(),
         },
@@ -236,17 +236,17 @@ fn guess<'a>(
     limits: &Limits,
 ) -> Result<(ImageReader<Cursor<&'a [u8]>>, ImageFormat)> {
     if bytes.is_empty() {
-        return Err(ImageError::Empty);
+        return Err(Error::Empty);
     }
     Limits::check("bytes", bytes.len() as u64, limits.max_bytes)?;
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| ImageError::Unsupported(e.to_string()))?;
+        .map_err(|e| Error::Unsupported(e.to_string()))?;
     let format = reader
         .format()
-        .ok_or_else(|| ImageError::Unsupported("unrecognised image format".into()))?;
+        .ok_or_else(|| Error::Unsupported("unrecognised image format".into()))?;
     if format_name(format) == "other" {
-        return Err(ImageError::Unsupported(format!("{format:?}")));
+        return Err(Error::Unsupported(format!("{format:?}")));
     }
     Ok((reader, format))
 }
@@ -256,7 +256,7 @@ fn check_dims(w: u32, h: u32, limits: &Limits) -> Result<()> {
     Limits::check("height", u64::from(h), u64::from(limits.max_height))?;
     Limits::check("pixels", u64::from(w) * u64::from(h), limits.max_pixels)?;
     if w == 0 || h == 0 {
-        return Err(ImageError::Corrupt {
+        return Err(Error::Corrupt {
             format: "unknown",
             message: format!("zero dimension {w}x{h}"),
         });
@@ -268,8 +268,8 @@ fn check_dims(w: u32, h: u32, limits: &Limits) -> Result<()> {
 /// byte and dimension limits.
 ///
 /// # Errors
-/// [`ImageError::Empty`], [`ImageError::Unsupported`], [`ImageError::Corrupt`] or
-/// [`ImageError::Limit`].
+/// [`Error::Empty`], [`Error::Unsupported`], [`Error::Corrupt`] or
+/// [`Error::Limit`].
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<(&'static str, u32, u32)> {
     let (mut reader, format) = guess(bytes, limits)?;
     let name = format_name(format);
@@ -288,7 +288,7 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<(&'static str, u32, u32)> 
 /// 16-bit and palette images come out as 8-bit RGB (or RGBA with [`AlphaMode::Keep`]).
 ///
 /// # Errors
-/// A typed [`ImageError`] for empty, unsupported, corrupt, truncated or over-limit input; never
+/// A typed [`Error`] for empty, unsupported, corrupt, truncated or over-limit input; never
 /// panics on hostile bytes.
 pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
     decode_for(bytes, opts, None)
@@ -307,7 +307,7 @@ pub(crate) fn decode_for(
     let frames = count_frames(bytes, limits.max_frames);
     Limits::check("frames", u64::from(frames), u64::from(limits.max_frames))?;
     if format == ImageFormat::Jpeg && !jpeg_has_eoi(bytes) {
-        return Err(ImageError::Corrupt {
+        return Err(Error::Corrupt {
             format: name,
             message: "truncated: no end-of-image marker after the scan".into(),
         });
@@ -430,7 +430,7 @@ fn decode_jpeg_turbo(
     denominator: u32,
     max_alloc: u64,
 ) -> Result<Option<DynamicImage>> {
-    let corrupt = |e: turbojpeg::Error| ImageError::Corrupt {
+    let corrupt = |e: turbojpeg::Error| Error::Corrupt {
         format: "jpeg",
         message: e.to_string(),
     };
@@ -443,7 +443,7 @@ fn decode_jpeg_turbo(
         return Ok(None);
     }
     if (header.width, header.height) != (w as usize, h as usize) {
-        return Err(ImageError::Corrupt {
+        return Err(Error::Corrupt {
             format: "jpeg",
             message: format!(
                 "frame header says {}x{}, the first header {w}x{h}",
@@ -467,7 +467,7 @@ fn decode_jpeg_turbo(
         .map_err(corrupt)?;
     // Both come from a 16-bit JPEG header, so they fit.
     let rgb = RgbImage::from_raw(out.width as u32, out.height as u32, image.pixels).ok_or(
-        ImageError::Corrupt {
+        Error::Corrupt {
             format: "jpeg",
             message: "decoder returned a short buffer".into(),
         },

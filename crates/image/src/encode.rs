@@ -6,7 +6,7 @@ use image::{DynamicImage, ImageEncoder};
 use serde::{Deserialize, Serialize};
 
 use crate::decode::matte;
-use crate::error::{ImageError, Result};
+use crate::error::{Error, Result};
 use crate::exif::rewrite_exif;
 
 /// Output format.
@@ -28,16 +28,14 @@ impl OutputFormat {
     /// Parses `jpeg`/`jpg`, `png`, `webp`.
     ///
     /// # Errors
-    /// [`ImageError::InvalidParam`] for other names.
+    /// [`Error::InvalidParam`] for other names.
     pub fn parse(s: &str) -> Result<Self> {
         Ok(match s.to_ascii_lowercase().as_str() {
             "jpeg" | "jpg" => OutputFormat::Jpeg,
             "png" => OutputFormat::Png,
             "webp" => OutputFormat::Webp,
             other => {
-                return Err(ImageError::InvalidParam(format!(
-                    "unknown format {other:?}"
-                )));
+                return Err(Error::InvalidParam(format!("unknown format {other:?}")));
             }
         })
     }
@@ -119,11 +117,11 @@ impl EncodeOptions {
 /// Encodes `img`; `exif` is the source's raw EXIF, written according to `opts.metadata`.
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] for a quality outside 1–100; [`ImageError::Encode`] if the encoder
+/// [`Error::InvalidParam`] for a quality outside 1–100; [`Error::Encode`] if the encoder
 /// fails.
 pub fn encode(img: &DynamicImage, opts: &EncodeOptions, exif: Option<&[u8]>) -> Result<Vec<u8>> {
     if !(1..=100).contains(&opts.quality) {
-        return Err(ImageError::InvalidParam(format!(
+        return Err(Error::InvalidParam(format!(
             "JPEG quality {}",
             opts.quality
         )));
@@ -134,7 +132,7 @@ pub fn encode(img: &DynamicImage, opts: &EncodeOptions, exif: Option<&[u8]>) -> 
         (Metadata::KeepWithoutGps, Some(raw)) => rewrite_exif(raw, true, true),
     };
     let fmt = opts.format.name();
-    let err = |e: image::ImageError| ImageError::Encode {
+    let err = |e: image::ImageError| Error::Encode {
         format: fmt,
         message: e.to_string(),
     };
@@ -180,8 +178,8 @@ pub fn encode(img: &DynamicImage, opts: &EncodeOptions, exif: Option<&[u8]>) -> 
 }
 
 /// The error of a JPEG encoder.
-fn jpeg_error(message: impl std::fmt::Display) -> ImageError {
-    ImageError::Encode {
+fn jpeg_error(message: impl std::fmt::Display) -> Error {
+    Error::Encode {
         format: "jpeg",
         message: message.to_string(),
     }

@@ -5,7 +5,7 @@ use dataprep_core::{RecordError, RecordErrorKind};
 /// Everything that can go wrong in dataprep-image.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ImageError {
+pub enum Error {
     /// The input has no bytes at all.
     #[error("empty input: zero bytes")]
     Empty,
@@ -47,13 +47,13 @@ pub enum ImageError {
 }
 
 /// Result alias for this crate.
-pub type Result<T, E = ImageError> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl From<ImageError> for RecordError {
-    fn from(e: ImageError) -> Self {
+impl From<Error> for RecordError {
+    fn from(e: Error) -> Self {
         let kind = match &e {
-            ImageError::Limit { .. } => RecordErrorKind::Limit,
-            ImageError::InvalidParam(_) | ImageError::Encode { .. } | ImageError::Resize(_) => {
+            Error::Limit { .. } => RecordErrorKind::Limit,
+            Error::InvalidParam(_) | Error::Encode { .. } | Error::Resize(_) => {
                 RecordErrorKind::Process
             }
             _ => RecordErrorKind::Parse,
@@ -62,8 +62,8 @@ impl From<ImageError> for RecordError {
     }
 }
 
-impl From<ImageError> for dataprep_core::Error {
-    fn from(e: ImageError) -> Self {
+impl From<Error> for dataprep_core::Error {
+    fn from(e: Error) -> Self {
         dataprep_core::Error::Record(Box::new(e.into()))
     }
 }

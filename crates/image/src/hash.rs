@@ -6,7 +6,7 @@ use std::fmt;
 use image::{DynamicImage, GrayImage};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ImageError, Result};
+use crate::error::{Error, Result};
 use crate::resize::Filter;
 
 /// A 64-bit perceptual hash; bit 63 is the first (top-left) cell, as in imagehash's string.
@@ -22,16 +22,16 @@ impl ImageHash {
     /// Parses imagehash's 16-hex-digit string.
     ///
     /// # Errors
-    /// [`ImageError::InvalidParam`] if it is not 16 hex digits.
+    /// [`Error::InvalidParam`] if it is not 16 hex digits.
     pub fn from_hex(s: &str) -> Result<Self> {
         if s.len() != 16 {
-            return Err(ImageError::InvalidParam(format!(
+            return Err(Error::InvalidParam(format!(
                 "hash {s:?} is not 16 hex digits"
             )));
         }
         u64::from_str_radix(s, 16)
             .map(ImageHash)
-            .map_err(|e| ImageError::InvalidParam(format!("hash {s:?}: {e}")))
+            .map_err(|e| Error::InvalidParam(format!("hash {s:?}: {e}")))
     }
 
     fn from_bits(bits: impl Iterator<Item = bool>) -> Self {
@@ -75,7 +75,7 @@ fn pillow_l(r: u8, g: u8, b: u8) -> u8 {
 
 fn grey_resized(img: &DynamicImage, w: u32, h: u32) -> Result<GrayImage> {
     if img.width() == 0 || img.height() == 0 {
-        return Err(ImageError::InvalidParam("empty image".into()));
+        return Err(Error::InvalidParam("empty image".into()));
     }
     Ok(crate::pillow::resize_luma(
         &to_luma_pillow(img),
@@ -88,7 +88,7 @@ fn grey_resized(img: &DynamicImage, w: u32, h: u32) -> Result<GrayImage> {
 /// imagehash's `average_hash`: greyscale, 8×8 Lanczos, each cell brighter than the mean.
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] for an empty image.
+/// [`Error::InvalidParam`] for an empty image.
 pub fn ahash(img: &DynamicImage) -> Result<ImageHash> {
     let g = grey_resized(img, 8, 8)?;
     let px = g.as_raw();
@@ -101,7 +101,7 @@ pub fn ahash(img: &DynamicImage) -> Result<ImageHash> {
 /// imagehash's `dhash`: greyscale, 9×8 Lanczos, each cell brighter than its left neighbour.
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] for an empty image.
+/// [`Error::InvalidParam`] for an empty image.
 pub fn dhash(img: &DynamicImage) -> Result<ImageHash> {
     let g = grey_resized(img, 9, 8)?;
     let px = g.as_raw();
@@ -114,7 +114,7 @@ pub fn dhash(img: &DynamicImage) -> Result<ImageHash> {
 /// top-left 8×8 coefficients compared with their median.
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] for an empty image.
+/// [`Error::InvalidParam`] for an empty image.
 pub fn phash(img: &DynamicImage) -> Result<ImageHash> {
     const N: usize = 32;
     let g = grey_resized(img, N as u32, N as u32)?;

@@ -17,7 +17,7 @@
 //!   JPEG re-compression; [`prepare()`]: the whole per-image chain.
 //!
 //! Every function works on plain `image::DynamicImage` values; [`stages`] wraps them as pipeline
-//! stages over records. A bad input is a typed [`ImageError`], never a panic.
+//! stages over records. A bad input is a typed [`Error`], never a panic.
 #![forbid(unsafe_code)]
 
 pub mod augment;
@@ -37,7 +37,13 @@ pub mod stages;
 pub use augment::{Augment, augment};
 pub use decode::{AlphaMode, DecodeOptions, Decoded, Limits, decode, format_name, matte, probe};
 pub use encode::{EncodeOptions, Metadata, OutputFormat, encode};
-pub use error::{ImageError, Result};
+pub use error::{Error, Result};
+/// The crate's error under its old name.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed to `dataprep_image::Error` (one `Error` per crate)"
+)]
+pub type ImageError = Error;
 pub use exif::{ExifInfo, Gps, parse_exif, rewrite_exif};
 pub use hash::{
     BkTree, ImageHash, ahash, dhash, near_duplicate_groups, phash, pixel_hash, to_luma_pillow,

@@ -5,7 +5,7 @@ use image::{DynamicImage, GenericImageView, GrayImage};
 use ndarray::Array3;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ImageError, Result};
+use crate::error::{Error, Result};
 use crate::resize::{Filter, center_crop, resize_exact};
 
 /// Axis order of an image tensor.
@@ -51,10 +51,10 @@ impl MeanStd {
 /// channels (alpha dropped; matte first to keep its effect), greyscale gives 1 (first mean/std).
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] when a standard deviation is zero or not finite.
+/// [`Error::InvalidParam`] when a standard deviation is zero or not finite.
 pub fn to_tensor(img: &DynamicImage, layout: Layout, norm: &MeanStd) -> Result<Array3<f32>> {
     if norm.std.iter().any(|s| *s == 0.0 || !s.is_finite()) {
-        return Err(ImageError::InvalidParam(format!("std {:?}", norm.std)));
+        return Err(Error::InvalidParam(format!("std {:?}", norm.std)));
     }
     let (w, h) = img.dimensions();
     let (w, h) = (w as usize, h as usize);
@@ -129,7 +129,7 @@ impl ClassificationPreset {
     /// Applies the preset.
     ///
     /// # Errors
-    /// [`ImageError::InvalidParam`] for zero sizes or a bad std; resize failures.
+    /// [`Error::InvalidParam`] for zero sizes or a bad std; resize failures.
     pub fn apply(&self, img: &DynamicImage) -> Result<Array3<f32>> {
         let (w, h) = self.resized_dimensions(img.width(), img.height());
         let r = resize_exact(img, w, h, self.filter)?;

@@ -6,7 +6,7 @@ use image::{DynamicImage, GenericImageView, Rgb, RgbImage, Rgba, RgbaImage};
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ImageError, Result};
+use crate::error::{Error, Result};
 
 /// Resampling filter, with Pillow's support sizes (box 0.5, bilinear 1, hamming 1, bicubic 2 with
 /// a = −0.5, lanczos 3), support scaled by the reduction factor when downscaling.
@@ -33,7 +33,7 @@ impl Filter {
     /// Parses `nearest`, `box`, `bilinear`, `hamming`, `bicubic`, `lanczos`/`lanczos3`.
     ///
     /// # Errors
-    /// [`ImageError::InvalidParam`] for other names.
+    /// [`Error::InvalidParam`] for other names.
     pub fn parse(s: &str) -> Result<Self> {
         Ok(match s.to_ascii_lowercase().as_str() {
             "nearest" => Filter::Nearest,
@@ -43,9 +43,7 @@ impl Filter {
             "bicubic" | "cubic" => Filter::Bicubic,
             "lanczos" | "lanczos3" => Filter::Lanczos3,
             other => {
-                return Err(ImageError::InvalidParam(format!(
-                    "unknown filter {other:?}"
-                )));
+                return Err(Error::InvalidParam(format!("unknown filter {other:?}")));
             }
         })
     }
@@ -90,7 +88,7 @@ impl Filter {
 /// layouts are converted to RGB(A) 8-bit first.
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] for a zero size; [`ImageError::Resize`] if the resizer fails.
+/// [`Error::InvalidParam`] for a zero size; [`Error::Resize`] if the resizer fails.
 pub fn resize_exact(
     img: &DynamicImage,
     width: u32,
@@ -98,9 +96,7 @@ pub fn resize_exact(
     filter: Filter,
 ) -> Result<DynamicImage> {
     if width == 0 || height == 0 {
-        return Err(ImageError::InvalidParam(format!(
-            "resize to {width}x{height}"
-        )));
+        return Err(Error::InvalidParam(format!("resize to {width}x{height}")));
     }
     let converted;
     let src = match img {
@@ -126,7 +122,7 @@ pub fn resize_exact(
         .use_alpha(true);
     fir::Resizer::new()
         .resize(src, &mut dst, &opts)
-        .map_err(|e| ImageError::Resize(e.to_string()))?;
+        .map_err(|e| Error::Resize(e.to_string()))?;
     Ok(dst)
 }
 
@@ -155,7 +151,7 @@ impl ResizeMode {
     /// `center_crop`) and `stretch`.
     ///
     /// # Errors
-    /// [`ImageError::InvalidParam`] for other names.
+    /// [`Error::InvalidParam`] for other names.
     pub fn parse(s: &str) -> Result<Self> {
         Ok(match s {
             "no" => ResizeMode::No,
@@ -165,7 +161,7 @@ impl ResizeMode {
             "center_crop" => ResizeMode::CenterCrop,
             "stretch" => ResizeMode::Stretch,
             other => {
-                return Err(ImageError::InvalidParam(format!(
+                return Err(Error::InvalidParam(format!(
                     "unknown resize mode {other:?}"
                 )));
             }
@@ -302,7 +298,7 @@ fn max_size(img: &DynamicImage, size: u32, largest: bool, filter: Filter) -> Res
 /// Copies the window (`x`, `y`, `w`, `h`) out of `img`.
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] if the window is empty or leaves the image.
+/// [`Error::InvalidParam`] if the window is empty or leaves the image.
 pub fn crop(img: &DynamicImage, x: u32, y: u32, w: u32, h: u32) -> Result<DynamicImage> {
     let (iw, ih) = img.dimensions();
     if w == 0
@@ -310,7 +306,7 @@ pub fn crop(img: &DynamicImage, x: u32, y: u32, w: u32, h: u32) -> Result<Dynami
         || u64::from(x) + u64::from(w) > u64::from(iw)
         || u64::from(y) + u64::from(h) > u64::from(ih)
     {
-        return Err(ImageError::InvalidParam(format!(
+        return Err(Error::InvalidParam(format!(
             "crop {w}x{h}+{x}+{y} outside a {iw}x{ih} image"
         )));
     }
@@ -322,11 +318,11 @@ pub fn crop(img: &DynamicImage, x: u32, y: u32, w: u32, h: u32) -> Result<Dynami
 /// first, as torchvision pads with zeros (pass black for parity).
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] for a zero window.
+/// [`Error::InvalidParam`] for a zero window.
 pub fn center_crop(img: &DynamicImage, w: u32, h: u32, pad: [u8; 3]) -> Result<DynamicImage> {
     let (iw, ih) = img.dimensions();
     if w == 0 || h == 0 {
-        return Err(ImageError::InvalidParam("empty crop".into()));
+        return Err(Error::InvalidParam("empty crop".into()));
     }
     let img = if iw < w || ih < h {
         let (pw, ph) = (iw.max(w), ih.max(h));
@@ -345,7 +341,7 @@ pub fn center_crop(img: &DynamicImage, w: u32, h: u32, pad: [u8; 3]) -> Result<D
 /// A uniformly placed `w` × `h` window (the image is returned whole if smaller).
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] for a zero window.
+/// [`Error::InvalidParam`] for a zero window.
 pub fn random_crop<R: Rng + ?Sized>(
     img: &DynamicImage,
     w: u32,
@@ -355,7 +351,7 @@ pub fn random_crop<R: Rng + ?Sized>(
     let (iw, ih) = img.dimensions();
     let (w, h) = (w.min(iw), h.min(ih));
     if w == 0 || h == 0 {
-        return Err(ImageError::InvalidParam("empty crop".into()));
+        return Err(Error::InvalidParam("empty crop".into()));
     }
     let x = rng.random_range(0..=iw - w);
     let y = rng.random_range(0..=ih - h);
@@ -387,11 +383,11 @@ pub fn pad_to(
 /// downscaling.
 ///
 /// # Errors
-/// [`ImageError::InvalidParam`] for a zero target; [`ImageError::Resize`] on resizer failure.
+/// [`Error::InvalidParam`] for a zero target; [`Error::Resize`] on resizer failure.
 pub fn resize(img: &DynamicImage, cfg: &ResizeConfig) -> Result<DynamicImage> {
     let size = cfg.width;
     if size == 0 || cfg.height == 0 {
-        return Err(ImageError::InvalidParam("resize target of 0".into()));
+        return Err(Error::InvalidParam("resize target of 0".into()));
     }
     let (w, h) = img.dimensions();
     let f = cfg.filter;

@@ -57,7 +57,7 @@ fn set_scores(r: &mut Record, stage: &str, s: &QualityScores) {
 /// either way).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct PrepareImage {
+pub struct PrepareImageStage {
     /// Bytes field with the encoded image (`image`).
     pub input: String,
     /// Field for the encoded output (`image`, replacing the input).
@@ -68,9 +68,9 @@ pub struct PrepareImage {
     pub drop_low_quality: bool,
 }
 
-impl Default for PrepareImage {
+impl Default for PrepareImageStage {
     fn default() -> Self {
-        PrepareImage {
+        PrepareImageStage {
             input: "image".into(),
             output: "image".into(),
             config: PrepareConfig::default(),
@@ -79,18 +79,23 @@ impl Default for PrepareImage {
     }
 }
 
-impl PrepareImage {
+impl PrepareImageStage {
     /// A stage with `config`.
     pub fn new(config: PrepareConfig) -> Self {
-        PrepareImage {
+        PrepareImageStage {
             config,
             ..Default::default()
         }
     }
-    /// Sets the input field.
-    pub fn with_input(mut self, f: impl Into<String>) -> Self {
+    /// Sets the field read (the encoded image bytes).
+    pub fn with_field(mut self, f: impl Into<String>) -> Self {
         self.input = f.into();
         self
+    }
+    /// Sets the field read.
+    #[deprecated(since = "0.1.0", note = "renamed to `with_field`")]
+    pub fn with_input(self, f: impl Into<String>) -> Self {
+        self.with_field(f)
     }
     /// Sets the output field.
     pub fn with_output(mut self, f: impl Into<String>) -> Self {
@@ -104,7 +109,7 @@ impl PrepareImage {
     }
 }
 
-impl Stage for PrepareImage {
+impl Stage for PrepareImageStage {
     fn name(&self) -> &str {
         "prepare_image"
     }
@@ -142,7 +147,7 @@ impl Stage for PrepareImage {
 /// `blurry` or `uniform`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct ImageQualityFilter {
+pub struct ImageQualityStage {
     /// Bytes field (`image`).
     pub input: String,
     /// Decoding options.
@@ -151,10 +156,10 @@ pub struct ImageQualityFilter {
     pub quality: QualityConfig,
 }
 
-impl ImageQualityFilter {
+impl ImageQualityStage {
     /// A filter with thresholds `quality` on the `image` field.
     pub fn new(quality: QualityConfig) -> Self {
-        ImageQualityFilter {
+        ImageQualityStage {
             input: "image".into(),
             decode: DecodeOptions::default(),
             quality,
@@ -162,7 +167,7 @@ impl ImageQualityFilter {
     }
 }
 
-impl Stage for ImageQualityFilter {
+impl Stage for ImageQualityStage {
     fn name(&self) -> &str {
         "image_quality"
     }
@@ -187,7 +192,7 @@ impl Stage for ImageQualityFilter {
 /// preset, otherwise optional resizing then `(v / 255 − mean) / std`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct ImageToTensor {
+pub struct ImageToTensorStage {
     /// Bytes field (`image`).
     pub input: String,
     /// Tensor field (`pixel_values`).
@@ -206,9 +211,9 @@ pub struct ImageToTensor {
     pub drop_input: bool,
 }
 
-impl Default for ImageToTensor {
+impl Default for ImageToTensorStage {
     fn default() -> Self {
-        ImageToTensor {
+        ImageToTensorStage {
             input: "image".into(),
             output: "pixel_values".into(),
             decode: DecodeOptions::default(),
@@ -221,10 +226,10 @@ impl Default for ImageToTensor {
     }
 }
 
-impl ImageToTensor {
+impl ImageToTensorStage {
     /// Without the preset: optional resize, then `norm` in `layout`.
     pub fn custom(resize: Option<ResizeConfig>, norm: MeanStd, layout: Layout) -> Self {
-        ImageToTensor {
+        ImageToTensorStage {
             preset: None,
             resize,
             norm,
@@ -234,7 +239,7 @@ impl ImageToTensor {
     }
 }
 
-impl Stage for ImageToTensor {
+impl Stage for ImageToTensorStage {
     fn name(&self) -> &str {
         "image_to_tensor"
     }
@@ -271,7 +276,7 @@ impl Stage for ImageToTensor {
 /// [`augment`], so the output depends only on the record and the seed; re-encoded with `encode`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct AugmentImage {
+pub struct AugmentImageStage {
     /// Bytes field (`image`), replaced by the augmented image.
     pub field: String,
     /// Decoding options.
@@ -282,10 +287,10 @@ pub struct AugmentImage {
     pub encode: EncodeOptions,
 }
 
-impl AugmentImage {
+impl AugmentImageStage {
     /// A stage applying `augment` to the `image` field.
     pub fn new(augment: Augment) -> Self {
-        AugmentImage {
+        AugmentImageStage {
             field: "image".into(),
             decode: DecodeOptions::default(),
             augment,
@@ -294,7 +299,7 @@ impl AugmentImage {
     }
 }
 
-impl Stage for AugmentImage {
+impl Stage for AugmentImageStage {
     fn name(&self) -> &str {
         "augment_image"
     }
@@ -321,7 +326,7 @@ impl Stage for AugmentImage {
 /// when none). With `drop_duplicates`, all but the first of a group are dropped (`near_duplicate`).
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct NearDuplicates {
+pub struct NearDuplicatesStage {
     /// Hash field (`phash`).
     pub field: String,
     /// Largest Hamming distance of a duplicate (8).
@@ -334,10 +339,10 @@ pub struct NearDuplicates {
     groups: Vec<String>,
 }
 
-impl NearDuplicates {
+impl NearDuplicatesStage {
     /// Groups on `field` within `max_distance` bits.
     pub fn new(field: impl Into<String>, max_distance: u32) -> Self {
-        NearDuplicates {
+        NearDuplicatesStage {
             field: field.into(),
             max_distance,
             ..Default::default()
@@ -350,7 +355,7 @@ impl NearDuplicates {
     }
 }
 
-impl StatefulStage for NearDuplicates {
+impl StatefulStage for NearDuplicatesStage {
     fn name(&self) -> &str {
         "near_duplicates"
     }
@@ -383,3 +388,20 @@ impl StatefulStage for NearDuplicates {
         })
     }
 }
+
+// The names before every stage type ended in `Stage` (CHANGELOG: Unreleased).
+/// Renamed to [`AugmentImageStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `AugmentImageStage`")]
+pub type AugmentImage = AugmentImageStage;
+/// Renamed to [`ImageToTensorStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `ImageToTensorStage`")]
+pub type ImageToTensor = ImageToTensorStage;
+/// Renamed to [`PrepareImageStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `PrepareImageStage`")]
+pub type PrepareImage = PrepareImageStage;
+/// Renamed to [`NearDuplicatesStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `NearDuplicatesStage`")]
+pub type NearDuplicates = NearDuplicatesStage;
+/// Renamed to [`ImageQualityStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `ImageQualityStage`")]
+pub type ImageQualityFilter = ImageQualityStage;

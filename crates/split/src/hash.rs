@@ -364,7 +364,7 @@ impl HashSplit {
 /// let src = VecDataset::new((0..100).map(|i| Record::new().with_key(format!("k{i}"))).collect());
 /// let mut out = VecSink::default();
 /// Pipeline::new(&src)
-///     .stage(HashSplit::train_test(0.25)?.stage().with_column("split"))
+///     .stage(HashSplit::train_test(0.25)?.stage().with_output("split"))
 ///     .sink(&mut out)
 ///     .run()?;
 /// assert!(out.records().iter().all(|r| matches!(r.str("split"), Ok("train" | "test"))));
@@ -399,16 +399,28 @@ impl HashSplitStage {
         self
     }
 
-    /// Sets the output column.
-    pub fn with_column(mut self, column: impl Into<String>) -> Self {
-        self.column = column.into();
+    /// Sets the field written (default `split`, `fold` for folds).
+    pub fn with_output(mut self, field: impl Into<String>) -> Self {
+        self.column = field.into();
         self
     }
 
-    /// Hashes this column's value instead of the record key.
-    pub fn with_key_column(mut self, column: impl Into<String>) -> Self {
-        self.key_column = Some(column.into());
+    /// Hashes this field's value instead of the record key.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.key_column = Some(field.into());
         self
+    }
+
+    /// Sets the field written.
+    #[deprecated(since = "0.1.0", note = "renamed to `with_output`")]
+    pub fn with_column(self, column: impl Into<String>) -> Self {
+        self.with_output(column)
+    }
+
+    /// Hashes this field's value instead of the record key.
+    #[deprecated(since = "0.1.0", note = "renamed to `with_field`")]
+    pub fn with_key_column(self, column: impl Into<String>) -> Self {
+        self.with_field(column)
     }
 
     /// Keeps only records of these splits; the others are dropped with reason `other_split`.

@@ -89,9 +89,15 @@ impl CsvReaderBuilder {
         self
     }
 
-    /// The field whose value is the record key (default `id`; `None`: file and line).
-    pub fn with_key_field(mut self, field: Option<&str>) -> Self {
-        self.reader.key_field = field.map(str::to_owned);
+    /// The field whose value is the record key (default `id`).
+    pub fn with_key_field(mut self, field: impl Into<String>) -> Self {
+        self.reader.key_field = Some(field.into());
+        self
+    }
+
+    /// Keys are always the file and line.
+    pub fn without_key_field(mut self) -> Self {
+        self.reader.key_field = None;
         self
     }
 

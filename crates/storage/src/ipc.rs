@@ -73,8 +73,14 @@ impl ArrowIpcReader {
 
 impl ArrowIpcReaderBuilder {
     /// Takes record keys from this `Utf8` column (which is then not a field).
-    pub fn with_key_column(mut self, column: Option<&str>) -> Self {
-        self.reader.opts.key_column = column.map(str::to_owned);
+    pub fn with_key_column(mut self, column: impl Into<String>) -> Self {
+        self.reader.opts.key_column = Some(column.into());
+        self
+    }
+
+    /// No key column (the default).
+    pub fn without_key_column(mut self) -> Self {
+        self.reader.opts.key_column = None;
         self
     }
 

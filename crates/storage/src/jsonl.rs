@@ -148,10 +148,16 @@ impl JsonlReaderBuilder {
         self
     }
 
-    /// The field whose value becomes the record key (default `Some("id")`); `None` always uses
-    /// `{file_name}:{line}`.
-    pub fn with_key_field(mut self, field: Option<&str>) -> Self {
-        self.key_field = field.map(str::to_owned);
+    /// The field whose value becomes the record key (default `id`); see
+    /// [`without_key_field`](Self::without_key_field).
+    pub fn with_key_field(mut self, field: impl Into<String>) -> Self {
+        self.key_field = Some(field.into());
+        self
+    }
+
+    /// Keys are always `{file_name}:{line}`, whatever the fields.
+    pub fn without_key_field(mut self) -> Self {
+        self.key_field = None;
         self
     }
 

@@ -35,7 +35,7 @@
 //!   call, for tests and small data.
 //!
 //! ## Design decisions
-//! - **Builders by value.** `JsonlReader::new(path).with_key_field(Some("doc_id")).build()?`:
+//! - **Builders by value.** `JsonlReader::new(path).with_key_field("doc_id").build()?`:
 //!   `build()` validates the configuration (and writers create their temporary file); readers do
 //!   not open files until read.
 //! - **Bad input is data, not a crash.** A reader reports a bad line, an overlong line, a corrupt

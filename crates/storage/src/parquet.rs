@@ -177,16 +177,28 @@ impl ParquetReaderBuilder {
     }
 
     /// Reads record keys from this `Utf8` column, which is then not a field of the records (see
-    /// [`ArrowOptions::key_column`]); `None` (the default) uses the key field.
-    pub fn with_key_column(mut self, column: Option<&str>) -> Self {
-        self.key_column = column.map(str::to_owned);
+    /// [`ArrowOptions::key_column`]); without one (the default) the key field is used.
+    pub fn with_key_column(mut self, column: impl Into<String>) -> Self {
+        self.key_column = Some(column.into());
         self
     }
 
-    /// The field whose value becomes the record key when there is no key column (default
-    /// `Some("id")`); `None` always uses `{file_name}:{row}`.
-    pub fn with_key_field(mut self, field: Option<&str>) -> Self {
-        self.key_field = field.map(str::to_owned);
+    /// No key column (the default): keys come from the key field.
+    pub fn without_key_column(mut self) -> Self {
+        self.key_column = None;
+        self
+    }
+
+    /// The field whose value becomes the record key when there is no key column (default `id`);
+    /// see [`without_key_field`](Self::without_key_field).
+    pub fn with_key_field(mut self, field: impl Into<String>) -> Self {
+        self.key_field = Some(field.into());
+        self
+    }
+
+    /// Keys are always `{file_name}:{row}` when there is no key column.
+    pub fn without_key_field(mut self) -> Self {
+        self.key_field = None;
         self
     }
 

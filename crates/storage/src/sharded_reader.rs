@@ -109,8 +109,26 @@ impl ShardedReader {
     fn inner(&self, path: &Path) -> Result<Box<dyn IterableDataset>> {
         let key = self.cfg.key_field.as_deref();
         Ok(match self.manifest.config.format.as_str() {
-            "jsonl" => Box::new(JsonlReader::new(path).with_key_field(key).build()?),
-            "parquet" => Box::new(ParquetReader::new(path).with_key_field(key).build()?),
+            "jsonl" => {
+                let r = JsonlReader::new(path);
+                Box::new(
+                    match key {
+                        Some(k) => r.with_key_field(k),
+                        None => r.without_key_field(),
+                    }
+                    .build()?,
+                )
+            }
+            "parquet" => {
+                let r = ParquetReader::new(path);
+                Box::new(
+                    match key {
+                        Some(k) => r.with_key_field(k),
+                        None => r.without_key_field(),
+                    }
+                    .build()?,
+                )
+            }
             "webdataset" => Box::new(
                 WebDatasetReader::new(path)
                     .with_mapping(self.cfg.mapping.clone())
@@ -312,9 +330,15 @@ impl ShardedReaderBuilder {
     }
 
     /// The field whose value becomes the record key in JSONL and Parquet shards (default
-    /// `Some("id")`; see [`JsonlReader`] and [`ParquetReader`]).
-    pub fn with_key_field(mut self, field: Option<&str>) -> Self {
-        self.key_field = field.map(str::to_owned);
+    /// `id`; see [`JsonlReader`] and [`ParquetReader`]).
+    pub fn with_key_field(mut self, field: impl Into<String>) -> Self {
+        self.key_field = Some(field.into());
+        self
+    }
+
+    /// Keys of JSONL and Parquet shards are always file and line (or row).
+    pub fn without_key_field(mut self) -> Self {
+        self.key_field = None;
         self
     }
 

@@ -191,19 +191,14 @@ fn jsonl_keys_come_from_the_key_field_or_file_and_line() {
     assert_eq!(
         keys(
             JsonlReader::new(&path)
-                .with_key_field(Some("doc"))
+                .with_key_field("doc")
                 .build()
                 .unwrap()
         ),
         ["k.jsonl:1", "k.jsonl:3", "k.jsonl:4", "q"]
     );
     assert_eq!(
-        keys(
-            JsonlReader::new(&path)
-                .with_key_field(None)
-                .build()
-                .unwrap()
-        ),
+        keys(JsonlReader::new(&path).without_key_field().build().unwrap()),
         ["k.jsonl:1", "k.jsonl:3", "k.jsonl:4", "k.jsonl:5"]
     );
 }
@@ -775,7 +770,7 @@ fn parquet_round_trips_nested_and_typed_values() {
         w.finish().unwrap();
         assert_eq!(w.records_written(), 3);
         let reader = ParquetReader::new(&path)
-            .with_key_column(Some("_key"))
+            .with_key_column("_key")
             .build()
             .unwrap();
         assert_eq!(reader.schema().as_ref(), Some(&schema), "{compression}");
@@ -830,13 +825,13 @@ fn parquet_keys_come_from_the_key_column_field_or_row() {
     w.finish().unwrap();
     let keys = |b: ParquetReaderBuilder| expect_keys(&drain(b.build().unwrap().iter().unwrap()).0);
     assert_eq!(
-        keys(ParquetReader::new(&path).with_key_column(Some("_key"))),
+        keys(ParquetReader::new(&path).with_key_column("_key")),
         ["k0", "k1"]
     );
     // Without the key column option, `_key` is an ordinary field, and the key comes from `id`.
     assert_eq!(keys(ParquetReader::new(&path)), ["10", "keys.parquet:1"]);
     assert_eq!(
-        keys(ParquetReader::new(&path).with_key_field(None)),
+        keys(ParquetReader::new(&path).without_key_field()),
         ["keys.parquet:0", "keys.parquet:1"]
     );
     let r = &drain(ParquetReader::new(&path).build().unwrap().iter().unwrap()).0[0];
@@ -1224,7 +1219,7 @@ proptest! {
         }
         w.finish().unwrap();
         let reader = ParquetReader::new(&path)
-            .with_key_column(Some("__key"))
+            .with_key_column("__key")
             .with_batch_size(5)
             .build()
             .unwrap();

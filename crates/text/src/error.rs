@@ -36,12 +36,23 @@ pub enum Error {
         /// The dtype name.
         dtype: &'static str,
     },
+    /// A conversation or a chat template is invalid ([`crate::format`], [`crate::jinja`]).
+    #[error(transparent)]
+    Chat(#[from] crate::format::ChatError),
     /// An error from dataprep-core (a dataset or a record).
     #[error(transparent)]
     Core(#[from] dataprep_core::Error),
 }
 
 impl Error {
+    /// The chat detail, when this is [`Error::Chat`].
+    pub fn as_chat(&self) -> Option<&crate::format::ChatError> {
+        match self {
+            Error::Chat(c) => Some(c),
+            _ => None,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

@@ -9,7 +9,7 @@
 //!     render_chatml(&chat, false),
 //!     "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
 //! );
-//! # Ok::<(), dataprep_text::format::ChatError>(())
+//! # Ok::<(), dataprep_text::Error>(())
 //! ```
 
 use dataprep_core::stage::config_json;
@@ -149,7 +149,8 @@ impl Message {
     }
 }
 
-/// Why a conversation is invalid.
+/// Why a conversation or a chat template is invalid: the detail of [`crate::Error::Chat`], which
+/// is what the functions of this module and of [`crate::jinja`] return.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChatError {
@@ -199,8 +200,12 @@ pub enum ChatError {
 /// another `tool`, and `assistant` allowed after `tool`; no empty content.
 ///
 /// # Errors
-/// The first [`ChatError`] found.
-pub fn validate_messages(messages: &[Message]) -> Result<(), ChatError> {
+/// [`crate::Error::Chat`] with the first [`ChatError`] found.
+pub fn validate_messages(messages: &[Message]) -> crate::Result<()> {
+    Ok(check_messages(messages)?)
+}
+
+fn check_messages(messages: &[Message]) -> Result<(), ChatError> {
     if messages.is_empty() {
         return Err(ChatError::Empty);
     }
@@ -327,8 +332,12 @@ pub fn render(
 /// Reads a messages field (a list of structs with string `role` and `content`).
 ///
 /// # Errors
-/// [`ChatError::Shape`] when the value has another shape.
-pub fn messages_from_value(value: &Value) -> Result<Vec<Message>, ChatError> {
+/// [`crate::Error::Chat`] ([`ChatError::Shape`]) when the value has another shape.
+pub fn messages_from_value(value: &Value) -> crate::Result<Vec<Message>> {
+    Ok(parse_messages(value)?)
+}
+
+fn parse_messages(value: &Value) -> Result<Vec<Message>, ChatError> {
     let list = value
         .as_list()
         .ok_or_else(|| ChatError::Shape(format!("expected a list, found {}", value.type_name())))?;
@@ -360,9 +369,9 @@ pub(crate) fn valid_messages(
     record: &Record,
     field: &str,
 ) -> Result<Option<Vec<Message>>, RecordError> {
-    let messages = messages_from_value(record.require(field)?)
+    let messages = parse_messages(record.require(field)?)
         .map_err(|e| RecordError::new(dataprep_core::RecordErrorKind::Field, e.to_string()))?;
-    Ok(validate_messages(&messages).is_ok().then_some(messages))
+    Ok(check_messages(&messages).is_ok().then_some(messages))
 }
 
 /// A stage that validates a messages field (default `messages`) and writes the rendered text

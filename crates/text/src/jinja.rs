@@ -13,7 +13,7 @@
 //! .with_special_tokens("<s>", "</s>");
 //! let text = t.render(&[Message::new("user", " Hi ")], true)?;
 //! assert_eq!(text, "<|user|>\nHi</s>\n<|assistant|>\n");
-//! # Ok::<(), dataprep_text::format::ChatError>(())
+//! # Ok::<(), dataprep_text::Error>(())
 //! ```
 
 use dataprep_core::{Action, Context, Record, RecordError, RecordErrorKind, Stage};
@@ -102,8 +102,8 @@ impl JinjaTemplate {
     /// Compiles a template.
     ///
     /// # Errors
-    /// [`ChatError::Template`] on a syntax error.
-    pub fn new(source: impl Into<String>) -> Result<Self, ChatError> {
+    /// [`crate::Error::Chat`] ([`ChatError::Template`]) on a syntax error.
+    pub fn new(source: impl Into<String>) -> crate::Result<Self> {
         let source = source.into();
         let mut env = Environment::new();
         env.set_trim_blocks(true);
@@ -130,8 +130,8 @@ impl JinjaTemplate {
     /// `bos_token` and `eos_token` (a string, or an object with `content`).
     ///
     /// # Errors
-    /// [`ChatError::Template`] when the JSON has no usable `chat_template` or it does not compile.
-    pub fn from_tokenizer_config(json: &str) -> Result<Self, ChatError> {
+    /// [`crate::Error::Chat`] ([`ChatError::Template`]) when the JSON has no usable `chat_template` or it does not compile.
+    pub fn from_tokenizer_config(json: &str) -> crate::Result<Self> {
         let cfg: serde_json::Value = serde_json::from_str(json)
             .map_err(|e| ChatError::Template(format!("tokenizer_config.json: {e}")))?;
         let source = match cfg.get("chat_template") {
@@ -149,7 +149,7 @@ impl JinjaTemplate {
                     })?
                     .to_owned()
             }
-            _ => return Err(ChatError::Template("no chat_template in the config".into())),
+            _ => return Err(ChatError::Template("no chat_template in the config".into()).into()),
         };
         let token = |key: &str| match cfg.get(key) {
             Some(serde_json::Value::String(s)) => s.clone(),
@@ -180,13 +180,13 @@ impl JinjaTemplate {
     /// `eos_token` in the context.
     ///
     /// # Errors
-    /// [`ChatError::Template`] when rendering fails, including a template's own
+    /// [`crate::Error::Chat`] ([`ChatError::Template`]) when rendering fails, including a template's own
     /// `raise_exception` (for example on a role it does not accept).
     pub fn render(
         &self,
         messages: &[Message],
         add_generation_prompt: bool,
-    ) -> Result<String, ChatError> {
+    ) -> crate::Result<String> {
         let tmpl = self
             .env
             .get_template(NAME)
@@ -197,7 +197,7 @@ impl JinjaTemplate {
             bos_token => &self.bos_token,
             eos_token => &self.eos_token,
         })
-        .map_err(|e| template_error(&e))
+        .map_err(|e| template_error(&e).into())
     }
 }
 

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::segment::paragraphs;
 
-/// The default keep threshold of [`LanguageFilter`] (as datatrove's `LanguageFilter`).
+/// The default keep threshold of [`LanguageFilterStage`] (as datatrove's `LanguageFilterStage`).
 pub const DEFAULT_THRESHOLD: f64 = 0.65;
 
 /// A detected language.
@@ -409,6 +409,43 @@ impl Default for LanguageIdConfig {
     }
 }
 
+impl LanguageIdConfig {
+    /// Sets the text field read (default `text`).
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = field.into();
+        self
+    }
+
+    /// Sets the field written with the language code (default `language`).
+    #[must_use]
+    pub fn with_output(mut self, output: impl Into<String>) -> Self {
+        self.output = output.into();
+        self
+    }
+
+    /// Also writes the languages per paragraph to `<output>_paragraphs`.
+    #[must_use]
+    pub fn with_per_paragraph(mut self, on: bool) -> Self {
+        self.per_paragraph = on;
+        self
+    }
+
+    /// Restricts detection to these languages (ISO 639-3; empty: all).
+    #[must_use]
+    pub fn with_candidates<S: Into<String>>(mut self, codes: impl IntoIterator<Item = S>) -> Self {
+        self.candidates = codes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the detector.
+    #[must_use]
+    pub fn with_backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+}
+
 /// A stage that writes the detected language to a field and the confidence as the score
 /// `scores.langid.confidence`.
 ///
@@ -493,8 +530,8 @@ impl Stage for LanguageIdStage {
 ///
 /// ```
 /// use dataprep_core::{Action, Context, Record, Stage};
-/// use dataprep_text::langid::LanguageFilter;
-/// let filter = LanguageFilter::new(["eng"]);
+/// use dataprep_text::langid::LanguageFilterStage;
+/// let filter = LanguageFilterStage::new(["eng"]);
 /// let mut en = Record::new().with("text", "The quick brown fox jumps over the lazy dog again and again.");
 /// let mut de = Record::new().with("text", "Der schnelle braune Fuchs springt über den faulen Hund.");
 /// let cx = Context::new("language_filter", 0);
@@ -505,7 +542,7 @@ impl Stage for LanguageIdStage {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
-pub struct LanguageFilter {
+pub struct LanguageFilterStage {
     /// The text field (default `text`).
     pub field: String,
     /// ISO 639-3 codes to keep; empty keeps every language above the threshold.
@@ -521,7 +558,7 @@ pub struct LanguageFilter {
     pub backend: Backend,
 }
 
-impl Default for LanguageFilter {
+impl Default for LanguageFilterStage {
     fn default() -> Self {
         Self {
             field: "text".into(),
@@ -532,7 +569,7 @@ impl Default for LanguageFilter {
     }
 }
 
-impl LanguageFilter {
+impl LanguageFilterStage {
     /// Keeps the given languages (ISO 639-3) at the default threshold.
     pub fn new<S: Into<String>>(languages: impl IntoIterator<Item = S>) -> Self {
         Self {
@@ -577,7 +614,7 @@ impl LanguageFilter {
     }
 }
 
-impl Stage for LanguageFilter {
+impl Stage for LanguageFilterStage {
     fn version(&self) -> &str {
         concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
@@ -605,3 +642,8 @@ impl Stage for LanguageFilter {
         Ok(decision.into())
     }
 }
+
+// The names before every stage type ended in `Stage` (CHANGELOG: Unreleased).
+/// Renamed to [`LanguageFilterStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `LanguageFilterStage`")]
+pub type LanguageFilter = LanguageFilterStage;

@@ -10,7 +10,7 @@
 //! | [`clean`] | Markdown stripping (pulldown-cmark), URL and e-mail stripping, repeated-line removal | [`clean::CleanStage`] |
 //! | [`format`](mod@format) | standard document schema from common layouts; chat messages: validation, ChatML and user templates | [`format::DocumentStage`], [`format::ChatStage`] |
 //! | [`html`] | HTML → main-content text with headings, paragraphs and lists; title, language, description (html5ever via scraper) | [`html::HtmlStage`] |
-//! | [`langid`] | language + confidence per document or per paragraph (whatlang, embedded; lingua with the feature `lingua`) | [`langid::LanguageIdStage`], [`langid::LanguageFilter`] |
+//! | [`langid`] | language + confidence per document or per paragraph (whatlang, embedded; lingua with the feature `lingua`) | [`langid::LanguageIdStage`], [`langid::LanguageFilterStage`] |
 //! | [`tokenize`] | load `tokenizer.json`, train BPE / WordPiece / Unigram, batch encoding, packing, `.bin` token shards | [`tokenize::EncodeStage`] |
 //!
 //! Design decisions:

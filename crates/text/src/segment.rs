@@ -179,11 +179,20 @@ impl SegmentStage {
         self
     }
 
-    /// Sets what to write.
+    /// Sets what to write: counts only, or the segments as lists too.
     #[must_use]
-    pub fn with_output(mut self, output: SegmentOutput) -> Self {
+    pub fn with_mode(mut self, output: SegmentOutput) -> Self {
         self.output = output;
         self
+    }
+
+    /// Sets what to write.
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `with_mode`: `with_output` names the field written, everywhere else"
+    )]
+    pub fn with_output(self, output: SegmentOutput) -> Self {
+        self.with_mode(output)
     }
 }
 

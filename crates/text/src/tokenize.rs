@@ -48,6 +48,9 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::fast_bpe::FastBpe;
 
+mod shard_sink;
+pub use shard_sink::TokenShardSink;
+
 /// The model family to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -218,6 +221,58 @@ pub struct TextTokenizer {
     fast: Option<Arc<FastBpe>>,
     /// FNV-1a of the tokenizer JSON, computed once (a GPT-2-size JSON takes tens of ms).
     json_hash: Arc<OnceLock<String>>,
+    /// The end-of-sequence token id ([`TextTokenizer::eos_id`]).
+    eos: Option<u32>,
+}
+
+/// Conventional names of an end-of-sequence token, in the order [`TextTokenizer::eos_id`] tries
+/// them among the special added tokens.
+const EOS_NAMES: [&str; 7] = [
+    "<|endoftext|>",
+    "</s>",
+    "<|end_of_text|>",
+    "<eos>",
+    "<|eos|>",
+    "<|im_end|>",
+    "[SEP]",
+];
+
+/// The token the post-processor appends to a single sequence, when it is a special token: the
+/// last `SpecialToken` of a `TemplateProcessing`'s `single` template (when it comes after the
+/// sequence), or the `sep` of `BertProcessing` / `RobertaProcessing`; inside a `Sequence`, the
+/// first member that names one.
+fn appended_special(pp: &serde_json::Value) -> Option<String> {
+    match pp.get("type")?.as_str()? {
+        "TemplateProcessing" => {
+            let single = pp.get("single")?.as_array()?;
+            let last = single.last()?;
+            let seq_before = single
+                .iter()
+                .rev()
+                .skip(1)
+                .any(|p| p.get("Sequence").is_some());
+            let id = last.get("SpecialToken")?.get("id")?.as_str()?;
+            seq_before.then(|| id.to_owned())
+        }
+        "BertProcessing" | "RobertaProcessing" => {
+            Some(pp.get("sep")?.as_array()?.first()?.as_str()?.to_owned())
+        }
+        "Sequence" => pp
+            .get("processors")?
+            .as_array()?
+            .iter()
+            .find_map(appended_special),
+        _ => None,
+    }
+}
+
+/// The `eos_token` of a `tokenizer_config.json` (a string, or an object with `content`).
+fn config_eos(json: &str) -> Option<String> {
+    let cfg: serde_json::Value = serde_json::from_str(json).ok()?;
+    match cfg.get("eos_token")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        v => Some(v.get("content")?.as_str()?.to_owned()),
+    }
 }
 
 impl TextTokenizer {
@@ -225,11 +280,61 @@ impl TextTokenizer {
     /// tokenizer qualifies).
     pub fn new(tokenizer: Tokenizer) -> Self {
         let fast = FastBpe::from_tokenizer(&tokenizer).map(Arc::new);
+        let eos = Self::find_eos(&tokenizer);
         Self {
             inner: Arc::new(tokenizer),
             fast,
             json_hash: Arc::default(),
+            eos,
         }
+    }
+
+    /// The EOS the tokenizer itself says: the special token its post-processor appends, else
+    /// the first of [`EOS_NAMES`] that is a special added token.
+    fn find_eos(tokenizer: &Tokenizer) -> Option<u32> {
+        let appended = tokenizer
+            .get_post_processor()
+            .and_then(|pp| serde_json::to_value(pp).ok())
+            .and_then(|pp| appended_special(&pp))
+            .and_then(|t| tokenizer.token_to_id(&t));
+        appended.or_else(|| {
+            let added = tokenizer.get_added_tokens_decoder();
+            EOS_NAMES.iter().find_map(|name| {
+                let id = tokenizer.token_to_id(name)?;
+                added.get(&id).is_some_and(|t| t.special).then_some(id)
+            })
+        })
+    }
+
+    /// The id of the end-of-sequence token, which [`TokenShardWriter::with_eos`] appends after
+    /// each document: the one set with [`with_eos_token`](Self::with_eos_token); for
+    /// [`from_file`](Self::from_file), the `eos_token` of a `tokenizer_config.json` next to the
+    /// file (what `transformers` uses); else the special token the post-processor appends to a
+    /// sequence (`TemplateProcessing`, `BertProcessing`, `RobertaProcessing`); else the first
+    /// special added token named `<|endoftext|>`, `</s>`, `<|end_of_text|>`, `<eos>`, `<|eos|>`,
+    /// `<|im_end|>` or `[SEP]`. `None` when there is none (a plain token of one of those names
+    /// does not count).
+    ///
+    /// ```
+    /// use dataprep_text::tokenize::{ModelKind, TextTokenizer, TrainConfig};
+    /// let bpe = TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 280), ["the cat sat"])?;
+    /// assert_eq!(bpe.eos_id(), bpe.token_to_id("<|endoftext|>"));
+    /// # Ok::<(), dataprep_text::Error>(())
+    /// ```
+    pub fn eos_id(&self) -> Option<u32> {
+        self.eos
+    }
+
+    /// Uses `token` as the end-of-sequence token.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the tokenizer has no such token.
+    pub fn with_eos_token(mut self, token: &str) -> Result<Self> {
+        self.eos = Some(
+            self.token_to_id(token)
+                .ok_or_else(|| Error::Config(format!("no token {token:?} for the EOS")))?,
+        );
+        Ok(self)
     }
 
     /// FNV-1a (hex) of the tokenizer JSON, for stage fingerprints.
@@ -276,16 +381,31 @@ impl TextTokenizer {
         self.fast.is_some()
     }
 
-    /// Loads any Hugging Face `tokenizer.json`.
+    /// Loads any Hugging Face `tokenizer.json`, and the `eos_token` of a
+    /// `tokenizer_config.json` beside it when there is one ([`eos_id`](Self::eos_id)).
     ///
     /// # Errors
     /// [`Error::Io`] when the file cannot be read, [`Error::Tokenizer`] when it is not a valid
-    /// tokenizer.
+    /// tokenizer, [`Error::Config`] when the config's `eos_token` is not one of its tokens.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::from_json(&text)
-            .map_err(|e| Error::tokenizer(format!("loading {}", path.display()), e.into()))
+        let mut tok = Self::from_json(&text)
+            .map_err(|e| Error::tokenizer(format!("loading {}", path.display()), e.into()))?;
+        let config = path.with_file_name("tokenizer_config.json");
+        if let Some(eos) = std::fs::read_to_string(&config)
+            .ok()
+            .and_then(|j| config_eos(&j))
+        {
+            tok = tok.with_eos_token(&eos).map_err(|_| {
+                Error::Config(format!(
+                    "{}: eos_token {eos:?} is not a token of {}",
+                    config.display(),
+                    path.display()
+                ))
+            })?;
+        }
+        Ok(tok)
     }
 
     /// Parses the JSON of a `tokenizer.json`.
@@ -615,6 +735,29 @@ impl Default for EncodeConfig {
             output: "tokens".into(),
             keep_text: true,
         }
+    }
+}
+
+impl EncodeConfig {
+    /// Sets the text field read (default `text`).
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = field.into();
+        self
+    }
+
+    /// Sets the field written with the token ids (default `tokens`).
+    #[must_use]
+    pub fn with_output(mut self, output: impl Into<String>) -> Self {
+        self.output = output.into();
+        self
+    }
+
+    /// Keeps (default) or removes the text field after encoding.
+    #[must_use]
+    pub fn with_keep_text(mut self, keep: bool) -> Self {
+        self.keep_text = keep;
+        self
     }
 }
 

@@ -7,7 +7,7 @@
 #![cfg(feature = "lingua")]
 
 use dataprep_text::langid::{
-    self, Backend, LanguageFilter, LanguageIdConfig, LanguageIdStage, detect_hybrid_among,
+    self, Backend, LanguageFilterStage, LanguageIdConfig, LanguageIdStage, detect_hybrid_among,
 };
 
 const REAL: &str = include_str!("data/langid_real.jsonl");
@@ -76,9 +76,9 @@ fn hybrid_configuration_is_written_and_whatlang_is_not() {
     // a configuration written without a backend (before the hybrid existed) still means whatlang
     let old: LanguageIdConfig = serde_json::from_str(r#"{"field": "text"}"#).unwrap();
     assert_eq!(old.backend, Backend::Whatlang);
-    let f: LanguageFilter = serde_json::from_str(r#"{"languages": ["eng"]}"#).unwrap();
+    let f: LanguageFilterStage = serde_json::from_str(r#"{"languages": ["eng"]}"#).unwrap();
     assert_eq!(f.backend, Backend::Whatlang);
-    assert_eq!(LanguageFilter::default().backend, Backend::Hybrid);
+    assert_eq!(LanguageFilterStage::default().backend, Backend::Hybrid);
 }
 
 #[test]

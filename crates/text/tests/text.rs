@@ -182,7 +182,7 @@ fn segmentation() {
     assert_eq!(segment::graphemes("e\u{301}👍🏽").count(), 2);
     let mut rec = Record::new().with("text", text);
     segment::SegmentStage::default()
-        .with_output(segment::SegmentOutput::Lists)
+        .with_mode(segment::SegmentOutput::Lists)
         .process(&mut rec, &Context::new("segment", 0))
         .unwrap();
     assert_eq!(rec.list("paragraphs").unwrap().len(), 2);
@@ -380,9 +380,176 @@ print(json.dumps({"docs": out, "ids": ids.tolist(), "mask": mask.tolist()}))
     }
 }
 
+/// `TextTokenizer::eos_id` and `TokenShardSink`.
+mod eos_and_token_sink {
+    use dataprep_core::{Pipeline, Record, Value, VecDataset};
+    use dataprep_text::tokenize::{
+        ModelKind, ShardIndex, TextTokenizer, TokenDtype, TokenShardSink, TrainConfig,
+    };
+
+    fn bpe(special: &[&str]) -> TextTokenizer {
+        let config =
+            TrainConfig::new(ModelKind::Bpe, 300).with_special_tokens(special.iter().copied());
+        TextTokenizer::train(&config, ["the cat sat on the mat", "a dog ran"]).unwrap()
+    }
+
+    /// The tokenizer JSON of `t` with `edit` applied.
+    fn edited(t: &TextTokenizer, edit: impl FnOnce(&mut serde_json::Value)) -> TextTokenizer {
+        let mut json: serde_json::Value =
+            serde_json::from_str(&t.inner().to_string(false).unwrap()).unwrap();
+        edit(&mut json);
+        TextTokenizer::from_json(&json.to_string()).unwrap()
+    }
+
+    #[test]
+    fn eos_comes_from_the_config_the_post_processor_or_special_tokens_only() {
+        // Trained with the default special token.
+        let t = bpe(&["<|endoftext|>"]);
+        assert_eq!(t.eos_id(), t.token_to_id("<|endoftext|>"));
+        assert!(t.eos_id().is_some());
+        // The post-processor's appended token wins over a conventional name.
+        let t = bpe(&["<|endoftext|>", "<eot>"]);
+        let eot = t.token_to_id("<eot>").unwrap();
+        let templated = edited(&t, |j| {
+            j["post_processor"] = serde_json::json!({
+                "type": "TemplateProcessing",
+                "single": [{"Sequence": {"id": "A", "type_id": 0}},
+                           {"SpecialToken": {"id": "<eot>", "type_id": 0}}],
+                "pair": [{"Sequence": {"id": "A", "type_id": 0}},
+                         {"Sequence": {"id": "B", "type_id": 1}}],
+                "special_tokens": {"<eot>": {"id": "<eot>", "ids": [eot], "tokens": ["<eot>"]}}
+            });
+        });
+        assert_eq!(templated.eos_id(), Some(eot));
+        // A template that only prepends a token names no EOS: the conventional name is used.
+        let prepended = edited(&t, |j| {
+            j["post_processor"] = serde_json::json!({
+                "type": "TemplateProcessing",
+                "single": [{"SpecialToken": {"id": "<eot>", "type_id": 0}},
+                           {"Sequence": {"id": "A", "type_id": 0}}],
+                "pair": [{"Sequence": {"id": "A", "type_id": 0}},
+                         {"Sequence": {"id": "B", "type_id": 1}}],
+                "special_tokens": {"<eot>": {"id": "<eot>", "ids": [eot], "tokens": ["<eot>"]}}
+            });
+        });
+        assert_eq!(prepended.eos_id(), t.token_to_id("<|endoftext|>"));
+        // BERT's post-processor: its `sep`.
+        let t = bpe(&["[CLS]", "[SEP]"]);
+        let sep = t.token_to_id("[SEP]").unwrap();
+        let cls = t.token_to_id("[CLS]").unwrap();
+        let bert = edited(&t, |j| {
+            j["post_processor"] = serde_json::json!({
+                "type": "BertProcessing", "sep": ["[SEP]", sep], "cls": ["[CLS]", cls]
+            });
+        });
+        assert_eq!(bert.eos_id(), Some(sep));
+        // No special token at all: none, and a string is not guessed from the vocabulary.
+        let plain = bpe(&[]);
+        assert_eq!(plain.eos_id(), None);
+        assert!(plain.clone().with_eos_token("not a token").is_err());
+        let set = plain.with_eos_token("the").unwrap();
+        assert_eq!(set.eos_id(), set.token_to_id("the"));
+    }
+
+    #[test]
+    fn from_file_reads_the_eos_token_of_tokenizer_config_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = bpe(&["<|endoftext|>", "<eot>"]);
+        let path = dir.path().join("tokenizer.json");
+        t.save(&path).unwrap();
+        assert_eq!(
+            TextTokenizer::from_file(&path).unwrap().eos_id(),
+            t.token_to_id("<|endoftext|>")
+        );
+        let config = dir.path().join("tokenizer_config.json");
+        std::fs::write(
+            &config,
+            r#"{"eos_token": {"content": "<eot>", "lstrip": false}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            TextTokenizer::from_file(&path).unwrap().eos_id(),
+            t.token_to_id("<eot>")
+        );
+        std::fs::write(&config, r#"{"eos_token": "</nope>"}"#).unwrap();
+        let err = TextTokenizer::from_file(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("</nope>") && err.contains("tokenizer_config.json"),
+            "{err}"
+        );
+    }
+
+    fn doc(key: &str, split: Option<&str>, tokens: Value) -> Record {
+        let r = Record::new().with("tokens", tokens).with_key(key);
+        match split {
+            Some(s) => r.with("split", s),
+            None => r.with("split", Value::Null),
+        }
+    }
+
+    fn ids(xs: &[u64]) -> Value {
+        Value::List(xs.iter().map(|&x| Value::UInt(x)).collect())
+    }
+
+    #[test]
+    fn token_shard_sink_routes_by_field_and_sets_bad_records_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = VecDataset::new(vec![
+            doc("a", Some("train"), ids(&[1, 2, 3])),
+            doc("b", Some("validation"), ids(&[4])),
+            doc("c", None, ids(&[5])),
+            doc("d", Some("train"), ids(&[6, 7])),
+            doc("e", Some("../escape"), ids(&[8])),
+            doc(
+                "f",
+                Some("train"),
+                Value::List(vec![Value::Str("x".into())]),
+            ),
+            doc("g", Some("train"), ids(&[1 << 40])),
+            doc("h", Some("other"), ids(&[9])),
+        ]);
+        let mut sink = TokenShardSink::new(dir.path(), TokenDtype::Uint32)
+            .with_route_field("split")
+            .with_routes(["train", "validation", "test"])
+            .with_eos(Some(0));
+        let summary = Pipeline::new(&src).sink(&mut sink).run().unwrap();
+        // e (a path), f (not an id), g (over u32) and h (not a route) are failed records.
+        assert_eq!((summary.read, summary.written, summary.failed), (8, 4, 4));
+        assert_eq!(sink.records_without_route(), 1);
+        let idx = sink.indexes();
+        assert_eq!(
+            idx.keys().collect::<Vec<_>>(),
+            ["test", "train", "validation"]
+        );
+        let train = &idx["train"];
+        let docs: Vec<&str> = train.documents.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(docs, ["a", "d"]);
+        assert_eq!(
+            train.read_document(dir.path().join("train"), 1).unwrap(),
+            [6, 7]
+        );
+        assert_eq!(idx["test"].documents.len(), 0);
+        // What is on disk is what the sink reports.
+        let on_disk = ShardIndex::read(dir.path().join("validation/index.json")).unwrap();
+        assert_eq!(on_disk.documents.len(), 1);
+        assert_eq!(on_disk.eos, Some(0));
+        assert!(!dir.path().join("escape").exists() && !dir.path().join("other").exists());
+
+        // Without a route: one shard set in the directory itself.
+        let flat = tempfile::tempdir().unwrap();
+        let mut sink = TokenShardSink::new(flat.path(), TokenDtype::Uint16).with_field("ids");
+        let src = VecDataset::new(vec![Record::new().with("ids", ids(&[3, 4])).with_key("k")]);
+        Pipeline::new(&src).sink(&mut sink).run().unwrap();
+        assert_eq!(
+            sink.indexes()[""].read_document(flat.path(), 0).unwrap(),
+            [3, 4]
+        );
+    }
+}
+
 mod language {
     use dataprep_core::{Context, Pipeline, Record, Stage, VecDataset, VecSink};
-    use dataprep_text::langid::{self, LanguageFilter, LanguageIdConfig, LanguageIdStage};
+    use dataprep_text::langid::{self, LanguageFilterStage, LanguageIdConfig, LanguageIdStage};
 
     const LABELLED: &str = include_str!("data/langid_labelled.tsv");
 
@@ -424,17 +591,17 @@ mod language {
         ]);
         let mut sink = VecSink::default();
         let summary = Pipeline::new(&ds)
-            .stage(LanguageFilter::new(["eng"]))
+            .stage(LanguageFilterStage::new(["eng"]))
             .sink(&mut sink)
             .run()
             .unwrap();
         assert_eq!(summary.written, 1);
         assert_eq!(sink.records()[0].str("language").unwrap(), "eng");
-        let f = LanguageFilter::default();
+        let f = LanguageFilterStage::default();
         assert!((f.threshold - 0.65).abs() < 1e-12);
         assert!(f.decide("").1.is_none());
         // A threshold above 1 drops everything as low confidence.
-        let strict = LanguageFilter::default().with_threshold(1.01);
+        let strict = LanguageFilterStage::default().with_threshold(1.01);
         assert_eq!(
             strict.decide("The weather today is sunny and warm.").0,
             dataprep_core::Decision::drop("low_confidence")
@@ -504,7 +671,7 @@ mod language {
                 .collect(),
         );
         let mut sink = VecSink::default();
-        let filter = LanguageFilter::new(["eng"])
+        let filter = LanguageFilterStage::new(["eng"])
             .with_backend(Backend::Lingua)
             .with_threshold(0.0);
         let summary = Pipeline::new(&ds)
@@ -771,12 +938,17 @@ mod formats {
         assert!(to_document(Record::new().with("text", 3i64)).is_err());
     }
 
+    /// The chat detail of [`validate_messages`]'s error.
+    fn check(messages: &[Message]) -> Result<(), ChatError> {
+        validate_messages(messages).map_err(|e| e.as_chat().expect("a chat error").clone())
+    }
+
     #[test]
     fn chat_validation_and_templates() {
         let m = |r: &str, c: &str| Message::new(r, c);
-        assert!(validate_messages(&[m("user", "q"), m("assistant", "a"), m("user", "q2")]).is_ok());
+        assert!(check(&[m("user", "q"), m("assistant", "a"), m("user", "q2")]).is_ok());
         assert!(
-            validate_messages(&[
+            check(&[
                 m("user", "q"),
                 m("assistant", "call"),
                 m("tool", "42"),
@@ -784,25 +956,25 @@ mod formats {
             ])
             .is_ok()
         );
-        assert_eq!(validate_messages(&[]), Err(ChatError::Empty));
+        assert_eq!(check(&[]), Err(ChatError::Empty));
         assert!(matches!(
-            validate_messages(&[m("assistant", "a")]),
+            check(&[m("assistant", "a")]),
             Err(ChatError::TurnOrder { index: 0, .. })
         ));
         assert!(matches!(
-            validate_messages(&[m("user", "a"), m("user", "b")]),
+            check(&[m("user", "a"), m("user", "b")]),
             Err(ChatError::TurnOrder { index: 1, .. })
         ));
         assert!(matches!(
-            validate_messages(&[m("user", "a"), m("system", "b")]),
+            check(&[m("user", "a"), m("system", "b")]),
             Err(ChatError::SystemNotFirst { index: 1 })
         ));
         assert!(matches!(
-            validate_messages(&[m("bot", "a")]),
+            check(&[m("bot", "a")]),
             Err(ChatError::UnknownRole { .. })
         ));
         assert!(matches!(
-            validate_messages(&[m("user", "  ")]),
+            check(&[m("user", "  ")]),
             Err(ChatError::EmptyContent { index: 0 })
         ));
         let chat = [m("user", "Hi")];
@@ -945,7 +1117,7 @@ mod chat_templates {
                 (Some(want), Ok(text)) => {
                     assert_eq!(text, want.as_str().unwrap(), "{name} / {conv} / {prompt}")
                 }
-                (None, Err(ChatError::Template(msg))) => {
+                (None, Err(dataprep_text::Error::Chat(ChatError::Template(msg)))) => {
                     let want = g["error"].as_str().unwrap();
                     assert!(
                         msg.contains(want),
@@ -983,7 +1155,7 @@ mod chat_templates {
             assert!(
                 matches!(
                     JinjaTemplate::from_tokenizer_config(bad),
-                    Err(ChatError::Template(_))
+                    Err(dataprep_text::Error::Chat(ChatError::Template(_)))
                 ),
                 "{bad}"
             );

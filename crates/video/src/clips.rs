@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, VideoError};
+use crate::error::{Error, Result};
 use crate::timeline::{FrameTimes, TIME_EPS};
 use crate::transcode::{EncodeConfig, TimeRange, remux_from_keyframe, transcode};
 
@@ -117,11 +117,11 @@ impl ClipConfig {
     /// Checks the lengths.
     ///
     /// # Errors
-    /// [`VideoError::InvalidParam`] for a negative or non-finite minimum, or a maximum that is
+    /// [`Error::InvalidParam`] for a negative or non-finite minimum, or a maximum that is
     /// not larger than the minimum.
     pub fn validate(&self) -> Result<()> {
         if !(self.min_length_s.is_finite() && self.min_length_s >= 0.0) {
-            return Err(VideoError::InvalidParam(format!(
+            return Err(Error::InvalidParam(format!(
                 "min_length_s {}",
                 self.min_length_s
             )));
@@ -129,7 +129,7 @@ impl ClipConfig {
         if let Some(m) = self.max_length_s
             && !(m.is_finite() && m > self.min_length_s)
         {
-            return Err(VideoError::InvalidParam(format!(
+            return Err(Error::InvalidParam(format!(
                 "max_length_s {m} must be finite and larger than min_length_s {}",
                 self.min_length_s
             )));
@@ -169,10 +169,10 @@ pub fn spans_from_cuts(cuts_s: &[f64], duration_s: f64) -> Vec<(f64, f64)> {
 /// Fixed-duration spans `[0, L), [L, 2L), …` covering `duration_s` (the last one shorter).
 ///
 /// # Errors
-/// [`VideoError::InvalidParam`] for a non-positive length.
+/// [`Error::InvalidParam`] for a non-positive length.
 pub fn fixed_spans(duration_s: f64, length_s: f64) -> Result<Vec<(f64, f64)>> {
     if !(length_s.is_finite() && length_s > 0.0) {
-        return Err(VideoError::InvalidParam(format!("clip length {length_s}")));
+        return Err(Error::InvalidParam(format!("clip length {length_s}")));
     }
     let mut out = Vec::new();
     let mut s = 0.0;
@@ -267,11 +267,11 @@ fn split_at_keyframes(s: f64, e: f64, min: f64, max: Option<f64>, kf: &[f64]) ->
 /// let p = plan_clips(&[(0.0, 25.0), (25.0, 28.0), (28.0, 42.0)], &[], &cfg)?;
 /// let t: Vec<_> = p.iter().map(|c| (c.span, c.start_s, c.end_s)).collect();
 /// assert_eq!(t, [(0, 0.0, 10.0), (0, 10.0, 20.0), (0, 20.0, 25.0), (2, 28.0, 38.0)]);
-/// # Ok::<(), dataprep_video::VideoError>(())
+/// # Ok::<(), dataprep_video::Error>(())
 /// ```
 ///
 /// # Errors
-/// [`VideoError::InvalidParam`] when the config does not validate.
+/// [`Error::InvalidParam`] when the config does not validate.
 pub fn plan_clips(
     spans: &[(f64, f64)],
     keyframes: &[f64],
@@ -349,7 +349,7 @@ pub(crate) fn write_atomically<T>(path: &Path, f: impl FnOnce(&Path) -> Result<T
     let tmp = path.with_file_name(tmp_name);
     match f(&tmp) {
         Ok(v) => {
-            std::fs::rename(&tmp, path).map_err(|e| VideoError::io(path, e))?;
+            std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
             Ok(v)
         }
         Err(e) => {
@@ -380,7 +380,7 @@ pub fn write_clips(
     let mut keyframes = timeline.keyframe_times();
     keyframes.push(timeline.end_s);
     let plan = plan_clips(spans, &keyframes, cfg)?;
-    std::fs::create_dir_all(out_dir).map_err(|e| VideoError::io(out_dir, e))?;
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let ext = cfg
         .container
         .clone()

@@ -7,7 +7,7 @@ use dataprep_core::{RecordError, RecordErrorKind};
 /// Everything that can go wrong in dataprep-video. Each variant names the file it concerns.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum VideoError {
+pub enum Error {
     /// FFmpeg could not open the file or recognise its container.
     #[error("cannot open {path}: {message}")]
     Open {
@@ -106,15 +106,15 @@ pub enum VideoError {
     },
 }
 
-impl VideoError {
+impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        VideoError::Io {
+        Error::Io {
             path: path.into(),
             source,
         }
     }
     pub(crate) fn decode(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
-        VideoError::Decode {
+        Error::Decode {
             path: path.to_path_buf(),
             message: e.to_string(),
         }
@@ -122,29 +122,29 @@ impl VideoError {
     /// The file the error concerns, when there is one.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            VideoError::Open { path, .. }
-            | VideoError::Probe { path, .. }
-            | VideoError::NoStream { path, .. }
-            | VideoError::UnsupportedCodec { path, .. }
-            | VideoError::Decode { path, .. }
-            | VideoError::NoFrames { path }
-            | VideoError::Encode { path, .. }
-            | VideoError::Limit { path, .. }
-            | VideoError::Refused { path, .. }
-            | VideoError::Io { path, .. } => Some(path),
-            VideoError::InvalidParam(_) | VideoError::Subtitle { .. } => None,
+            Error::Open { path, .. }
+            | Error::Probe { path, .. }
+            | Error::NoStream { path, .. }
+            | Error::UnsupportedCodec { path, .. }
+            | Error::Decode { path, .. }
+            | Error::NoFrames { path }
+            | Error::Encode { path, .. }
+            | Error::Limit { path, .. }
+            | Error::Refused { path, .. }
+            | Error::Io { path, .. } => Some(path),
+            Error::InvalidParam(_) | Error::Subtitle { .. } => None,
         }
     }
 }
 
-impl From<dataprep_core::media_input::MediaInputError> for VideoError {
+impl From<dataprep_core::media_input::MediaInputError> for Error {
     fn from(e: dataprep_core::media_input::MediaInputError) -> Self {
         use dataprep_core::media_input::MediaInputError;
         match e {
-            MediaInputError::Refused { path, why } => VideoError::Refused { path, why },
-            MediaInputError::Io { path, source } => VideoError::Io { path, source },
+            MediaInputError::Refused { path, why } => Error::Refused { path, why },
+            MediaInputError::Io { path, source } => Error::Io { path, source },
             // `MediaInputError` is non-exhaustive: a later kind still names its file.
-            other => VideoError::Open {
+            other => Error::Open {
                 path: PathBuf::new(),
                 message: other.to_string(),
             },
@@ -153,22 +153,22 @@ impl From<dataprep_core::media_input::MediaInputError> for VideoError {
 }
 
 /// Result alias for this crate.
-pub type Result<T, E = VideoError> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl From<VideoError> for RecordError {
-    fn from(e: VideoError) -> Self {
+impl From<Error> for RecordError {
+    fn from(e: Error) -> Self {
         let kind = match &e {
-            VideoError::Limit { .. } | VideoError::Refused { .. } => RecordErrorKind::Limit,
-            VideoError::InvalidParam(_) | VideoError::Encode { .. } => RecordErrorKind::Process,
-            VideoError::Io { .. } => RecordErrorKind::Io,
+            Error::Limit { .. } | Error::Refused { .. } => RecordErrorKind::Limit,
+            Error::InvalidParam(_) | Error::Encode { .. } => RecordErrorKind::Process,
+            Error::Io { .. } => RecordErrorKind::Io,
             _ => RecordErrorKind::Parse,
         };
         RecordError::new(kind, e.to_string()).with_source(e)
     }
 }
 
-impl From<VideoError> for dataprep_core::Error {
-    fn from(e: VideoError) -> Self {
+impl From<Error> for dataprep_core::Error {
+    fn from(e: Error) -> Self {
         dataprep_core::Error::Record(Box::new(e.into()))
     }
 }

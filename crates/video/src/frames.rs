@@ -10,7 +10,7 @@ use ffmpeg_next as ffmpeg;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, VideoError};
+use crate::error::{Error, Result};
 use crate::probe::{Limits, VideoInfo, best_video_stream, open_input, probe_checked, stream_start};
 
 /// Which frames to extract.
@@ -162,13 +162,13 @@ impl RawDecoder {
         let par = st.parameters();
         let id = par.id();
         if ffmpeg::decoder::find(id).is_none() {
-            return Err(VideoError::UnsupportedCodec {
+            return Err(Error::UnsupportedCodec {
                 path: path.to_path_buf(),
                 codec: id.name().to_string(),
             });
         }
-        let mut ctx = ffmpeg::codec::Context::from_parameters(par)
-            .map_err(|e| VideoError::decode(path, e))?;
+        let mut ctx =
+            ffmpeg::codec::Context::from_parameters(par).map_err(|e| Error::decode(path, e))?;
         ctx.set_threading(ffmpeg::threading::Config {
             kind: ffmpeg::threading::Type::Frame,
             count: threads,
@@ -180,14 +180,14 @@ impl RawDecoder {
             d.skip_frame(ffmpeg::Discard::NonKey);
         }
         let dec = d.video().map_err(|e| match e {
-            ffmpeg::Error::DecoderNotFound => VideoError::UnsupportedCodec {
+            ffmpeg::Error::DecoderNotFound => Error::UnsupportedCodec {
                 path: path.to_path_buf(),
                 codec: id.name().to_string(),
             },
-            e => VideoError::decode(path, e),
+            e => Error::decode(path, e),
         })?;
         if dec.width() == 0 || dec.height() == 0 {
-            return Err(VideoError::Probe {
+            return Err(Error::Probe {
                 path: path.to_path_buf(),
                 message: "video stream has no frame size".into(),
             });
@@ -234,7 +234,7 @@ impl RawDecoder {
                         && self.decoded >= l
                     {
                         self.done = true;
-                        return Err(VideoError::Limit {
+                        return Err(Error::Limit {
                             path: self.path.clone(),
                             what: "frames",
                             actual: (self.decoded + 1) as f64,
@@ -266,7 +266,7 @@ impl RawDecoder {
                 }
                 Err(e) => {
                     self.done = true;
-                    return Err(VideoError::decode(&self.path, e));
+                    return Err(Error::decode(&self.path, e));
                 }
             }
             if self.eof_sent {
@@ -292,7 +292,7 @@ impl RawDecoder {
         self.corrupt += 1;
         if self.corrupt > self.max_corrupt {
             self.done = true;
-            return Err(VideoError::Decode {
+            return Err(Error::Decode {
                 path: self.path.clone(),
                 message: format!("more than {} corrupt packets", self.max_corrupt),
             });
@@ -317,7 +317,7 @@ impl RawDecoder {
                         Err(e) => {
                             // Other decoder errors on one packet (concealment failed): skip it.
                             self.note_corrupt()
-                                .map_err(|_| VideoError::decode(&self.path, e))?
+                                .map_err(|_| Error::decode(&self.path, e))?
                         }
                     }
                 }
@@ -382,7 +382,7 @@ impl RgbConverter {
         let key = (frame.format(), w, h, ow, oh);
         if self.key != Some(key) {
             let ctx = scaling::Context::get(frame.format(), w, h, Pixel::RGB24, ow, oh, self.flags)
-                .map_err(|e| VideoError::decode(path, format!("pixel conversion: {e}")))?;
+                .map_err(|e| Error::decode(path, format!("pixel conversion: {e}")))?;
             self.ctx = Some(ctx);
             self.key = Some(key);
             self.out = ffmpeg::frame::Video::empty();
@@ -390,9 +390,9 @@ impl RgbConverter {
         let ctx = self
             .ctx
             .as_mut()
-            .ok_or_else(|| VideoError::decode(path, "no scaler"))?;
+            .ok_or_else(|| Error::decode(path, "no scaler"))?;
         ctx.run(frame, &mut self.out)
-            .map_err(|e| VideoError::decode(path, format!("pixel conversion: {e}")))?;
+            .map_err(|e| Error::decode(path, format!("pixel conversion: {e}")))?;
         Ok((ow, oh))
     }
 
@@ -410,7 +410,7 @@ impl RgbConverter {
         for y in 0..oh as usize {
             buf.extend_from_slice(&data[y * stride..y * stride + row]);
         }
-        RgbImage::from_raw(ow, oh, buf).ok_or_else(|| VideoError::decode(path, "frame size"))
+        RgbImage::from_raw(ow, oh, buf).ok_or_else(|| Error::decode(path, "frame size"))
     }
 }
 
@@ -422,7 +422,7 @@ impl RgbConverter {
 ///     let frame = frame?;
 ///     println!("{} s: {}x{}", frame.time_s, frame.image.width(), frame.image.height());
 /// }
-/// # Ok::<(), dataprep_video::VideoError>(())
+/// # Ok::<(), dataprep_video::Error>(())
 /// ```
 pub struct FrameReader {
     raw: RawDecoder,
@@ -456,25 +456,25 @@ impl FrameReader {
     /// Opens `path` (probing it and checking the limits first).
     ///
     /// # Errors
-    /// Open/probe errors, [`VideoError::Limit`], [`VideoError::NoStream`],
-    /// [`VideoError::UnsupportedCodec`], [`VideoError::InvalidParam`] for a bad sampling.
+    /// Open/probe errors, [`Error::Limit`], [`Error::NoStream`],
+    /// [`Error::UnsupportedCodec`], [`Error::InvalidParam`] for a bad sampling.
     pub fn open(path: impl AsRef<Path>, cfg: &ExtractConfig) -> Result<Self> {
         match &cfg.sampling {
             Sampling::EveryNth(0) => {
-                return Err(VideoError::InvalidParam("EveryNth(0)".into()));
+                return Err(Error::InvalidParam("EveryNth(0)".into()));
             }
             Sampling::Fps(f) if !(f.is_finite() && *f > 0.0) => {
-                return Err(VideoError::InvalidParam(format!("fps {f}")));
+                return Err(Error::InvalidParam(format!("fps {f}")));
             }
             Sampling::Timestamps(t) if t.iter().any(|x| !x.is_finite()) => {
-                return Err(VideoError::InvalidParam("non-finite timestamp".into()));
+                return Err(Error::InvalidParam("non-finite timestamp".into()));
             }
             _ => {}
         }
         if let Some((w, h)) = cfg.size
             && (w == 0 || h == 0)
         {
-            return Err(VideoError::InvalidParam(format!("size {w}x{h}")));
+            return Err(Error::InvalidParam(format!("size {w}x{h}")));
         }
         let keyframes = matches!(cfg.sampling, Sampling::Keyframes);
         let (raw, info) = RawDecoder::open(
@@ -520,7 +520,7 @@ impl FrameReader {
             }
             let Some((meta, frame)) = self.raw.next()? else {
                 if self.yielded == 0 && self.raw.decoded() == 0 {
-                    return Err(VideoError::NoFrames {
+                    return Err(Error::NoFrames {
                         path: self.path.clone(),
                     });
                 }
@@ -577,7 +577,7 @@ impl FrameReader {
             }
         }
         let Some((m, f)) = self.held.as_ref().or(self.lookahead.as_ref()) else {
-            return Err(VideoError::NoFrames {
+            return Err(Error::NoFrames {
                 path: self.path.clone(),
             });
         };

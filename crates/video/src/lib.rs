@@ -5,7 +5,13 @@
 pub mod error;
 pub mod probe;
 
-pub use error::{Result, VideoError};
+pub use error::{Error, Result};
+/// The crate's error under its old name.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed to `dataprep_video::Error` (one `Error` per crate)"
+)]
+pub type VideoError = Error;
 pub use ffmpeg_next as ffmpeg;
 pub use image;
 pub use probe::{

@@ -9,7 +9,7 @@ use ffmpeg::media::Type as MediaType;
 use ffmpeg_next as ffmpeg;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, VideoError};
+use crate::error::{Error, Result};
 
 /// Initialises FFmpeg once per process and silences its log (errors come back typed instead).
 pub(crate) fn init() {
@@ -22,14 +22,14 @@ pub(crate) fn init() {
     });
 }
 
-/// The input's best video stream, or [`VideoError::NoStream`] naming `path`.
+/// The input's best video stream, or [`Error::NoStream`] naming `path`.
 pub(crate) fn best_video_stream<'a>(
     ictx: &'a ffmpeg::format::context::Input,
     path: &Path,
 ) -> Result<ffmpeg::format::stream::Stream<'a>> {
     ictx.streams()
         .best(ffmpeg::media::Type::Video)
-        .ok_or_else(|| VideoError::NoStream {
+        .ok_or_else(|| Error::NoStream {
             path: path.to_path_buf(),
             kind: "video",
         })
@@ -47,16 +47,16 @@ pub(crate) fn stream_start(st: &ffmpeg::format::stream::Stream<'_>) -> i64 {
 /// Opens a file as an FFmpeg input that reads that file only: the checks of
 /// [`dataprep_core::media_input::check_input`] (no playlist or manifest, a regular file), the
 /// `file:` URL and the pinned options ([`FFMPEG_INPUT_OPTIONS`], `protocol_whitelist=file`).
-/// Every FFmpeg input of this crate is opened here. Failures map to [`VideoError::Refused`],
-/// [`VideoError::Open`] or [`VideoError::Io`].
+/// Every FFmpeg input of this crate is opened here. Failures map to [`Error::Refused`],
+/// [`Error::Open`] or [`Error::Io`].
 ///
 /// [`FFMPEG_INPUT_OPTIONS`]: dataprep_core::media_input::FFMPEG_INPUT_OPTIONS
 pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input> {
     use dataprep_core::media_input::{FFMPEG_INPUT_OPTIONS, check_input};
     init();
-    let meta = std::fs::metadata(path).map_err(|e| VideoError::io(path, e))?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.len() == 0 {
-        return Err(VideoError::Open {
+        return Err(Error::Open {
             path: path.to_path_buf(),
             message: "empty file (zero bytes)".into(),
         });
@@ -66,7 +66,7 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input> 
     for (k, v) in FFMPEG_INPUT_OPTIONS {
         opts.set(k, v);
     }
-    ffmpeg::format::input_with_dictionary(&url, opts).map_err(|e| VideoError::Open {
+    ffmpeg::format::input_with_dictionary(&url, opts).map_err(|e| Error::Open {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
@@ -146,9 +146,9 @@ impl Limits {
     /// Checks a probed file against the limits.
     ///
     /// # Errors
-    /// [`VideoError::Limit`] naming the first limit exceeded.
+    /// [`Error::Limit`] naming the first limit exceeded.
     pub fn check(&self, info: &VideoInfo) -> Result<()> {
-        let fail = |what, actual: f64, limit: f64| VideoError::Limit {
+        let fail = |what, actual: f64, limit: f64| Error::Limit {
             path: info.path.clone(),
             what,
             actual,
@@ -385,7 +385,7 @@ fn seconds(ts: i64, tb: ffmpeg::Rational) -> Option<f64> {
 /// rotation, bit rates. Reads only the header (and what FFmpeg needs to find stream info).
 ///
 /// # Errors
-/// [`VideoError::Open`] for a file FFmpeg cannot open, [`VideoError::Io`] when it cannot be read.
+/// [`Error::Open`] for a file FFmpeg cannot open, [`Error::Io`] when it cannot be read.
 pub fn probe(path: impl AsRef<Path>) -> Result<VideoInfo> {
     probe_streams(path.as_ref()).map(|(info, _)| info)
 }
@@ -398,7 +398,7 @@ pub fn probe(path: impl AsRef<Path>) -> Result<VideoInfo> {
 /// `dataprep_storage::MediaFolderBuilder::with_probe`).
 ///
 /// # Errors
-/// As [`probe`]; [`VideoError::NoStream`] (kind `video`) when there is no moving-picture stream.
+/// As [`probe`]; [`Error::NoStream`] (kind `video`) when there is no moving-picture stream.
 pub fn probe_video(path: impl AsRef<Path>) -> Result<VideoInfo> {
     let path = path.as_ref();
     let (mut info, still) = probe_streams(path)?;
@@ -407,7 +407,7 @@ pub fn probe_video(path: impl AsRef<Path>) -> Result<VideoInfo> {
     let is_still = |i: usize| still.get(i).copied().unwrap_or(false);
     let moving = |s: &StreamInfo| matches!(s.kind, StreamKind::Video { .. }) && !is_still(s.index);
     if image_demuxer || !info.streams.iter().any(moving) {
-        return Err(VideoError::NoStream {
+        return Err(Error::NoStream {
             path: path.to_path_buf(),
             kind: "video",
         });
@@ -432,7 +432,7 @@ fn probe_streams(path: &Path) -> Result<(VideoInfo, Vec<bool>)> {
         }
     }
     let size_bytes = std::fs::metadata(path)
-        .map_err(|e| VideoError::io(path, e))?
+        .map_err(|e| Error::io(path, e))?
         .len();
     let mut streams = Vec::new();
     for st in ictx.streams() {
@@ -524,15 +524,15 @@ fn probe_streams(path: &Path) -> Result<(VideoInfo, Vec<bool>)> {
 /// Probes a file and checks it against `limits`.
 ///
 /// # Errors
-/// As [`probe`], plus [`VideoError::Limit`].
+/// As [`probe`], plus [`Error::Limit`].
 pub fn probe_checked(path: impl AsRef<Path>, limits: &Limits) -> Result<VideoInfo> {
     let path = path.as_ref();
     if let Some(l) = limits.max_bytes {
         let n = std::fs::metadata(path)
-            .map_err(|e| VideoError::io(path, e))?
+            .map_err(|e| Error::io(path, e))?
             .len();
         if n > l {
-            return Err(VideoError::Limit {
+            return Err(Error::Limit {
                 path: path.to_path_buf(),
                 what: "bytes",
                 actual: n as f64,
@@ -566,7 +566,7 @@ pub struct FrameTiming {
 /// tell constant from variable frame rate exactly.
 ///
 /// # Errors
-/// Open errors, [`VideoError::NoStream`], [`VideoError::NoFrames`].
+/// Open errors, [`Error::NoStream`], [`Error::NoFrames`].
 pub fn frame_timing(path: impl AsRef<Path>) -> Result<FrameTiming> {
     let path = path.as_ref();
     let mut ictx = open_input(path)?;
@@ -593,7 +593,7 @@ pub fn frame_timing(path: impl AsRef<Path>) -> Result<FrameTiming> {
         }
     }
     if pts.is_empty() {
-        return Err(VideoError::NoFrames {
+        return Err(Error::NoFrames {
             path: path.to_path_buf(),
         });
     }

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, VideoError};
+use crate::error::{Error, Result};
 use crate::frames::{RawDecoder, RgbConverter};
 use crate::probe::Limits;
 
@@ -457,10 +457,10 @@ impl AdaptiveDetector {
     /// A detector with `cfg`.
     ///
     /// # Errors
-    /// [`VideoError::InvalidParam`] when `window_width` is 0.
+    /// [`Error::InvalidParam`] when `window_width` is 0.
     pub fn new(cfg: AdaptiveConfig) -> Result<Self> {
         if cfg.window_width == 0 {
-            return Err(VideoError::InvalidParam(
+            return Err(Error::InvalidParam(
                 "window_width must be at least 1".into(),
             ));
         }
@@ -630,7 +630,7 @@ enum Running {
 /// timing or thread count.
 ///
 /// # Errors
-/// Open/probe/limit/decode errors; [`VideoError::NoFrames`] for an empty stream.
+/// Open/probe/limit/decode errors; [`Error::NoFrames`] for an empty stream.
 pub fn detect_shots(path: impl AsRef<Path>, cfg: &ShotConfig) -> Result<Shots> {
     let path = path.as_ref();
     let (mut raw, info) = RawDecoder::open(path, &cfg.limits, cfg.threads, false, 100)?;
@@ -714,7 +714,7 @@ pub fn detect_shots(path: impl AsRef<Path>, cfg: &ShotConfig) -> Result<Shots> {
         Ok(())
     })?;
     if frames == 0 {
-        return Err(VideoError::NoFrames {
+        return Err(Error::NoFrames {
             path: path.to_path_buf(),
         });
     }

@@ -64,24 +64,24 @@ fn with_file<T>(
 /// `has_audio` from [`probe_checked`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct ProbeVideo {
+pub struct ProbeVideoStage {
     /// Where the video is (`path` field).
     pub source: VideoSource,
     /// Limits.
     pub limits: Limits,
 }
 
-impl ProbeVideo {
+impl ProbeVideoStage {
     /// Reads the video from `source`.
     pub fn new(source: VideoSource) -> Self {
-        ProbeVideo {
+        ProbeVideoStage {
             source,
             limits: Limits::default(),
         }
     }
 }
 
-impl Stage for ProbeVideo {
+impl Stage for ProbeVideoStage {
     fn name(&self) -> &str {
         "probe_video"
     }
@@ -120,21 +120,21 @@ impl Stage for ProbeVideo {
 /// Adds `fps`, `frames`, `cuts_frames` and `cuts_seconds` from [`detect_shots`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct DetectShots {
+pub struct DetectShotsStage {
     /// Where the video is (`path` field).
     pub source: VideoSource,
     /// Detector settings (content detector, PySceneDetect defaults).
     pub config: ShotConfig,
 }
 
-impl DetectShots {
+impl DetectShotsStage {
     /// Reads the video from `source` and detects with `config`.
     pub fn new(source: VideoSource, config: ShotConfig) -> Self {
-        DetectShots { source, config }
+        DetectShotsStage { source, config }
     }
 }
 
-impl Stage for DetectShots {
+impl Stage for DetectShotsStage {
     fn name(&self) -> &str {
         "detect_shots"
     }
@@ -175,7 +175,7 @@ fn cue_value(c: &Cue, span: Option<FrameSpan>) -> Value {
     Value::Struct(fields)
 }
 
-/// Cues stored by [`ReadSubtitles`] (a list of structs with `start_s`, `end_s`, `text`).
+/// Cues stored by [`ReadSubtitlesStage`] (a list of structs with `start_s`, `end_s`, `text`).
 fn cues_of(r: &Record, field: &str) -> Result<Vec<Cue>, RecordError> {
     let Some(v) = r.get(field) else {
         return Ok(Vec::new());
@@ -211,7 +211,7 @@ fn cues_of(r: &Record, field: &str) -> Result<Vec<Cue>, RecordError> {
 /// video without subtitles keeps an empty list.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct ReadSubtitles {
+pub struct ReadSubtitlesStage {
     /// Where the video is (`path` field).
     pub source: VideoSource,
     /// A specific subtitle stream index (None: the first subtitle stream).
@@ -226,9 +226,9 @@ pub struct ReadSubtitles {
     pub limits: Limits,
 }
 
-impl Default for ReadSubtitles {
+impl Default for ReadSubtitlesStage {
     fn default() -> Self {
-        ReadSubtitles {
+        ReadSubtitlesStage {
             source: VideoSource::default(),
             stream: None,
             sidecar: true,
@@ -239,17 +239,17 @@ impl Default for ReadSubtitles {
     }
 }
 
-impl ReadSubtitles {
+impl ReadSubtitlesStage {
     /// Reads the video from `source`.
     pub fn new(source: VideoSource) -> Self {
-        ReadSubtitles {
+        ReadSubtitlesStage {
             source,
             ..Default::default()
         }
     }
 }
 
-impl Stage for ReadSubtitles {
+impl Stage for ReadSubtitlesStage {
     fn name(&self) -> &str {
         "read_subtitles"
     }
@@ -308,13 +308,13 @@ impl Stage for ReadSubtitles {
 /// Cuts a video into clips ([`write_clips`]) and replaces the record by one record per clip,
 /// keyed `{key}_{i:04}`, with `path` (the clip file), `source`, `scene`, `start_s`, `end_s`,
 /// `requested_start_s`, `requested_end_s`, `start_frame`, `frames`, `precision`, and, when the
-/// record has cues in `subtitles_field` (from [`ReadSubtitles`]), the clip's cues re-based to
-/// its start. Spans are the scenes of the record's `cuts_field` (from [`DetectShots`]; the whole
+/// record has cues in `subtitles_field` (from [`ReadSubtitlesStage`]), the clip's cues re-based to
+/// its start. Spans are the scenes of the record's `cuts_field` (from [`DetectShotsStage`]; the whole
 /// video when absent) or fixed-length pieces. Clips go to `output_dir/<key>/clip-NNNN.<ext>`.
 /// A video with no clip left after the length rules is dropped (`no_clips`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct ClipVideo {
+pub struct ClipVideoStage {
     /// Where the video is (`path` field).
     pub source: VideoSource,
     /// Root directory of the clips.
@@ -329,14 +329,14 @@ pub struct ClipVideo {
     pub subtitles_field: String,
 }
 
-impl ClipVideo {
+impl ClipVideoStage {
     /// Clips of the video in `source`, written under `output_dir`.
     pub fn new(
         source: VideoSource,
         output_dir: impl Into<std::path::PathBuf>,
         clips: ClipConfig,
     ) -> Self {
-        ClipVideo {
+        ClipVideoStage {
             source,
             output_dir: output_dir.into(),
             clips,
@@ -371,7 +371,7 @@ fn safe_name(key: &str) -> String {
     }
 }
 
-impl Stage for ClipVideo {
+impl Stage for ClipVideoStage {
     fn name(&self) -> &str {
         "clip_video"
     }
@@ -440,3 +440,17 @@ impl Stage for ClipVideo {
         Ok(Action::Replace(out))
     }
 }
+
+// The names before every stage type ended in `Stage` (CHANGELOG: Unreleased).
+/// Renamed to [`ClipVideoStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `ClipVideoStage`")]
+pub type ClipVideo = ClipVideoStage;
+/// Renamed to [`DetectShotsStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `DetectShotsStage`")]
+pub type DetectShots = DetectShotsStage;
+/// Renamed to [`ProbeVideoStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `ProbeVideoStage`")]
+pub type ProbeVideo = ProbeVideoStage;
+/// Renamed to [`ReadSubtitlesStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `ReadSubtitlesStage`")]
+pub type ReadSubtitles = ReadSubtitlesStage;

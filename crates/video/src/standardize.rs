@@ -5,7 +5,7 @@ use image::imageops::{self, FilterType};
 use image::{GrayImage, Rgb, RgbImage};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, VideoError};
+use crate::error::{Error, Result};
 use crate::frames::Frame;
 
 /// How a frame is fitted to the target size (the names of img2dataset's `resize_mode`).
@@ -65,11 +65,11 @@ fn scaled(w: u32, h: u32, s: f64) -> (u32, u32) {
 /// Resizes one frame (bilinear, `image`'s triangle filter).
 ///
 /// # Errors
-/// [`VideoError::InvalidParam`] for a zero target size.
+/// [`Error::InvalidParam`] for a zero target size.
 pub fn resize(img: &RgbImage, cfg: &ResizeConfig) -> Result<RgbImage> {
     let (tw, th) = (cfg.width, cfg.height);
     if tw == 0 || th == 0 {
-        return Err(VideoError::InvalidParam(format!("target size {tw}x{th}")));
+        return Err(Error::InvalidParam(format!("target size {tw}x{th}")));
     }
     let (w, h) = img.dimensions();
     let f = FilterType::Triangle;
@@ -134,10 +134,10 @@ pub fn to_gray(img: &RgbImage) -> GrayImage {
 /// (the first one for t before it). Frames are dropped or duplicated as the rates require.
 ///
 /// # Errors
-/// [`VideoError::InvalidParam`] for a non-positive fps.
+/// [`Error::InvalidParam`] for a non-positive fps.
 pub fn retime(times_s: &[f64], fps: f64, duration_s: f64) -> Result<Vec<usize>> {
     if !(fps.is_finite() && fps > 0.0) {
-        return Err(VideoError::InvalidParam(format!("fps {fps}")));
+        return Err(Error::InvalidParam(format!("fps {fps}")));
     }
     let mut out = Vec::new();
     if times_s.is_empty() {
@@ -173,10 +173,10 @@ impl Retimer {
     /// A converter to `fps`.
     ///
     /// # Errors
-    /// [`VideoError::InvalidParam`] for a non-positive fps.
+    /// [`Error::InvalidParam`] for a non-positive fps.
     pub fn new(fps: f64) -> Result<Self> {
         if !(fps.is_finite() && fps > 0.0) {
-            return Err(VideoError::InvalidParam(format!("fps {fps}")));
+            return Err(Error::InvalidParam(format!("fps {fps}")));
         }
         Ok(Retimer {
             fps,

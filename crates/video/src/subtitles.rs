@@ -15,7 +15,7 @@ use ffmpeg::media::Type as MediaType;
 use ffmpeg_next as ffmpeg;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, VideoError};
+use crate::error::{Error, Result};
 use crate::probe::{open_input, stream_start};
 use crate::timeline::FrameTimes;
 
@@ -142,12 +142,12 @@ pub fn read_subtitle_streams(path: impl AsRef<Path>) -> Result<Vec<SubtitleTrack
 /// gap samples) are dropped.
 ///
 /// # Errors
-/// [`VideoError::NoStream`] without a subtitle stream (or `index` not one),
-/// [`VideoError::UnsupportedCodec`] for bitmap subtitles or a codec without a decoder.
+/// [`Error::NoStream`] without a subtitle stream (or `index` not one),
+/// [`Error::UnsupportedCodec`] for bitmap subtitles or a codec without a decoder.
 pub fn read_subtitle_stream(path: impl AsRef<Path>, index: Option<usize>) -> Result<SubtitleTrack> {
     let path = path.as_ref();
     let mut ictx = open_input(path)?;
-    let no_stream = || VideoError::NoStream {
+    let no_stream = || Error::NoStream {
         path: path.to_path_buf(),
         kind: "subtitle",
     };
@@ -175,7 +175,7 @@ pub fn read_subtitle_stream(path: impl AsRef<Path>, index: Option<usize>) -> Res
         )
     };
     let id = par.id();
-    let unsupported = || VideoError::UnsupportedCodec {
+    let unsupported = || Error::UnsupportedCodec {
         path: path.to_path_buf(),
         codec: id.name().to_string(),
     };
@@ -187,8 +187,8 @@ pub fn read_subtitle_stream(path: impl AsRef<Path>, index: Option<usize>) -> Res
     let mut dec = match payload {
         Some(_) => None,
         None => {
-            let ctx = ffmpeg::codec::Context::from_parameters(par)
-                .map_err(|e| VideoError::decode(path, e))?;
+            let ctx =
+                ffmpeg::codec::Context::from_parameters(par).map_err(|e| Error::decode(path, e))?;
             let mut d = ctx.decoder();
             d.set_packet_time_base(tb);
             Some(d.subtitle().map_err(|_| unsupported())?)
@@ -275,7 +275,7 @@ fn secs(ts: i64, tb: ffmpeg::Rational) -> f64 {
 /// each with the language part when there is one.
 ///
 /// # Errors
-/// [`VideoError::Io`] when the directory cannot be listed.
+/// [`Error::Io`] when the directory cannot be listed.
 pub fn sidecar_files(video: impl AsRef<Path>) -> Result<Vec<(PathBuf, Option<String>)>> {
     let video = video.as_ref();
     let Some(stem) = video.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
@@ -285,7 +285,7 @@ pub fn sidecar_files(video: impl AsRef<Path>) -> Result<Vec<(PathBuf, Option<Str
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let rd = std::fs::read_dir(&dir).map_err(|e| VideoError::io(&dir, e))?;
+    let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
     let mut out = Vec::new();
     for e in rd.flatten() {
         let p = e.path();
@@ -316,21 +316,21 @@ pub fn sidecar_files(video: impl AsRef<Path>) -> Result<Vec<(PathBuf, Option<Str
 /// unset ([`subtitle_tracks`] fills it from the file name).
 ///
 /// # Errors
-/// [`VideoError::Io`], [`VideoError::Limit`] for a larger file.
+/// [`Error::Io`], [`Error::Limit`] for a larger file.
 pub fn read_sidecar(path: impl AsRef<Path>, max_bytes: u64) -> Result<SubtitleTrack> {
     let path = path.as_ref();
     let len = std::fs::metadata(path)
-        .map_err(|e| VideoError::io(path, e))?
+        .map_err(|e| Error::io(path, e))?
         .len();
     if len > max_bytes {
-        return Err(VideoError::Limit {
+        return Err(Error::Limit {
             path: path.to_path_buf(),
             what: "bytes",
             actual: len as f64,
             limit: max_bytes as f64,
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| VideoError::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = String::from_utf8_lossy(&bytes);
     let vtt = path
         .extension()
@@ -392,7 +392,7 @@ pub struct FrameSpan {
 /// let t = FrameTimes::constant(25.0, 100)?;
 /// let a = align_to_frames(&[Cue::new(1.0, 2.5, "x"), Cue::new(1.01, 1.02, "y")], &t);
 /// assert_eq!(a, [Some(FrameSpan { first: 25, last: 62 }), None]);
-/// # Ok::<(), dataprep_video::VideoError>(())
+/// # Ok::<(), dataprep_video::Error>(())
 /// ```
 pub fn align_to_frames(cues: &[Cue], frames: &FrameTimes) -> Vec<Option<FrameSpan>> {
     cues.iter()

@@ -7,7 +7,7 @@ use std::path::Path;
 use ffmpeg_next as ffmpeg;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, VideoError};
+use crate::error::{Error, Result};
 use crate::probe::{best_video_stream, open_input, stream_start};
 
 /// Tolerance in seconds when comparing a time with a frame's timestamp (timestamps converted to
@@ -32,10 +32,10 @@ impl FrameTimes {
     /// (for aligning times when no file is at hand).
     ///
     /// # Errors
-    /// [`VideoError::InvalidParam`] for a non-positive fps.
+    /// [`Error::InvalidParam`] for a non-positive fps.
     pub fn constant(fps: f64, frames: u64) -> Result<Self> {
         if !(fps.is_finite() && fps > 0.0) {
-            return Err(VideoError::InvalidParam(format!("fps {fps}")));
+            return Err(Error::InvalidParam(format!("fps {fps}")));
         }
         Ok(FrameTimes {
             times_s: (0..frames).map(|i| i as f64 / fps).collect(),
@@ -48,7 +48,7 @@ impl FrameTimes {
     /// Packets without a timestamp are skipped.
     ///
     /// # Errors
-    /// Open errors, [`VideoError::NoStream`], [`VideoError::NoFrames`].
+    /// Open errors, [`Error::NoStream`], [`Error::NoFrames`].
     pub fn scan(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let mut ictx = open_input(path)?;
@@ -77,7 +77,7 @@ impl FrameTimes {
             }
         }
         if frames.is_empty() {
-            return Err(VideoError::NoFrames {
+            return Err(Error::NoFrames {
                 path: path.to_path_buf(),
             });
         }

@@ -12,11 +12,11 @@ use ffmpeg_next as ffmpeg;
 use serde::{Deserialize, Serialize};
 
 use crate::clips::write_atomically;
-use crate::error::{Result, VideoError};
+use crate::error::{Error, Result};
 use crate::probe::{Limits, best_video_stream, init, open_input, probe_checked, stream_start};
 
-fn enc_err(path: &Path, what: &str, e: impl std::fmt::Display) -> VideoError {
-    VideoError::Encode {
+fn enc_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Encode {
         path: path.to_path_buf(),
         message: format!("{what}: {e}"),
     }
@@ -25,7 +25,7 @@ fn enc_err(path: &Path, what: &str, e: impl std::fmt::Display) -> VideoError {
 /// Opens `path` as an FFmpeg output that writes that file only: a `file:` URL
 /// ([`dataprep_core::media_input::file_url`]), `protocol_whitelist=file`, and a muxer that does
 /// not open files of its own (FFmpeg's `AVFMT_NOFILE`: HLS, DASH, segment, tee, image2 …), which
-/// is [`VideoError::Refused`]. Every FFmpeg output of this crate is opened here.
+/// is [`Error::Refused`]. Every FFmpeg output of this crate is opened here.
 fn open_output(path: &Path) -> Result<ffmpeg::format::context::Output> {
     use dataprep_core::media_input::{FFMPEG_OUTPUT_OPTIONS, Refusal, file_url};
     init();
@@ -44,7 +44,7 @@ fn open_output(path: &Path) -> Result<ffmpeg::format::context::Output> {
         drop(octx);
         // Opening created the (temporary) file empty; the muxer wrote nothing yet.
         let _ = std::fs::remove_file(path);
-        return Err(VideoError::Refused {
+        return Err(Error::Refused {
             path: path.to_path_buf(),
             why: Refusal::MultiFileOutput,
         });
@@ -128,7 +128,7 @@ pub struct RemuxReport {
 /// The file is written under a temporary name and renamed when complete.
 ///
 /// # Errors
-/// Open errors, [`VideoError::Encode`] when the container cannot hold a stream's codec.
+/// Open errors, [`Error::Encode`] when the container cannot hold a stream's codec.
 pub fn remux(
     input: impl AsRef<Path>,
     output: impl AsRef<Path>,
@@ -189,7 +189,7 @@ fn remux_to(
         k += 1;
     }
     if k == 0 {
-        return Err(VideoError::NoStream {
+        return Err(Error::NoStream {
             path: input.to_path_buf(),
             kind: "video/audio",
         });
@@ -359,7 +359,7 @@ pub struct TranscodeReport {
 /// and renamed when complete.
 ///
 /// # Errors
-/// [`VideoError::UnsupportedCodec`] when the encoder is missing, decode/encode errors.
+/// [`Error::UnsupportedCodec`] when the encoder is missing, decode/encode errors.
 pub fn transcode(
     input: impl AsRef<Path>,
     output: impl AsRef<Path>,
@@ -377,12 +377,11 @@ fn transcode_to(
     range: Option<TimeRange>,
 ) -> Result<TranscodeReport> {
     probe_checked(input, &cfg.limits)?;
-    let codec = ffmpeg::encoder::find_by_name(&cfg.encoder).ok_or_else(|| {
-        VideoError::UnsupportedCodec {
+    let codec =
+        ffmpeg::encoder::find_by_name(&cfg.encoder).ok_or_else(|| Error::UnsupportedCodec {
             path: output.to_path_buf(),
             codec: cfg.encoder.clone(),
-        }
-    })?;
+        })?;
     let mut ictx = open_input(input)?;
     let (vi, vtb, vstart, vpar, rate) = {
         let st = best_video_stream(&ictx, input)?;
@@ -402,7 +401,7 @@ fn transcode_to(
         None
     };
     let mut dctx = ffmpeg::codec::Context::from_parameters(vpar.clone())
-        .map_err(|e| VideoError::decode(input, e))?;
+        .map_err(|e| Error::decode(input, e))?;
     dctx.set_threading(ffmpeg::threading::Config {
         kind: ffmpeg::threading::Type::Frame,
         count: 0,
@@ -411,7 +410,7 @@ fn transcode_to(
     let mut dec = dctx
         .decoder()
         .video()
-        .map_err(|_| VideoError::UnsupportedCodec {
+        .map_err(|_| Error::UnsupportedCodec {
             path: input.to_path_buf(),
             codec: vpar.id().name().to_string(),
         })?;
@@ -626,7 +625,7 @@ fn transcode_to(
     octx.write_trailer()
         .map_err(|e| enc_err(output, "write trailer", e))?;
     if frames == 0 {
-        return Err(VideoError::NoFrames {
+        return Err(Error::NoFrames {
             path: input.to_path_buf(),
         });
     }
@@ -665,7 +664,7 @@ fn sample_to_i16(fmt: ffmpeg::format::Sample, b: &[u8]) -> i16 {
 /// the stream's own sample rate; resample afterwards with dataprep-audio if needed).
 ///
 /// # Errors
-/// [`VideoError::NoStream`] without audio, decode and I/O errors.
+/// [`Error::NoStream`] without audio, decode and I/O errors.
 pub fn extract_audio_wav(input: impl AsRef<Path>, output: impl AsRef<Path>) -> Result<WavReport> {
     let input = input.as_ref();
     write_atomically(output.as_ref(), |tmp| extract_wav_to(input, tmp))
@@ -677,7 +676,7 @@ fn extract_wav_to(input: &Path, output: &Path) -> Result<WavReport> {
         let st = ictx
             .streams()
             .best(MediaType::Audio)
-            .ok_or_else(|| VideoError::NoStream {
+            .ok_or_else(|| Error::NoStream {
                 path: input.to_path_buf(),
                 kind: "audio",
             })?;
@@ -686,7 +685,7 @@ fn extract_wav_to(input: &Path, output: &Path) -> Result<WavReport> {
     let id = par.id();
     let mut dec = ffmpeg::codec::Context::from_parameters(par)
         .and_then(|c| c.decoder().audio())
-        .map_err(|_| VideoError::UnsupportedCodec {
+        .map_err(|_| Error::UnsupportedCodec {
             path: input.to_path_buf(),
             codec: id.name().to_string(),
         })?;
@@ -737,11 +736,11 @@ fn extract_wav_to(input: &Path, output: &Path) -> Result<WavReport> {
         }
     }
     if frames == 0 {
-        return Err(VideoError::NoFrames {
+        return Err(Error::NoFrames {
             path: input.to_path_buf(),
         });
     }
-    let mut f = std::fs::File::create(output).map_err(|e| VideoError::io(output, e))?;
+    let mut f = std::fs::File::create(output).map_err(|e| Error::io(output, e))?;
     let data_len = pcm.len() as u32;
     let block = channels * 2;
     let mut hdr = Vec::with_capacity(44);
@@ -759,7 +758,7 @@ fn extract_wav_to(input: &Path, output: &Path) -> Result<WavReport> {
     hdr.extend_from_slice(&data_len.to_le_bytes());
     f.write_all(&hdr)
         .and_then(|_| f.write_all(&pcm))
-        .map_err(|e| VideoError::io(output, e))?;
+        .map_err(|e| Error::io(output, e))?;
     Ok(WavReport {
         sample_rate: rate,
         channels,

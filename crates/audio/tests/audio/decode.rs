@@ -1,6 +1,4 @@
-use dataprep_audio::{
-    AudioError, DecodeLimits, NonFinitePolicy, decode, decode_file, sanitize, wav,
-};
+use dataprep_audio::{DecodeLimits, Error, NonFinitePolicy, decode, decode_file, sanitize, wav};
 
 use super::common::*;
 
@@ -73,10 +71,10 @@ fn wav_round_trips_pcm16_and_float() {
 #[test]
 fn bad_input_is_a_typed_error() {
     let lim = DecodeLimits::default();
-    assert!(matches!(decode(&[], None, &lim), Err(AudioError::Empty)));
+    assert!(matches!(decode(&[], None, &lim), Err(Error::Empty)));
     assert!(matches!(
         decode(b"hello, this is not audio at all", None, &lim),
-        Err(AudioError::Unsupported(_))
+        Err(Error::Unsupported(_))
     ));
     // header only, no data
     let hdr = wav::encode_pcm16(&[vec![]], 8000).unwrap();
@@ -116,7 +114,7 @@ fn limits_are_enforced() {
     let lim = DecodeLimits::default().with_max_duration_s(1.0);
     assert!(matches!(
         decode(&b, None, &lim),
-        Err(AudioError::Limit {
+        Err(Error::Limit {
             what: "duration_s",
             ..
         })
@@ -124,13 +122,13 @@ fn limits_are_enforced() {
     let lim = DecodeLimits::default().with_max_bytes(1000);
     assert!(matches!(
         decode(&b, None, &lim),
-        Err(AudioError::Limit { what: "bytes", .. })
+        Err(Error::Limit { what: "bytes", .. })
     ));
     let s = wav::encode_pcm16(&[vec![0.1; 10], vec![0.1; 10], vec![0.1; 10]], 8000).unwrap();
     let lim = DecodeLimits::default().with_max_channels(2);
     assert!(matches!(
         decode(&s, None, &lim),
-        Err(AudioError::Limit {
+        Err(Error::Limit {
             what: "channels",
             ..
         })
@@ -143,7 +141,7 @@ fn non_finite_samples_are_rejected_or_repaired() {
     let mut x = vec![0.1, f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
     assert!(matches!(
         sanitize(&mut x.clone(), NonFinitePolicy::Reject),
-        Err(AudioError::NonFinite { count: 3, first: 1 })
+        Err(Error::NonFinite { count: 3, first: 1 })
     ));
     sanitize(&mut x, NonFinitePolicy::Replace).unwrap();
     assert_eq!(x, vec![0.1, 0.0, 1.0, -1.0]);
@@ -155,9 +153,9 @@ fn non_finite_samples_are_rejected_or_repaired() {
 
 #[test]
 fn corrupt_error_converts_to_a_record_error() {
-    let e: dataprep_core::RecordError = AudioError::Empty.into();
+    let e: dataprep_core::RecordError = Error::Empty.into();
     assert_eq!(e.kind, dataprep_core::RecordErrorKind::Parse);
-    let e: dataprep_core::RecordError = AudioError::Limit {
+    let e: dataprep_core::RecordError = Error::Limit {
         what: "bytes",
         actual: 2.0,
         limit: 1.0,

@@ -122,7 +122,7 @@ fn short_and_bad_signals_never_panic() {
     assert_eq!(kx.mel(&[0.1; 100]).unwrap().nrows(), 0);
     assert!(matches!(
         fx.mel(&[0.0, f32::NAN]),
-        Err(dataprep_audio::AudioError::NonFinite { count: 1, first: 1 })
+        Err(dataprep_audio::Error::NonFinite { count: 1, first: 1 })
     ));
     assert!(Stft::new(StftConfig::default().with_hop_length(0)).is_err());
     assert!(MelFilterbank::new(&MelConfig::new(16000, 512).with_range(9000.0, None)).is_err());

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use dataprep_audio::ffmpeg::{decode_ffmpeg, decode_file_ffmpeg, probe_file_ffmpeg};
 use dataprep_audio::{
-    Audio, AudioError, Backend, DecodeLimits, decode, decode_file, decode_file_with, decode_with,
+    Audio, Backend, DecodeLimits, Error, decode, decode_file, decode_file_with, decode_with,
     probe_file,
 };
 
@@ -57,7 +57,7 @@ fn auto_falls_back_to_ffmpeg_for_what_symphonia_cannot_decode() {
         assert!(
             matches!(
                 decode_with(&bytes, None, &lim, Backend::Symphonia),
-                Err(AudioError::Unsupported(_))
+                Err(Error::Unsupported(_))
             ),
             "{name}"
         );
@@ -78,7 +78,7 @@ fn auto_falls_back_to_ffmpeg_for_what_symphonia_cannot_decode() {
     // Not audio for either library: symphonia's error, unchanged.
     assert!(matches!(
         decode(b"hello, this is not audio at all", None, &lim),
-        Err(AudioError::Unsupported(_))
+        Err(Error::Unsupported(_))
     ));
 }
 
@@ -136,9 +136,9 @@ fn ffmpeg_piped(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     p
 }
 
-fn duration_limit(r: Result<Audio, AudioError>) -> f64 {
+fn duration_limit(r: Result<Audio, Error>) -> f64 {
     match r {
-        Err(AudioError::Limit {
+        Err(Error::Limit {
             what: "duration_s",
             actual,
             ..
@@ -237,14 +237,14 @@ fn limits_stop_ffmpeg_decoding_early() {
         decode(&std::fs::read(&opus).unwrap(), None, &small),
     ] {
         assert!(
-            matches!(r, Err(AudioError::Limit { what: "bytes", .. })),
+            matches!(r, Err(Error::Limit { what: "bytes", .. })),
             "{r:?}"
         );
     }
     let mono = DecodeLimits::default().with_max_channels(1);
     assert!(matches!(
         decode_file(&opus, &mono),
-        Err(AudioError::Limit {
+        Err(Error::Limit {
             what: "channels",
             ..
         })
@@ -311,10 +311,10 @@ fn truncated_and_corrupt_files_are_typed_errors_or_prefixes() {
         }
         let _ = decode_ffmpeg(&g, &lim);
     }
-    assert!(matches!(decode_ffmpeg(&[], &lim), Err(AudioError::Empty)));
+    assert!(matches!(decode_ffmpeg(&[], &lim), Err(Error::Empty)));
     assert!(matches!(
         decode_ffmpeg(b"hello, this is not audio at all", &lim),
-        Err(AudioError::Unsupported(_))
+        Err(Error::Unsupported(_))
     ));
     // Playlists are refused before FFmpeg opens what they list.
     let d = tempfile::tempdir().unwrap();
@@ -332,11 +332,11 @@ fn truncated_and_corrupt_files_are_typed_errors_or_prefixes() {
         decode_file_ffmpeg(&m3u, &lim),
         decode_ffmpeg(&std::fs::read(&m3u).unwrap(), &lim),
     ] {
-        assert!(matches!(r, Err(AudioError::Unsupported(_))), "{r:?}");
+        assert!(matches!(r, Err(Error::Unsupported(_))), "{r:?}");
     }
     assert!(matches!(
         decode_file_ffmpeg(&d.path().join("missing.opus"), &lim),
-        Err(AudioError::Io { .. })
+        Err(Error::Io { .. })
     ));
 }
 
@@ -375,7 +375,7 @@ fn probe_accepts_what_ffmpeg_decodes_and_refuses_video_and_images() {
             &data("fixture_48k_stereo.opus"),
             &DecodeLimits::default().with_max_duration_s(0.5)
         ),
-        Err(AudioError::Limit {
+        Err(Error::Limit {
             what: "duration_s",
             ..
         })
@@ -409,30 +409,27 @@ fn probe_accepts_what_ffmpeg_decodes_and_refuses_video_and_images() {
     );
     for p in [&video, &image] {
         assert!(
-            matches!(probe_file(p, &lim), Err(AudioError::Unsupported(_))),
+            matches!(probe_file(p, &lim), Err(Error::Unsupported(_))),
             "{}",
             p.display()
         );
-        assert!(matches!(
-            decode_file(p, &lim),
-            Err(AudioError::Unsupported(_))
-        ));
+        assert!(matches!(decode_file(p, &lim), Err(Error::Unsupported(_))));
     }
 }
 
 #[test]
 fn the_decode_stage_takes_opus_records_and_honours_the_backend() {
-    use dataprep_audio::stages::DecodeAudio;
+    use dataprep_audio::stages::DecodeAudioStage;
     use dataprep_core::{Context, Record, RecordErrorKind, Stage};
     let bytes = std::fs::read(data("fixture_48k_stereo.opus")).unwrap();
     let cx = Context::new("decode_audio", 0);
     let mut r = Record::new().with_key("o").with("audio", bytes.clone());
-    DecodeAudio::default().process(&mut r, &cx).unwrap();
+    DecodeAudioStage::default().process(&mut r, &cx).unwrap();
     assert_eq!(r.str("codec").unwrap(), "opus");
     assert_eq!(r.u64("sample_rate").unwrap(), 48000);
     assert_eq!(r.tensor("samples").unwrap().shape(), &[48000]);
     let mut r = Record::new().with_key("o").with("audio", bytes);
-    let e = DecodeAudio::default()
+    let e = DecodeAudioStage::default()
         .with_backend(Backend::Symphonia)
         .process(&mut r, &cx)
         .unwrap_err();

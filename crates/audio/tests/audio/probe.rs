@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use dataprep_audio::{AudioError, DecodeLimits, probe_file, wav};
+use dataprep_audio::{DecodeLimits, Error, probe_file, wav};
 
 /// `dir/name` made by the `ffmpeg` CLI from a 1 s 440 Hz tone, with output `args`.
 fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
@@ -55,7 +55,7 @@ fn probe_file_goes_by_content() {
     #[cfg(not(feature = "ffmpeg"))]
     assert!(matches!(
         probe_file(&opus, &lim),
-        Err(AudioError::Unsupported(_))
+        Err(Error::Unsupported(_))
     ));
     #[cfg(feature = "ffmpeg")]
     assert_eq!(probe_file(&opus, &lim).unwrap().codec, "opus");
@@ -65,18 +65,18 @@ fn probe_file_goes_by_content() {
     std::fs::write(d.path().join("empty.wav"), "").unwrap();
     assert!(matches!(
         probe_file(&d.path().join("empty.wav"), &lim),
-        Err(AudioError::Empty)
+        Err(Error::Empty)
     ));
     let short = DecodeLimits::default().with_max_duration_s(0.5);
     assert!(matches!(
         probe_file(&d.path().join("a.wav"), &short),
-        Err(AudioError::Limit {
+        Err(Error::Limit {
             what: "duration_s",
             ..
         })
     ));
     assert!(matches!(
         probe_file(&d.path().join("missing.wav"), &lim),
-        Err(AudioError::Io { .. })
+        Err(Error::Io { .. })
     ));
 }

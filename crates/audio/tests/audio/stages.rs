@@ -23,9 +23,9 @@ fn decode_and_features_in_a_pipeline_set_bad_records_aside() {
     let ds = VecDataset::new(records());
     let mut out = VecSink::default();
     let summary = Pipeline::new(&ds)
-        .stage(DecodeAudio::default().with_target_sr(16000))
+        .stage(DecodeAudioStage::default().with_target_sr(16000))
         .stage(
-            AudioFeatures::new(
+            AudioFeaturesStage::new(
                 FeatureConfig::preset(Preset::Kaldi, 16000),
                 FeatureKind::LogMel,
                 "fbank",
@@ -51,10 +51,12 @@ fn decode_and_features_in_a_pipeline_set_bad_records_aside() {
 fn stage_errors_are_record_errors() {
     let cx = Context::new("decode_audio", 0);
     let mut r = Record::new().with_key("x").with("audio", vec![1u8, 2, 3]);
-    let e = DecodeAudio::default().process(&mut r, &cx).unwrap_err();
+    let e = DecodeAudioStage::default()
+        .process(&mut r, &cx)
+        .unwrap_err();
     assert_eq!(e.kind, RecordErrorKind::Parse);
     let mut r = Record::new().with_key("x").with("other", 1i64);
-    assert!(DecodeAudio::default().process(&mut r, &cx).is_err());
+    assert!(DecodeAudioStage::default().process(&mut r, &cx).is_err());
 }
 
 #[test]
@@ -67,8 +69,8 @@ fn vad_segments_and_augment_are_deterministic() {
     let rec = Record::new().with_key("s").with("audio", bytes);
     let cx = Context::new("decode_audio", 0);
     let mut r = rec.clone();
-    DecodeAudio::default().process(&mut r, &cx).unwrap();
-    let seg = VadSegments {
+    DecodeAudioStage::default().process(&mut r, &cx).unwrap();
+    let seg = VadSegmentsStage {
         vad: Default::default(),
     };
     let Action::Replace(segs) = seg
@@ -80,7 +82,7 @@ fn vad_segments_and_augment_are_deterministic() {
     assert!(!segs.is_empty());
     assert_eq!(segs[0].key(), "s_0000");
     assert!(segs[0].f64("start_s").unwrap() >= 0.9 && segs[0].f64("start_s").unwrap() < 1.2);
-    let aug = AugmentAudio::default();
+    let aug = AugmentAudioStage::default();
     let (mut a, mut b) = (r.clone(), r.clone());
     aug.process(&mut a, &Context::new("aug", 42)).unwrap();
     aug.process(&mut b, &Context::new("aug", 42)).unwrap();
@@ -89,7 +91,7 @@ fn vad_segments_and_augment_are_deterministic() {
     aug.process(&mut c, &Context::new("aug", 43)).unwrap();
     assert_ne!(a.tensor("samples").unwrap(), c.tensor("samples").unwrap());
     let mut d = r.clone();
-    Denoise {
+    DenoiseStage {
         config: Default::default(),
     }
     .process(&mut d, &cx)
@@ -111,7 +113,7 @@ fn subtitle_segments_cut_by_cues() {
             "subtitles",
             "WEBVTT\n\n00:00.250 --> 00:00.500\nhello\n\nbroken --> cue\nx\n\n00:00.750 --> 00:02.000\n<v A>world</v>\n",
         );
-    let st = SubtitleSegments::default();
+    let st = SubtitleSegmentsStage::default();
     let Action::Replace(out) = st
         .process(&mut r.clone(), &Context::new("subs", 0))
         .unwrap()

@@ -28,22 +28,24 @@ fn each_stage_names_its_own_crate_in_its_fingerprint() {
         ),
         (
             "dataprep-audio",
-            Box::new(dataprep::audio::stages::DecodeAudio::default()),
+            Box::new(dataprep::audio::stages::DecodeAudioStage::default()),
         ),
         (
             "dataprep-image",
-            Box::new(dataprep::image::stages::PrepareImage::default()),
+            Box::new(dataprep::image::stages::PrepareImageStage::default()),
         ),
         (
             "dataprep-video",
-            Box::new(dataprep::video::stages::ProbeVideo::new(Default::default())),
+            Box::new(dataprep::video::stages::ProbeVideoStage::new(
+                Default::default(),
+            )),
         ),
     ];
     for (want, stage) in &stages {
         assert_eq!(crate_of(stage.version()), *want, "{}", stage.name());
         assert!(stage.version().ends_with(env!("CARGO_PKG_VERSION")));
     }
-    let distinct = dataprep::core::stages::Distinct::new("text");
+    let distinct = dataprep::core::stages::DistinctStage::new("text");
     assert_eq!(crate_of(StatefulStage::version(&distinct)), "dataprep-core");
     // Closure stages carry the version their author gives them.
     let map =

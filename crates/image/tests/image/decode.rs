@@ -1,7 +1,7 @@
 use std::io::Cursor;
 
 use dataprep_image::image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
-use dataprep_image::{AlphaMode, DecodeOptions, ImageError, Limits, decode, probe};
+use dataprep_image::{AlphaMode, DecodeOptions, Error, Limits, decode, probe};
 use exif::{Tag, Value};
 use proptest::prelude::*;
 
@@ -260,10 +260,10 @@ fn png_declaring(w: u32, h: u32) -> Vec<u8> {
 #[test]
 fn bad_input_gives_typed_errors() {
     let opts = DecodeOptions::default();
-    assert!(matches!(decode(&[], &opts), Err(ImageError::Empty)));
+    assert!(matches!(decode(&[], &opts), Err(Error::Empty)));
     assert!(matches!(
         decode(b"not an image at all", &opts),
-        Err(ImageError::Unsupported(_))
+        Err(Error::Unsupported(_))
     ));
 
     let jpeg = jpeg_bytes(
@@ -273,7 +273,7 @@ fn bad_input_gives_typed_errors() {
     );
     for cut in [3, 20, jpeg.len() / 2, jpeg.len() - 10] {
         match decode(&jpeg[..cut], &opts) {
-            Err(ImageError::Corrupt { format: "jpeg", .. }) => {}
+            Err(Error::Corrupt { format: "jpeg", .. }) => {}
             other => panic!("truncated jpeg at {cut}: {:?}", other.map(|d| d.format)),
         }
     }
@@ -286,13 +286,13 @@ fn bad_input_gives_typed_errors() {
     png[idat + 6] ^= 0xFF;
     assert!(matches!(
         decode(&png, &opts),
-        Err(ImageError::Corrupt { format: "png", .. })
+        Err(Error::Corrupt { format: "png", .. })
     ));
 
     let bomb = png_declaring(100_000, 100_000);
     assert!(bomb.len() < 100);
     match decode(&bomb, &opts) {
-        Err(ImageError::Limit {
+        Err(Error::Limit {
             what: "width",
             actual: 100_000,
             ..
@@ -301,7 +301,7 @@ fn bad_input_gives_typed_errors() {
     }
     let bomb = png_declaring(20_000, 20_000);
     match decode(&bomb, &opts) {
-        Err(ImageError::Limit {
+        Err(Error::Limit {
             what: "pixels",
             actual: 400_000_000,
             limit: 89_478_485,
@@ -310,13 +310,13 @@ fn bad_input_gives_typed_errors() {
     }
     assert!(matches!(
         probe(&bomb, &Limits::default()),
-        Err(ImageError::Limit { what: "pixels", .. })
+        Err(Error::Limit { what: "pixels", .. })
     ));
 
     let small = Limits::default().with_max_bytes(100);
     assert!(matches!(
         decode(&jpeg, &DecodeOptions::default().with_limits(small)),
-        Err(ImageError::Limit { what: "bytes", .. })
+        Err(Error::Limit { what: "bytes", .. })
     ));
 }
 
@@ -344,7 +344,7 @@ fn frame_limit_counts_gif_frames_before_decoding() {
     let opts = DecodeOptions::default().with_limits(Limits::default().with_max_frames(2));
     assert!(matches!(
         decode(&gif, &opts),
-        Err(ImageError::Limit {
+        Err(Error::Limit {
             what: "frames",
             actual: 3,
             limit: 2

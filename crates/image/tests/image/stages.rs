@@ -3,7 +3,8 @@ use dataprep_core::{
 };
 use dataprep_image::image::{DynamicImage, Rgb, RgbImage};
 use dataprep_image::stages::{
-    AugmentImage, ImageQualityFilter, ImageToTensor, NearDuplicates, PrepareImage,
+    AugmentImageStage, ImageQualityStage, ImageToTensorStage, NearDuplicatesStage,
+    PrepareImageStage,
 };
 use dataprep_image::{
     Augment, DecodeOptions, EncodeOptions, OutputFormat, PrepareConfig, QualityConfig,
@@ -19,7 +20,7 @@ fn png(img: &DynamicImage) -> Vec<u8> {
 #[test]
 fn prepare_stage_writes_bytes_hashes_scores_and_metadata() {
     let g = goldens();
-    let stage = PrepareImage::new(
+    let stage = PrepareImageStage::new(
         PrepareConfig::default().with_resize(Some(ResizeConfig::new(64, ResizeMode::Border))),
     );
     let cx = Context::new("prepare_image", 0);
@@ -58,12 +59,12 @@ fn prepare_stage_writes_bytes_hashes_scores_and_metadata() {
 #[test]
 fn quality_filter_and_tensor_stages() {
     let cx = Context::new("image_quality", 0);
-    let f = ImageQualityFilter::new(QualityConfig::default().with_min_size(100));
+    let f = ImageQualityStage::new(QualityConfig::default().with_min_size(100));
     let mut r = Record::new().with("image", png(&photo("coffee.png")));
     assert!(matches!(f.process(&mut r, &cx).unwrap(), Action::Drop(x) if x == "too_small"));
     assert_eq!(r.score("image_quality", "width"), Some(128.0));
 
-    let t = ImageToTensor::default();
+    let t = ImageToTensorStage::default();
     let mut r = Record::new().with("image", png(&photo("coffee.png")));
     t.process(&mut r, &Context::new("image_to_tensor", 0))
         .unwrap();
@@ -85,7 +86,7 @@ fn augment_stage_is_deterministic_whatever_the_thread_count() {
     let run = |threads: usize| {
         let ds = VecDataset::new(recs.clone());
         let mut sink = VecSink::default();
-        let stage = AugmentImage::new(
+        let stage = AugmentImageStage::new(
             Augment::new()
                 .with_flips(0.5, 0.0)
                 .with_noise(1.0, 4.0)
@@ -110,7 +111,7 @@ fn augment_stage_is_deterministic_whatever_the_thread_count() {
 
 #[test]
 fn near_duplicate_stage_groups_in_input_order() {
-    let mut st = NearDuplicates::new("phash", 8).with_drop_duplicates(true);
+    let mut st = NearDuplicatesStage::new("phash", 8).with_drop_duplicates(true);
     let cx = Context::new("near_duplicates", 0);
     let hashes = [
         "d2b2cc4422bf5769",

@@ -5,7 +5,7 @@
 //! removed. So `"Hello, World!"` and `"hello world"` are exact duplicates.
 //!
 //! Exact dedup keeps the first document of each group in input (stable) order:
-//! [`exact_clusters`] on a slice of texts, or [`ExactDedup`], a [`StatefulStage`] that records the
+//! [`exact_clusters`] on a slice of texts, or [`ExactDedupStage`], a [`StatefulStage`] that records the
 //! cluster id (the key of the first document with that content) in `exact_cluster` and drops the
 //! later ones with reason `exact_duplicate`.
 //!
@@ -53,7 +53,7 @@ pub fn exact_clusters<S: AsRef<str> + Sync>(texts: &[S], norm: &TextNorm) -> Vec
         .collect()
 }
 
-/// Config of [`ExactDedup`].
+/// Config of [`ExactDedupStage`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ExactDedupConfig {
@@ -109,16 +109,16 @@ impl ExactDedupConfig {
 /// record, and drops later ones with reason `exact_duplicate`. Memory: one 128-bit hash and one
 /// key per distinct content.
 #[derive(Debug)]
-pub struct ExactDedup {
+pub struct ExactDedupStage {
     config: ExactDedupConfig,
     seen: HashMap<u128, String>,
     count: u64,
 }
 
-impl ExactDedup {
+impl ExactDedupStage {
     /// A stage with this config.
     pub fn new(config: ExactDedupConfig) -> Self {
-        ExactDedup {
+        ExactDedupStage {
             config,
             seen: HashMap::new(),
             count: 0,
@@ -131,13 +131,13 @@ impl ExactDedup {
     }
 }
 
-impl Default for ExactDedup {
+impl Default for ExactDedupStage {
     fn default() -> Self {
-        ExactDedup::new(ExactDedupConfig::default())
+        ExactDedupStage::new(ExactDedupConfig::default())
     }
 }
 
-impl StatefulStage for ExactDedup {
+impl StatefulStage for ExactDedupStage {
     fn name(&self) -> &str {
         "exact_dedup"
     }
@@ -173,3 +173,8 @@ impl StatefulStage for ExactDedup {
         })
     }
 }
+
+// The names before every stage type ended in `Stage` (CHANGELOG: Unreleased).
+/// Renamed to [`ExactDedupStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `ExactDedupStage`")]
+pub type ExactDedup = ExactDedupStage;

@@ -20,10 +20,10 @@
 //!
 //! Three ways to run it:
 //! - in memory, [`span_dedup`] over a slice of texts;
-//! - streaming, [`SpanDedup`], a [`StatefulStage`] that remembers one u64 per distinct span;
+//! - streaming, [`SpanDedupStage`], a [`StatefulStage`] that remembers one u64 per distinct span;
 //! - at scale, three file stages like the MinHash ones: [`write_span_signatures`] (per input
 //!   shard) → [`find_span_duplicates`] (per hash bucket) → [`SpanDuplicates`] /
-//!   [`SpanDedupFilter`] (per shard). [`build_span_index`] turns signatures into an index of an
+//!   [`SpanDedupFilterStage`] (per shard). [`build_span_index`] turns signatures into an index of an
 //!   existing dataset; with [`SpanDedupConfig::only_dedup_in_index`] only spans found in the
 //!   index are removed (datatrove's `index_folder`).
 //!
@@ -489,10 +489,10 @@ fn apply(record: &mut Record, field: &str, outcome: SpanOutcome, stage: &str) ->
 
 /// Span dedup as a streaming [`StatefulStage`]: records in input order, each span hash
 /// remembered (8 bytes per distinct span, plus the index). Edits the text field, writes
-/// `scores.span_dedup.removed_sentences`, drops with a [`SpanDrop`] reason; [`SpanDedup::stats`]
+/// `scores.span_dedup.removed_sentences`, drops with a [`SpanDrop`] reason; [`SpanDedupStage::stats`]
 /// has the counts.
 #[derive(Debug)]
-pub struct SpanDedup {
+pub struct SpanDedupStage {
     config: SpanDedupConfig,
     field: String,
     index: Option<SpanIndex>,
@@ -500,10 +500,10 @@ pub struct SpanDedup {
     stats: SpanDedupStats,
 }
 
-impl SpanDedup {
+impl SpanDedupStage {
     /// A stage over the `text` field.
     pub fn new(config: SpanDedupConfig) -> Self {
-        SpanDedup {
+        SpanDedupStage {
             config,
             field: "text".into(),
             index: None,
@@ -530,7 +530,7 @@ impl SpanDedup {
     }
 }
 
-impl StatefulStage for SpanDedup {
+impl StatefulStage for SpanDedupStage {
     fn name(&self) -> &str {
         "span_dedup"
     }
@@ -947,7 +947,7 @@ impl SpanDuplicates {
 /// Stage 3 as a [`StatefulStage`] over one shard's records in their original order: edits the
 /// text field, writes `scores.span_dedup.removed_sentences`, drops with a [`SpanDrop`] reason.
 #[derive(Debug)]
-pub struct SpanDedupFilter {
+pub struct SpanDedupFilterStage {
     dups: SpanDuplicates,
     config: SpanDedupConfig,
     field: String,
@@ -955,10 +955,10 @@ pub struct SpanDedupFilter {
     stats: SpanDedupStats,
 }
 
-impl SpanDedupFilter {
+impl SpanDedupFilterStage {
     /// The filter for one shard's duplicates.
     pub fn new(dups: SpanDuplicates, config: SpanDedupConfig) -> Self {
-        SpanDedupFilter {
+        SpanDedupFilterStage {
             dups,
             config,
             field: "text".into(),
@@ -979,7 +979,7 @@ impl SpanDedupFilter {
     }
 }
 
-impl StatefulStage for SpanDedupFilter {
+impl StatefulStage for SpanDedupFilterStage {
     fn name(&self) -> &str {
         "span_dedup"
     }
@@ -1002,6 +1002,14 @@ impl StatefulStage for SpanDedupFilter {
         Ok(apply(record, &self.field, outcome, "span_dedup"))
     }
 }
+
+// The names before every stage type ended in `Stage` (CHANGELOG: Unreleased).
+/// Renamed to [`SpanDedupStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `SpanDedupStage`")]
+pub type SpanDedup = SpanDedupStage;
+/// Renamed to [`SpanDedupFilterStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `SpanDedupFilterStage`")]
+pub type SpanDedupFilter = SpanDedupFilterStage;
 
 #[cfg(test)]
 mod tests {

@@ -7,12 +7,12 @@ use std::sync::LazyLock;
 use dataprep_core::{Action, Context, Record, StatefulStage};
 use dataprep_quality::Error;
 use dataprep_quality::dedup::minhash::{
-    HashFamily, IndexRef, KeepRule, LshIndex, MinHashConfig, MinHasher, NearDedupFilter,
-    ShardDuplicates, SignatureOptions, StreamingNearDedup, band_key, build_clusters, find_matches,
-    near_clusters, write_signatures,
+    HashFamily, IndexRef, KeepRule, LshIndex, MinHashConfig, MinHasher, NearDedupFilterStage,
+    ShardDuplicates, SignatureOptions, StreamingNearDedupStage, band_key, build_clusters,
+    find_matches, near_clusters, write_signatures,
 };
 use dataprep_quality::dedup::{
-    ExactDedup, ExactDedupConfig, TextNorm, exact_clusters, simplify_text,
+    ExactDedupConfig, ExactDedupStage, TextNorm, exact_clusters, simplify_text,
 };
 use proptest::prelude::*;
 
@@ -128,7 +128,7 @@ fn exact_dedup_function_and_stage() {
         exact_clusters(&texts, &TextNorm::none()),
         [0, 1, 2, 3, 4, 5]
     );
-    let mut stage = ExactDedup::new(ExactDedupConfig::default());
+    let mut stage = ExactDedupStage::new(ExactDedupConfig::default());
     let cx = Context::new("exact_dedup", 0);
     let mut kept = Vec::new();
     for (i, t) in texts.iter().enumerate() {
@@ -347,7 +347,7 @@ fn file_pipeline(
     let mut out = Vec::new();
     for (shard, w) in bounds.windows(2).enumerate() {
         let dups = ShardDuplicates::load(&dir.join("clusters"), shard as u32).unwrap();
-        let mut stage = NearDedupFilter::new(shard as u32, dups);
+        let mut stage = NearDedupFilterStage::new(shard as u32, dups);
         let cx = Context::new("near_dedup", 0);
         for (i, text) in texts.iter().enumerate().take(w[1]).skip(w[0]) {
             let mut r = Record::new().with("text", text.as_str());
@@ -379,7 +379,7 @@ fn streaming_near_dedup_keeps_the_first_of_each_cluster() {
 fn streaming_near_dedup_case(h: &MinHasher, config: MinHashConfig) {
     let texts = synthetic(11, 60, 80);
     let batch = near_clusters(&texts, h);
-    let mut stage = StreamingNearDedup::new(config, "text").unwrap();
+    let mut stage = StreamingNearDedupStage::new(config).unwrap();
     let cx = Context::new("near_dedup", 0);
     let mut first_of = Vec::new();
     for (i, t) in texts.iter().enumerate() {

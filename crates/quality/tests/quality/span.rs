@@ -6,9 +6,9 @@ use std::sync::LazyLock;
 
 use dataprep_core::{Action, Context, Record, StatefulStage};
 use dataprep_quality::dedup::span::{
-    SpanDedup, SpanDedupConfig, SpanDedupFilter, SpanDedupStats, SpanDuplicates, SpanFileOptions,
-    SpanIndex, SpanOutcome, SpanUnit, build_span_index, find_span_duplicates, span_dedup,
-    write_span_signatures,
+    SpanDedupConfig, SpanDedupFilterStage, SpanDedupStage, SpanDedupStats, SpanDuplicates,
+    SpanFileOptions, SpanIndex, SpanOutcome, SpanUnit, build_span_index, find_span_duplicates,
+    span_dedup, write_span_signatures,
 };
 use proptest::prelude::*;
 
@@ -259,11 +259,11 @@ fn stages_edit_drop_and_count() {
     let t = texts();
     let expect = span_dedup(&t, &cfg, None);
     let cx = Context::new("span_dedup", 0);
-    let mut streaming = SpanDedup::new(cfg.clone());
+    let mut streaming = SpanDedupStage::new(cfg.clone());
     let tmp = tempfile::tempdir().unwrap();
     let outs = run_files(tmp.path(), &t, &[], &cfg, &SpanFileOptions::default(), None);
     assert_eq!(outs, expect);
-    let mut filter = SpanDedupFilter::new(
+    let mut filter = SpanDedupFilterStage::new(
         SpanDuplicates::load(&tmp.path().join("dups"), 0).unwrap(),
         cfg.clone(),
     );
@@ -353,7 +353,7 @@ fn pipeline_counts_add_up() {
     records.insert(40, Record::new().with_key("no-text").with("title", "x"));
     let mut sink = VecSink::default();
     let summary = Pipeline::new(VecDataset::new(records))
-        .stateful(SpanDedup::new(cfg))
+        .stateful(SpanDedupStage::new(cfg))
         .sink(&mut sink)
         .run()
         .unwrap();

@@ -22,7 +22,7 @@ fn arrow_ipc_round_trips_nested_and_typed_values_and_shards_by_batch() {
     }
     w.finish().unwrap();
     let reader = ArrowIpcReader::new(&path)
-        .with_key_column(Some("_key"))
+        .with_key_column("_key")
         .build()
         .unwrap();
     assert_eq!(reader.schema(), Some(schema.clone()));
@@ -144,7 +144,7 @@ fn csv_round_trips_infers_types_and_reports_bad_rows() {
     std::fs::write(&p2, "x,y\n007,a\n1,2,3\n\"q\",\n").unwrap();
     let ds = CsvReader::new(&p2)
         .with_infer_types(false)
-        .with_key_field(None)
+        .without_key_field()
         .build()
         .unwrap();
     let items: Vec<_> = ds.iter().unwrap().collect();

@@ -1,5 +1,5 @@
 use dataprep_video::{
-    ExtractConfig, ShotConfig, VideoError, detect_shots, extract_frames, frame_timing, probe,
+    Error, ExtractConfig, ShotConfig, detect_shots, extract_frames, frame_timing, probe,
 };
 
 use super::common::{av_clip, ffmpeg, tmp};
@@ -9,15 +9,15 @@ fn empty_garbage_and_missing_files_are_typed_errors() {
     let d = tmp();
     let empty = d.path().join("empty.mp4");
     std::fs::write(&empty, b"").unwrap();
-    assert!(matches!(probe(&empty), Err(VideoError::Open { .. })));
+    assert!(matches!(probe(&empty), Err(Error::Open { .. })));
     let junk = d.path().join("junk.mp4");
     std::fs::write(&junk, vec![0x5au8; 4096]).unwrap();
     let e = probe(&junk).unwrap_err();
-    assert!(matches!(e, VideoError::Open { .. }), "{e}");
+    assert!(matches!(e, Error::Open { .. }), "{e}");
     assert_eq!(e.path(), Some(junk.as_path()));
     assert!(matches!(
         probe(d.path().join("missing.mp4")),
-        Err(VideoError::Io { .. })
+        Err(Error::Io { .. })
     ));
     let rec: dataprep_core::RecordError = e.into();
     assert!(!rec.reason().is_empty());
@@ -62,10 +62,7 @@ fn corrupt_packets_are_concealed_or_reported() {
     std::fs::write(&c, &bytes).unwrap();
     match extract_frames(&c, &ExtractConfig::default()) {
         Ok(f) => assert!(!f.is_empty()),
-        Err(e) => assert!(matches!(
-            e,
-            VideoError::Decode { .. } | VideoError::NoFrames { .. }
-        )),
+        Err(e) => assert!(matches!(e, Error::Decode { .. } | Error::NoFrames { .. })),
     }
     let _ = frame_timing(&c);
 }
@@ -83,7 +80,7 @@ fn audio_only_and_zero_length_streams() {
     ]);
     assert!(matches!(
         extract_frames(&a, &ExtractConfig::default()),
-        Err(VideoError::NoStream { kind: "video", .. })
+        Err(Error::NoStream { kind: "video", .. })
     ));
     // A container with a video stream header but no frames.
     let z = d.path().join("z.mkv");
@@ -99,7 +96,7 @@ fn audio_only_and_zero_length_streams() {
         z.to_str().unwrap(),
     ]);
     match extract_frames(&z, &ExtractConfig::default()) {
-        Err(VideoError::NoFrames { .. } | VideoError::Probe { .. } | VideoError::Open { .. }) => {}
+        Err(Error::NoFrames { .. } | Error::Probe { .. } | Error::Open { .. }) => {}
         r => panic!("{r:?}"),
     }
     assert!(detect_shots(&z, &ShotConfig::default()).is_err());

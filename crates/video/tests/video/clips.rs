@@ -208,7 +208,7 @@ fn clip_errors_are_typed() {
     let bad = ClipConfig::default().with_lengths(2.0, Some(1.0));
     assert!(matches!(
         write_clips(&p, &[(0.0, 1.0)], d.path().join("x"), &bad),
-        Err(dataprep_video::VideoError::InvalidParam(_))
+        Err(dataprep_video::Error::InvalidParam(_))
     ));
     let junk = d.path().join("junk.mp4");
     std::fs::write(&junk, b"not a video").unwrap();

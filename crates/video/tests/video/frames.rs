@@ -1,4 +1,4 @@
-use dataprep_video::{ExtractConfig, FrameReader, Limits, Sampling, VideoError, extract_frames};
+use dataprep_video::{Error, ExtractConfig, FrameReader, Limits, Sampling, extract_frames};
 
 use super::common::{av_clip, lavfi, tmp};
 
@@ -122,13 +122,13 @@ fn scaled_output_and_frame_limit() {
     l.max_frames = Some(5);
     // The header says 25 frames: refused before decoding.
     let e = FrameReader::open(&p, &ExtractConfig::default().with_limits(l)).unwrap_err();
-    assert!(matches!(e, VideoError::Limit { what: "frames", .. }), "{e}");
+    assert!(matches!(e, Error::Limit { what: "frames", .. }), "{e}");
     assert!(matches!(
         FrameReader::open(&p, &ExtractConfig::new(Sampling::EveryNth(0))),
-        Err(VideoError::InvalidParam(_))
+        Err(Error::InvalidParam(_))
     ));
     assert!(matches!(
         FrameReader::open(&p, &ExtractConfig::new(Sampling::Fps(0.0))),
-        Err(VideoError::InvalidParam(_))
+        Err(Error::InvalidParam(_))
     ));
 }

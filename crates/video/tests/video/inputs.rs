@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use dataprep_core::media_input::Refusal;
 use dataprep_video::{
-    ClipConfig, ExtractConfig, FrameReader, Sampling, VideoError, extract_frames, probe,
+    ClipConfig, Error, ExtractConfig, FrameReader, Sampling, extract_frames, probe,
     read_subtitle_streams, remux, write_clips,
 };
 
@@ -69,9 +69,9 @@ fn hls_playlist(dir: &Path, port: u16) -> std::path::PathBuf {
     p
 }
 
-fn assert_refused(e: &VideoError, why: Refusal, word: &str) {
+fn assert_refused(e: &Error, why: Refusal, word: &str) {
     assert!(
-        matches!(e, VideoError::Refused { why: w, .. } if *w == why),
+        matches!(e, Error::Refused { why: w, .. } if *w == why),
         "expected a refusal ({why:?}), got {e:?}"
     );
     assert!(e.to_string().contains(word), "{e}");

@@ -1,4 +1,4 @@
-use dataprep_video::{Limits, StreamKind, VideoError, frame_timing, probe, probe_checked};
+use dataprep_video::{Error, Limits, StreamKind, frame_timing, probe, probe_checked};
 
 use super::common::{av_clip, ffmpeg, ffprobe, lavfi, tmp};
 
@@ -117,7 +117,7 @@ fn limits_checked_before_decoding() {
     let p = av_clip(d.path(), "a.mp4", 160, 120, 25, 2.0);
     let lim = |l: Limits| probe_checked(&p, &l).unwrap_err();
     match lim(Limits::none().with_max_duration_s(1.0)) {
-        VideoError::Limit { what, path, .. } => {
+        Error::Limit { what, path, .. } => {
             assert_eq!(what, "duration_s");
             assert_eq!(path, p);
         }
@@ -125,19 +125,19 @@ fn limits_checked_before_decoding() {
     }
     assert!(matches!(
         lim(Limits::none().with_max_resolution(100, 1000)),
-        VideoError::Limit { what: "width", .. }
+        Error::Limit { what: "width", .. }
     ));
     assert!(matches!(
         lim(Limits::none().with_max_pixels(160 * 119)),
-        VideoError::Limit { what: "pixels", .. }
+        Error::Limit { what: "pixels", .. }
     ));
     assert!(matches!(
         lim(Limits::none().with_max_bytes(100)),
-        VideoError::Limit { what: "bytes", .. }
+        Error::Limit { what: "bytes", .. }
     ));
     assert!(matches!(
         lim(Limits::none().with_max_frames(10)),
-        VideoError::Limit { what: "frames", .. }
+        Error::Limit { what: "frames", .. }
     ));
     assert!(probe_checked(&p, &Limits::default()).is_ok());
 }
@@ -199,10 +199,7 @@ fn probe_video_goes_by_content_and_rejects_stills_and_cover_art() {
         "FFmpeg sees a video stream"
     );
     let e = probe_video(&fake).unwrap_err();
-    assert!(
-        matches!(e, VideoError::NoStream { kind: "video", .. }),
-        "{e}"
-    );
+    assert!(matches!(e, Error::NoStream { kind: "video", .. }), "{e}");
 
     // An MP3 with cover art: its only video stream is an attached picture.
     let mp3 = d.path().join("song.mp3");
@@ -226,20 +223,17 @@ fn probe_video_goes_by_content_and_rejects_stills_and_cover_art() {
         mp3.to_str().unwrap(),
     ]);
     assert!(probe(&mp3).unwrap().best_video.is_some());
-    assert!(matches!(
-        probe_video(&mp3),
-        Err(VideoError::NoStream { .. })
-    ));
+    assert!(matches!(probe_video(&mp3), Err(Error::NoStream { .. })));
 
     // Text named .mp4 and an empty file: open errors, not panics.
     std::fs::write(d.path().join("notes.mp4"), "just some text\n").unwrap();
     assert!(matches!(
         probe_video(d.path().join("notes.mp4")),
-        Err(VideoError::Open { .. })
+        Err(Error::Open { .. })
     ));
     std::fs::write(d.path().join("empty.mkv"), "").unwrap();
     assert!(matches!(
         probe_video(d.path().join("empty.mkv")),
-        Err(VideoError::Open { .. })
+        Err(Error::Open { .. })
     ));
 }

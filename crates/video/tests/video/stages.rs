@@ -1,6 +1,6 @@
 use dataprep_core::{Pipeline, Record, Value, VecDataset, VecSink};
 use dataprep_video::ShotConfig;
-use dataprep_video::stages::{DetectShots, ProbeVideo, VideoSource};
+use dataprep_video::stages::{DetectShotsStage, ProbeVideoStage, VideoSource};
 
 use super::common::{av_clip, tmp};
 
@@ -21,8 +21,8 @@ fn probe_and_shots_over_records_with_per_record_errors() {
     let mut rejects = VecSink::default();
     let src = VideoSource::Bytes("video".into());
     let summary = Pipeline::new(&ds)
-        .stage(ProbeVideo::new(src.clone()))
-        .stage(DetectShots::new(src, ShotConfig::default()))
+        .stage(ProbeVideoStage::new(src.clone()))
+        .stage(DetectShotsStage::new(src, ShotConfig::default()))
         .sink(&mut sink)
         .rejects(&mut rejects)
         .run()

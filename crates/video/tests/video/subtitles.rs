@@ -3,12 +3,12 @@ use std::path::{Path, PathBuf};
 use dataprep_core::subtitles::Cue;
 use dataprep_core::{Pipeline, Record, Value, VecDataset, VecSink};
 use dataprep_video::clips::{ClipConfig, ClipPrecision};
-use dataprep_video::stages::{ClipVideo, ReadSubtitles, VideoSource};
+use dataprep_video::stages::{ClipVideoStage, ReadSubtitlesStage, VideoSource};
 use dataprep_video::subtitles::{
     FrameSpan, SubtitleSource, align_to_frames, cues_for_clips, read_sidecar, read_subtitle_stream,
     read_subtitle_streams, sidecar_files, subtitle_tracks,
 };
-use dataprep_video::{EncodeConfig, ExtractConfig, FrameTimes, VideoError, extract_frames};
+use dataprep_video::{EncodeConfig, Error, ExtractConfig, FrameTimes, extract_frames};
 
 use super::common::{av_clip, ffmpeg, tmp};
 
@@ -89,7 +89,7 @@ fn videos_without_subtitles() {
     assert!(read_subtitle_streams(&p).unwrap().is_empty());
     assert!(matches!(
         read_subtitle_stream(&p, None),
-        Err(VideoError::NoStream {
+        Err(Error::NoStream {
             kind: "subtitle",
             ..
         })
@@ -97,7 +97,7 @@ fn videos_without_subtitles() {
     // Stream 0 is video, not subtitles.
     assert!(matches!(
         read_subtitle_stream(&p, Some(0)),
-        Err(VideoError::NoStream { .. })
+        Err(Error::NoStream { .. })
     ));
     assert!(read_subtitle_stream(&p, Some(99)).is_err());
 }
@@ -138,7 +138,7 @@ fn sidecar_files_next_to_the_video() {
     }
     assert!(matches!(
         read_sidecar(d.path().join("talk.srt"), 10),
-        Err(VideoError::Limit { what: "bytes", .. })
+        Err(Error::Limit { what: "bytes", .. })
     ));
 }
 
@@ -224,7 +224,7 @@ fn subtitle_and_clip_stages() {
     let mut sink = VecSink::default();
     let mut rejects = VecSink::default();
     let summary = Pipeline::new(&ds)
-        .stage(ReadSubtitles::new(src.clone()))
+        .stage(ReadSubtitlesStage::new(src.clone()))
         .sink(&mut sink)
         .rejects(&mut rejects)
         .run()
@@ -251,8 +251,8 @@ fn subtitle_and_clip_stages() {
     let mut sink = VecSink::default();
     let mut rejects = VecSink::default();
     let summary = Pipeline::new(&ds)
-        .stage(ReadSubtitles::new(src.clone()))
-        .stage(ClipVideo::new(src, d.path().join("clips"), clips).with_fixed_length(2.0))
+        .stage(ReadSubtitlesStage::new(src.clone()))
+        .stage(ClipVideoStage::new(src, d.path().join("clips"), clips).with_fixed_length(2.0))
         .sink(&mut sink)
         .rejects(&mut rejects)
         .run()

@@ -76,7 +76,7 @@ fn h264_transcode_with_crf_and_preset() {
     );
     assert!(matches!(
         e,
-        Err(dataprep_video::VideoError::UnsupportedCodec { .. })
+        Err(dataprep_video::Error::UnsupportedCodec { .. })
     ));
 }
 
@@ -120,7 +120,7 @@ fn audio_track_to_wav() {
     ]);
     assert!(matches!(
         extract_audio_wav(&v_only, d.path().join("x.wav")),
-        Err(dataprep_video::VideoError::NoStream { kind: "audio", .. })
+        Err(dataprep_video::Error::NoStream { kind: "audio", .. })
     ));
 }
 

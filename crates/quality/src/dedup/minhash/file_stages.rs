@@ -551,17 +551,17 @@ impl ShardDuplicates {
 /// `near_cluster` (the kept document's [`doc_id`], or the record's own id when it is in no
 /// cluster) and drops the others with reason `near_duplicate`.
 #[derive(Debug)]
-pub struct NearDedupFilter {
+pub struct NearDedupFilterStage {
     shard: u32,
     dups: ShardDuplicates,
     next: u32,
     field: String,
 }
 
-impl NearDedupFilter {
+impl NearDedupFilterStage {
     /// The filter for shard `shard` with its duplicates.
     pub fn new(shard: u32, dups: ShardDuplicates) -> Self {
-        NearDedupFilter {
+        NearDedupFilterStage {
             shard,
             dups,
             next: 0,
@@ -576,7 +576,7 @@ impl NearDedupFilter {
     }
 }
 
-impl StatefulStage for NearDedupFilter {
+impl StatefulStage for NearDedupFilterStage {
     fn name(&self) -> &str {
         "near_dedup"
     }
@@ -604,3 +604,8 @@ impl StatefulStage for NearDedupFilter {
         })
     }
 }
+
+// The names before every stage type ended in `Stage` (CHANGELOG: Unreleased).
+/// Renamed to [`NearDedupFilterStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `NearDedupFilterStage`")]
+pub type NearDedupFilter = NearDedupFilterStage;

@@ -36,7 +36,7 @@
 //! 3. [`build_clusters`] (once): union-find over the pairs; per cluster one document is kept by a
 //!    deterministic [`KeepRule`] (lowest key = first in global order, or highest score); writes
 //!    `clusters/SSSSS.dups` per shard.
-//! 4. [`ShardDuplicates`] / [`NearDedupFilter`] (per shard): drops the documents not kept.
+//! 4. [`ShardDuplicates`] / [`NearDedupFilterStage`] (per shard): drops the documents not kept.
 //!
 //! The document key is (shard, index in shard); with shards numbered in input order, "lowest key"
 //! keeps the first document in input order, so 1 shard and N shards give the same result (tested).
@@ -740,7 +740,7 @@ pub fn near_clusters<S: AsRef<str> + Sync>(texts: &[S], hasher: &MinHasher) -> V
 /// Unlike [`near_clusters`], a chain that links two earlier records only through a later one
 /// does not merge them after the fact: a stream cannot take back a kept record.
 #[derive(Debug)]
-pub struct StreamingNearDedup {
+pub struct StreamingNearDedupStage {
     hasher: MinHasher,
     field: String,
     /// Band keys → ordinal of the first record with them.
@@ -752,24 +752,31 @@ pub struct StreamingNearDedup {
     keys: Vec<String>,
 }
 
-impl StreamingNearDedup {
-    /// The stage over the text field `field`.
+impl StreamingNearDedupStage {
+    /// The stage over the field `text` (see [`with_field`](Self::with_field)).
     ///
     /// # Errors
     /// [`Error::Config`] for an invalid `config`.
-    pub fn new(config: MinHashConfig, field: &str) -> Result<Self> {
-        Ok(StreamingNearDedup {
+    pub fn new(config: MinHashConfig) -> Result<Self> {
+        Ok(StreamingNearDedupStage {
             index: LshIndex::new(&config),
             sig: vec![0; config.num_hashes()],
             hasher: MinHasher::new(config)?,
-            field: field.to_owned(),
+            field: "text".to_owned(),
             cluster: Vec::new(),
             keys: Vec::new(),
         })
     }
+
+    /// Sets the text field read (default `text`).
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = field.into();
+        self
+    }
 }
 
-impl StatefulStage for StreamingNearDedup {
+impl StatefulStage for StreamingNearDedupStage {
     fn version(&self) -> &str {
         concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
@@ -809,6 +816,11 @@ impl StatefulStage for StreamingNearDedup {
 
 mod file_stages;
 pub use file_stages::*;
+
+// The names before every stage type ended in `Stage` (CHANGELOG: Unreleased).
+/// Renamed to [`StreamingNearDedupStage`].
+#[deprecated(since = "0.1.0", note = "renamed to `StreamingNearDedupStage`")]
+pub type StreamingNearDedup = StreamingNearDedupStage;
 
 #[cfg(test)]
 mod tests {
