@@ -163,27 +163,22 @@ impl std::fmt::Debug for Tee<'_> {
 
 impl Sink for Tee<'_> {
     fn write(&mut self, record: Record) -> Result<()> {
+        let Some((last, others)) = self.sinks.split_last_mut() else {
+            return Ok(());
+        };
         let mut first_err = None;
-        let last = self.sinks.len().saturating_sub(1);
-        let mut record = Some(record);
-        for (i, sink) in self.sinks.iter_mut().enumerate() {
-            let r = if i == last {
-                record
-                    .take()
-                    .expect("the record is moved into the last sink only")
-            } else {
-                record
-                    .clone()
-                    .expect("the record is present until the last sink")
-            };
-            match sink.write(r) {
-                Ok(()) => {}
-                Err(e) if e.is_record() => {
-                    first_err.get_or_insert(e);
-                }
-                Err(e) => return Err(e),
+        let mut note = |r: Result<()>| match r {
+            Err(e) if !e.is_record() => Err(e),
+            Err(e) => {
+                first_err.get_or_insert(e);
+                Ok(())
             }
+            Ok(()) => Ok(()),
+        };
+        for sink in others {
+            note(sink.write(record.clone()))?;
         }
+        note(last.write(record))?;
         first_err.map_or(Ok(()), Err)
     }
 
