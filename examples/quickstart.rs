@@ -60,7 +60,7 @@
 pub(crate) mod cli;
 
 use std::error::Error;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Parser;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -73,7 +73,7 @@ use dataprep::quality::filters::{
 };
 use dataprep::quality::pii::{PiiConfig, PiiStage};
 use dataprep::split::{HashSplit, HashSplitStage};
-use dataprep::storage::{JsonlReader, JsonlWriter, ParquetReader, ParquetWriter};
+use dataprep::storage::{JsonlWriter, ParquetWriter};
 use dataprep::text::langid::{Backend, LanguageIdConfig, LanguageIdStage};
 use dataprep::text::normalize::{NormalizeConfig, NormalizeStage};
 use dataprep::text::tokenize::{
@@ -184,14 +184,6 @@ pub(crate) struct Report {
     pub(crate) without_split: u64,
 }
 
-fn open_input(input: &Path) -> Result<Box<dyn IterableDataset>, Box<dyn Error>> {
-    Ok(if input.extension().is_some_and(|e| e == "parquet") {
-        Box::new(ParquetReader::new(input).build()?)
-    } else {
-        Box::new(JsonlReader::new(input).build()?)
-    })
-}
-
 /// Bytes of cleaned text a tokenizer is trained on (the first records that pass stages 1–7).
 const TRAIN_SAMPLE_BYTES: u64 = 64 << 20;
 
@@ -274,7 +266,7 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
         }
     };
     let split = HashSplit::new(args.splits.iter().map(|(n, f)| (n.as_str(), *f)))?;
-    let reader = open_input(&input)?;
+    let reader = dataprep::storage::open(&input)?;
     let once = ReadOnce::new(&*reader)?.with_max_head_bytes(4 * TRAIN_SAMPLE_BYTES);
     let (tokenizer, train) = tokenizer(args, &once)?;
     tokenizer.save(args.output.join("tokenizer.json"))?;

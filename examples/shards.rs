@@ -42,8 +42,8 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use dataprep::prelude::*;
 use dataprep::storage::sharded::{JsonlShards, ParquetShards, ShardFormat};
 use dataprep::storage::{
-    HfDatasetWriter, MediaFolder, ParquetReader, ShardedWriter, WdsMapping, WebDatasetShards,
-    is_url, write_parquet,
+    HfDatasetWriter, MediaFolder, ShardedWriter, WdsMapping, WebDatasetShards, is_url,
+    write_parquet,
 };
 
 /// The command line.
@@ -114,13 +114,10 @@ fn generate(dir: &Path) -> Result<PathBuf, Box<dyn Error>> {
 }
 
 fn source(input: &Path) -> Result<Box<dyn IterableDataset>, Box<dyn Error>> {
-    let name = input.to_string_lossy().to_ascii_lowercase();
     Ok(if !is_url(input) && input.is_dir() {
         Box::new(MediaFolder::new(input).build()?)
-    } else if name.ends_with(".parquet") {
-        Box::new(ParquetReader::new(input).build()?)
     } else {
-        Box::new(JsonlReader::new(input).build()?)
+        dataprep::storage::open(input)?
     })
 }
 

@@ -68,7 +68,7 @@ use dataprep_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::sharded::Manifest;
+use crate::manifest::Manifest;
 
 /// The format of cache entries; part of every fingerprint.
 pub const CACHE_FORMAT: &str = "dataprep.cache/1";

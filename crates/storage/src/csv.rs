@@ -142,7 +142,7 @@ impl CsvReader {
             }
             RecordError::new(kind, msg).with_location(loc).into()
         };
-        let file = match crate::store::open_stream(path) {
+        let file = match crate::location::open_stream(path) {
             Ok((f, _)) => f,
             Err(e) => {
                 let e: Error = RecordError::new(RecordErrorKind::Io, "cannot open CSV file")

@@ -73,8 +73,8 @@ use dataprep_core::{
     RecordErrorKind, Records, Result, Schema, Shard,
 };
 
+use crate::location::Dir;
 use crate::sniff::{MediaKind, SNIFF_BYTES, Sniffed, kind_of_extension, sniff_with_hint};
-use crate::store::Dir;
 
 /// Default limit on one file's size: 256 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;

@@ -52,8 +52,8 @@ use dataprep_core::{
 };
 
 use crate::atomic::{TempFile, remove_stale_temps};
+use crate::location::{Dir, url_of};
 use crate::parquet::{ParquetReader, ParquetWriter};
-use crate::store::{Dir, url_of};
 
 /// Writes the HF layout; see the [module documentation](self).
 #[derive(Debug)]

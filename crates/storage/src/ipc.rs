@@ -101,9 +101,9 @@ trait ReadSeek: Read + Seek + Send {}
 impl<T: Read + Seek + Send> ReadSeek for T {}
 
 fn open_input(path: &Path) -> std::io::Result<Box<dyn ReadSeek>> {
-    match crate::store::url_of(path) {
+    match crate::location::url_of(path) {
         None => Ok(Box::new(File::open(path)?)),
-        Some(url) => Ok(Box::new(crate::store::open_random(url)?)),
+        Some(url) => Ok(Box::new(crate::location::open_random(url)?)),
     }
 }
 

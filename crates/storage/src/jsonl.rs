@@ -75,6 +75,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use crate::atomic::TempFile;
 use crate::compression::Compression;
+use crate::location::file_name;
 
 /// Default limit on the length of one line: 64 MiB.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
@@ -334,12 +335,12 @@ impl<'a> LineSource<'a> {
         max_decompressed: Option<u64>,
     ) -> io::Result<Self> {
         // Local files are read directly; URLs through object storage (streamed).
-        let (file, len): (Box<dyn Read + Send>, u64) = if crate::store::url_of(path).is_none() {
+        let (file, len): (Box<dyn Read + Send>, u64) = if crate::location::url_of(path).is_none() {
             let f = File::open(path)?;
             let len = f.metadata().map_or(1, |m| m.len());
             (Box::new(f), len)
         } else {
-            crate::store::open_stream(path)?
+            crate::location::open_stream(path)?
         };
         // A zero-byte file is empty whatever its codec (as Python's gzip module reads it), rather
         // than a truncated stream.
@@ -612,12 +613,6 @@ fn parse_raw(
     });
     rec.set_key(key.unwrap_or_else(|| format!("{name}:{line}")));
     Ok(rec)
-}
-
-pub(crate) fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
 }
 
 // ----------------------------------------------------------------------------------------------

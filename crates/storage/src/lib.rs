@@ -31,6 +31,8 @@
 //!   format, local or in object storage, with parallel prefetch, a deterministic shuffle from
 //!   (seed, epoch), equal batch counts per rank, exact mid-epoch resume and a memory budget (see
 //!   [`loader`]).
+//! - [`open()`] reads any of these from a path or URL, choosing the reader by the layout, the
+//!   extension and the first bytes ([`detect_format`] says which).
 //! - [`read_jsonl`], [`write_jsonl`], [`read_parquet`] and [`write_parquet`] do a whole file in one
 //!   call, for tests and small data.
 //!
@@ -80,6 +82,14 @@ use std::path::Path;
 
 use dataprep_core::{IterableDataset, Record, Result, Schema};
 
+// Layers, bottom up; a module uses only modules of its own layer or below (checked by the
+// facade's `module_graph` test):
+// 1. helpers: atomic, checksum, compression, sniff;
+// 2. location (paths and URLs; object storage under it);
+// 3. manifest;
+// 4. formats: jsonl, parquet, csv, ipc, webdataset, folder, hf (over parquet);
+// 5. sharded output: sharded (writer), sharded_reader;
+// 6. versioning, cache, loader, open.
 mod atomic;
 pub mod cache;
 mod checksum;
@@ -90,15 +100,18 @@ pub mod hf;
 pub mod ipc;
 pub mod jsonl;
 pub mod loader;
-#[cfg(feature = "object-store")]
-pub mod object;
+mod location;
+pub mod manifest;
+pub mod open;
 pub mod parquet;
 pub mod sharded;
 pub mod sharded_reader;
 pub mod sniff;
-mod store;
 pub mod versioning;
 pub mod webdataset;
+
+#[cfg(feature = "object-store")]
+pub use location::object;
 
 pub use compression::Compression;
 pub use csv::{CsvReader, CsvReaderBuilder, CsvWriter, CsvWriterBuilder};
@@ -107,16 +120,15 @@ pub use hf::{HfDataset, HfDatasetWriter, HfDatasetWriterBuilder};
 pub use ipc::{ArrowIpcReader, ArrowIpcReaderBuilder, ArrowIpcWriter, ArrowIpcWriterBuilder};
 pub use jsonl::{JsonlReader, JsonlReaderBuilder, JsonlWriter, JsonlWriterBuilder};
 pub use loader::{Batch, Loader, LoaderBuilder, LoaderConfig, LoaderState, LoaderStats};
+pub use location::{MANIFEST_FILE, is_url};
+pub use manifest::{Manifest, ShardInfo, ShardingConfig};
+pub use open::{Format, detect_format, open};
 pub use parquet::{ParquetReader, ParquetReaderBuilder, ParquetWriter, ParquetWriterBuilder};
 pub use sharded::{
-    JsonlShards, Manifest, ParquetShards, ShardFormat, ShardInfo, ShardedWriter,
-    ShardedWriterBuilder,
+    JsonlShards, ParquetShards, ShardFormat, ShardedWriter, ShardedWriterBuilder, WebDatasetShards,
 };
 pub use sharded_reader::{ShardedReader, ShardedReaderBuilder};
-pub use store::is_url;
-pub use webdataset::{
-    WdsMapping, WebDatasetIndex, WebDatasetReader, WebDatasetShards, WebDatasetWriter,
-};
+pub use webdataset::{WdsMapping, WebDatasetIndex, WebDatasetReader, WebDatasetWriter};
 
 /// Reads every record of a JSONL file (codec by extension), stopping at the first bad line.
 ///

@@ -115,7 +115,8 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::sharded::{MANIFEST_FILE, Manifest};
+use crate::location::is_url;
+use crate::manifest::{MANIFEST_FILE, Manifest};
 use crate::webdataset::WdsMapping;
 use crate::{ArrowIpcReader, JsonlReader, ParquetReader, WebDatasetReader};
 
@@ -371,15 +372,6 @@ impl ShardSpec {
     }
 }
 
-fn is_url(s: &str) -> bool {
-    s.find("://").is_some_and(|i| {
-        i > 1
-            && s[..i]
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'+')
-    })
-}
-
 /// Where a shard's bytes are.
 #[derive(Debug, Clone)]
 enum Source {
@@ -479,7 +471,7 @@ fn split_url(url: &str) -> (&str, &str) {
 
 #[cfg(feature = "object-store")]
 fn resolve_url(url: &str) -> Result<Vec<ShardSpec>> {
-    use crate::object::ObjectStorage;
+    use crate::location::object::ObjectStorage;
     let (parent, last) = split_url(url);
     if ShardFileFormat::from_name(last).is_some() {
         return Ok(vec![ShardSpec::new(url)?]);
@@ -527,7 +519,7 @@ fn resolve_url(url: &str) -> Result<Vec<ShardSpec>> {
 fn url_entry(spec: ShardSpec) -> Result<Entry> {
     let (parent, _) = split_url(&spec.location);
     // Fails early for a store that cannot be configured (unknown scheme, no credentials).
-    crate::object::ObjectStorage::open(parent)?;
+    crate::location::object::ObjectStorage::open(parent)?;
     let source = Source::Url(PathBuf::from(&spec.location));
     Ok(Entry { spec, source })
 }

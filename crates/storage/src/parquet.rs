@@ -65,7 +65,7 @@ use rayon::prelude::*;
 
 use crate::atomic::TempFile;
 use crate::compression::Compression;
-use crate::jsonl::file_name;
+use crate::location::file_name;
 
 /// Default number of rows decoded per Arrow batch when reading.
 pub const DEFAULT_READ_BATCH_SIZE: usize = 8192;
@@ -150,9 +150,9 @@ impl ParquetReader {
             let mut rows = Some(0u64);
             let mut schema = None;
             for path in &self.cfg.paths {
-                let meta = match crate::store::url_of(path) {
+                let meta = match crate::location::url_of(path) {
                     None => File::open(path).ok().and_then(footer),
-                    Some(url) => crate::store::open_random(url).ok().and_then(footer),
+                    Some(url) => crate::location::open_random(url).ok().and_then(footer),
                 };
                 match meta {
                     Some((n, s)) => {
@@ -336,11 +336,12 @@ impl<'a> ParquetStream<'a> {
     fn open_file(&self, path: &'a Path) -> std::result::Result<OpenFile<'a>, RecordError> {
         let cannot_open =
             |e| file_error(RecordErrorKind::Io, path, "cannot open".into()).with_source(e);
-        match crate::store::url_of(path) {
+        match crate::location::url_of(path) {
             None => self.open_chunks(path, File::open(path).map_err(cannot_open)?),
-            Some(url) => {
-                self.open_chunks(path, crate::store::open_random(url).map_err(cannot_open)?)
-            }
+            Some(url) => self.open_chunks(
+                path,
+                crate::location::open_random(url).map_err(cannot_open)?,
+            ),
         }
     }
 

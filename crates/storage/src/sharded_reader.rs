@@ -41,8 +41,8 @@ use dataprep_core::{
 };
 
 use crate::checksum::{self, Checksums};
-use crate::sharded::{Manifest, ShardInfo};
-use crate::store::Dir;
+use crate::location::Dir;
+use crate::manifest::{Manifest, ShardInfo};
 use crate::webdataset::WdsMapping;
 use crate::{JsonlReader, ParquetReader, WebDatasetReader};
 

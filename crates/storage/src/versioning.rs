@@ -59,9 +59,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::checksum::{self, HashingReader};
-use crate::sharded::{MANIFEST_FILE, Manifest, ShardInfo};
+use crate::location::Dir;
+use crate::manifest::{MANIFEST_FILE, Manifest, ShardInfo};
 use crate::sharded_reader::ShardedReader;
-use crate::store::Dir;
 
 /// The `version` of snapshot files.
 pub const SNAPSHOT_VERSION: &str = "dataprep.snapshot/1";
@@ -874,7 +874,7 @@ pub fn backup(src: impl AsRef<Path>, root: impl AsRef<Path>) -> Result<CopyRepor
     })?;
     let id = blake3::hash(&bytes).to_hex()[..16].to_owned();
     let root = root.as_ref();
-    let dst: PathBuf = match crate::store::url_of(root) {
+    let dst: PathBuf = match crate::location::url_of(root) {
         Some(u) => PathBuf::from(format!("{}/{id}", u.trim_end_matches('/'))),
         None => root.join(&id),
     };

@@ -5,7 +5,7 @@
 //! `webdataset` package; members without a `.` in their base name and non-file entries are skipped.
 //!
 //! - [`WebDatasetWriter`] is a [`Sink`] writing one tar crash-safely, plus a sidecar index
-//!   `{tar}.idx.json` (sample key → byte offset and length). [`WebDatasetShards`] plugs it into a
+//!   `{tar}.idx.json` (sample key → byte offset and length). [`WebDatasetShards`](crate::sharded::WebDatasetShards) plugs it into a
 //!   [`ShardedWriter`](crate::ShardedWriter) for `prefix-%06d.tar` shards with a manifest.
 //! - [`WebDatasetReader`] is an [`IterableDataset`] over tar files, sharded by file, giving one
 //!   [`Record`] per sample.
@@ -61,12 +61,11 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use dataprep_core::json::{JsonRecord, record_from_json};
 use dataprep_core::{
     Dataset, Error, IterableDataset, Location, Record, RecordError, RecordErrorKind, Records,
-    Result, Schema, Shard, Sink, Value,
+    Result, Shard, Sink, Value,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::TempFile;
-use crate::sharded::ShardFormat;
 
 /// Default limit on one member's size: 1 GiB.
 pub const DEFAULT_MAX_MEMBER_BYTES: u64 = 1 << 30;
@@ -425,36 +424,6 @@ fn index_path(tar: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// WebDataset tar shards (`prefix-%06d.tar`, each with its index) for a
-/// [`ShardedWriter`](crate::ShardedWriter).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct WebDatasetShards {
-    /// The record ↔ sample mapping.
-    pub mapping: WdsMapping,
-}
-
-impl ShardFormat for WebDatasetShards {
-    type Writer = WebDatasetWriter;
-
-    fn name(&self) -> &str {
-        "webdataset"
-    }
-
-    fn extension(&self) -> String {
-        "tar".into()
-    }
-
-    fn create(&self, path: &Path, _schema: Option<&Schema>) -> Result<WebDatasetWriter> {
-        WebDatasetWriter::new(path)
-            .with_mapping(self.mapping.clone())
-            .build()
-    }
-
-    fn sidecar_suffixes(&self) -> &[&str] {
-        &[INDEX_SUFFIX]
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading
 
@@ -701,7 +670,7 @@ fn read_samples(
     limit: u64,
     out: &mut dyn FnMut(Result<Record>) -> bool,
 ) -> Vec<IndexEntry> {
-    match crate::store::open_stream(path) {
+    match crate::location::open_stream(path) {
         Ok((f, _)) => read_samples_from(
             BufReader::with_capacity(1 << 20, f),
             0,
@@ -733,7 +702,7 @@ fn read_samples(
 pub struct WebDatasetIndex {
     mapping: WdsMapping,
     /// (file, its directory, its name there, entries) per tar.
-    files: Vec<(PathBuf, crate::store::Dir, String, Vec<IndexEntry>)>,
+    files: Vec<(PathBuf, crate::location::Dir, String, Vec<IndexEntry>)>,
     /// Cumulative sample counts: `starts[f]` is the first global index of file `f`.
     starts: Vec<usize>,
     len: usize,
@@ -754,7 +723,7 @@ impl WebDatasetIndex {
         let mut len = 0;
         for p in paths {
             let path = p.as_ref().to_path_buf();
-            let (dir, name) = crate::store::Dir::of_file(&path)?;
+            let (dir, name) = crate::location::Dir::of_file(&path)?;
             let size = dir.size(&name)?.ok_or_else(|| {
                 Error::io(
                     &path,

@@ -15,6 +15,7 @@ mod loader;
 mod media;
 #[cfg(feature = "object-store")]
 mod object;
+mod open;
 #[cfg(feature = "object-store")]
 mod remote;
 mod sharding;

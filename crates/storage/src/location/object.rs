@@ -495,7 +495,7 @@ impl ObjectStorage {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| !n.starts_with('.'))
             .collect();
-        names.sort_by_key(|n| (n == crate::sharded::MANIFEST_FILE, n.clone()));
+        names.sort_by_key(|n| (n == crate::location::MANIFEST_FILE, n.clone()));
         let prefix = prefix.trim_end_matches('/');
         let mut keys = Vec::new();
         for n in names {

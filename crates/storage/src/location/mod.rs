@@ -1,6 +1,10 @@
 //! Where data lives — a local path or an object-store URL — behind the few operations the
 //! readers, the sharded writer, versioning and the cache need. Local paths go straight to
-//! `std::fs` (the fast path); URLs go through [`crate::object`] (feature `object-store`).
+//! `std::fs` (the fast path); URLs go through [`object`] (feature `object-store`).
+//!
+//! This is the bottom layer of the crate: every format, the manifest, the sharded writer and
+//! reader, versioning, the cache and the loader reach files and objects through it, and it
+//! depends on nothing above it.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -10,6 +14,19 @@ use dataprep_core::{Error, Result};
 
 use crate::atomic::TempFile;
 use crate::checksum::{self, Checksums};
+
+#[cfg(feature = "object-store")]
+pub mod object;
+
+/// The manifest's file name inside a sharded output's directory (see [`crate::manifest`]).
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// The last component of `path` (the whole path when it has none), for keys and messages.
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
 
 /// URL schemes opened through object storage; anything else is a local path.
 const URL_SCHEMES: &[&str] = &[
@@ -73,7 +90,7 @@ pub(crate) fn open_stream(path: &Path) -> io::Result<(Box<dyn Read + Send>, u64)
         #[cfg(feature = "object-store")]
         Some(url) => {
             let (parent, name) = split_url(url);
-            let store = crate::object::ObjectStorage::open(parent).map_err(to_io)?;
+            let store = object::ObjectStorage::open(parent).map_err(to_io)?;
             let r = store.reader(name).map_err(to_io)?;
             let n = r.object_size();
             Ok((Box::new(r), n))
@@ -85,9 +102,9 @@ pub(crate) fn open_stream(path: &Path) -> io::Result<(Box<dyn Read + Send>, u64)
 
 /// A random-access view of an object at a URL.
 #[cfg(feature = "object-store")]
-pub(crate) fn open_random(url: &str) -> io::Result<crate::object::RandomAccess> {
+pub(crate) fn open_random(url: &str) -> io::Result<object::RandomAccess> {
     let (parent, name) = split_url(url);
-    let store = crate::object::ObjectStorage::open(parent).map_err(to_io)?;
+    let store = object::ObjectStorage::open(parent).map_err(to_io)?;
     store.random_access(name).map_err(to_io)
 }
 
@@ -102,7 +119,7 @@ pub(crate) fn open_random(url: &str) -> io::Result<File> {
 pub(crate) enum Dir {
     Local(PathBuf),
     #[cfg(feature = "object-store")]
-    Remote(crate::object::ObjectStorage),
+    Remote(object::ObjectStorage),
 }
 
 impl Dir {
@@ -111,7 +128,7 @@ impl Dir {
         match url_of(location) {
             None => Ok(Dir::Local(location.to_path_buf())),
             #[cfg(feature = "object-store")]
-            Some(url) => Ok(Dir::Remote(crate::object::ObjectStorage::open(url)?)),
+            Some(url) => Ok(Dir::Remote(object::ObjectStorage::open(url)?)),
             #[cfg(not(feature = "object-store"))]
             Some(url) => Err(Error::Config(no_feature(url).to_string())),
         }
@@ -139,7 +156,7 @@ impl Dir {
                     return Err(Error::Config(format!("not an object URL: {url}")));
                 }
                 Ok((
-                    Dir::Remote(crate::object::ObjectStorage::open(parent)?),
+                    Dir::Remote(object::ObjectStorage::open(parent)?),
                     name.to_owned(),
                 ))
             }
