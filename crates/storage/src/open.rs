@@ -82,7 +82,8 @@ fn format_of_head(head: &[u8]) -> Option<Format> {
     }
 }
 
-/// What a directory (or URL prefix) holds, from its listing.
+/// What a directory (or URL prefix) holds, from its listing, and the files to read (empty for
+/// a sharded output and a media folder, whose readers list them themselves).
 fn format_of_dir(dir: &Dir, location: &Path) -> Result<(Format, Vec<PathBuf>)> {
     let names: Vec<String> = dir
         .list()?
@@ -93,11 +94,19 @@ fn format_of_dir(dir: &Dir, location: &Path) -> Result<(Format, Vec<PathBuf>)> {
     if names.iter().any(|n| n == MANIFEST_FILE) {
         return Ok((Format::Sharded, Vec::new()));
     }
-    if url_of(location).is_none()
-        && location.join("data").is_dir()
-        && HfDataset::open(location).is_ok_and(|hf| !hf.splits().is_empty())
-    {
-        return Ok((Format::HfDataset, Vec::new()));
+    if url_of(location).is_none() && location.join("data").is_dir() {
+        let files: Vec<PathBuf> = HfDataset::open(location).map_or_else(
+            |_| Vec::new(),
+            |hf| {
+                hf.splits()
+                    .iter()
+                    .flat_map(|s| hf.files(s).unwrap_or_default().to_vec())
+                    .collect()
+            },
+        );
+        if !files.is_empty() {
+            return Ok((Format::HfDataset, files));
+        }
     }
     let mut formats = names.iter().map(|n| format_of_name(n));
     if let Some(Some(first)) = formats.next()
@@ -170,20 +179,12 @@ pub fn open(location: impl AsRef<Path>) -> Result<Box<dyn IterableDataset>> {
     let (format, files) = detect(location)?;
     Ok(match format {
         Format::Jsonl => Box::new(JsonlReader::from_paths(files).build()?),
-        Format::Parquet => Box::new(ParquetReader::from_paths(files).build()?),
+        Format::Parquet | Format::HfDataset => Box::new(ParquetReader::from_paths(files).build()?),
         Format::Csv => Box::new(CsvReader::from_paths(files).build()?),
         Format::ArrowIpc => Box::new(ArrowIpcReader::from_paths(files).build()?),
         Format::WebDataset => Box::new(WebDatasetReader::from_paths(files).build()?),
         Format::Sharded => Box::new(ShardedReader::open(location).build()?),
-        Format::HfDataset => {
-            let hf = HfDataset::open(location)?;
-            let files: Vec<PathBuf> = hf
-                .splits()
-                .iter()
-                .flat_map(|s| hf.files(s).unwrap_or_default().to_vec())
-                .collect();
-            Box::new(ParquetReader::from_paths(files).build()?)
-        }
+
         Format::MediaFolder => Box::new(MediaFolder::new(location).build()?),
     })
 }
