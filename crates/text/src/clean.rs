@@ -213,14 +213,18 @@ impl Default for CleanConfig {
 /// that order) to a text field.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CleanStage {
-    /// The configuration.
-    pub config: CleanConfig,
+    config: CleanConfig,
 }
 
 impl CleanStage {
     /// A stage with a configuration.
     pub fn new(config: CleanConfig) -> Self {
         Self { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CleanConfig {
+        &self.config
     }
 }
 

@@ -84,6 +84,57 @@ impl Default for HtmlConfig {
     }
 }
 
+impl HtmlConfig {
+    /// Sets [`HtmlConfig::markdown_headings`].
+    #[must_use]
+    pub fn with_markdown_headings(mut self, markdown_headings: bool) -> Self {
+        self.markdown_headings = markdown_headings;
+        self
+    }
+
+    /// Sets [`HtmlConfig::list_markers`].
+    #[must_use]
+    pub fn with_list_markers(mut self, list_markers: bool) -> Self {
+        self.list_markers = list_markers;
+        self
+    }
+
+    /// Sets [`HtmlConfig::main_only`].
+    #[must_use]
+    pub fn with_main_only(mut self, main_only: bool) -> Self {
+        self.main_only = main_only;
+        self
+    }
+
+    /// Sets [`HtmlConfig::max_bytes`].
+    #[must_use]
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// Sets [`HtmlConfig::max_link_density`].
+    #[must_use]
+    pub fn with_max_link_density(mut self, max_link_density: f64) -> Self {
+        self.max_link_density = max_link_density;
+        self
+    }
+
+    /// Sets [`HtmlConfig::drop_widgets`].
+    #[must_use]
+    pub fn with_drop_widgets(mut self, drop_widgets: bool) -> Self {
+        self.drop_widgets = drop_widgets;
+        self
+    }
+
+    /// Sets [`HtmlConfig::max_depth`].
+    #[must_use]
+    pub fn with_max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+}
+
 /// The result of [`extract`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -596,6 +647,13 @@ fn limit_depth(html: &str, max_depth: usize) -> (std::borrow::Cow<'_, str>, u64)
 /// let mut rec = Record::new().with("text", "<p>Hello <i>world</i></p><script>x()</script>");
 /// HtmlStage::default().process(&mut rec, &Context::new("html", 0))?;
 /// assert_eq!(rec.str("text")?, "Hello world");
+///
+/// // The options of `extract`, the field read and the field written:
+/// use dataprep_text::html::HtmlConfig;
+/// let stage = HtmlStage::new(HtmlConfig::default()).with_field("html").with_output("text");
+/// let mut rec = Record::new().with("html", "<p>Hi</p>");
+/// stage.process(&mut rec, &Context::new("html", 0))?;
+/// assert_eq!(rec.str("text")?, "Hi");
 /// # Ok::<(), dataprep_core::RecordError>(())
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -603,11 +661,50 @@ fn limit_depth(html: &str, max_depth: usize) -> (std::borrow::Cow<'_, str>, u64)
 #[non_exhaustive]
 pub struct HtmlStage {
     /// The HTML field (default `text`); a bytes field is decoded as UTF-8 with replacement.
-    pub field: String,
+    field: String,
     /// The output text field (default: the same field).
-    pub output: Option<String>,
+    output: Option<String>,
     /// Extraction options.
-    pub config: HtmlConfig,
+    config: HtmlConfig,
+}
+
+impl HtmlStage {
+    /// A stage extracting with `config` from the field `text` into the same field.
+    pub fn new(config: HtmlConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// Reads the HTML from `field` (default `text`).
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = field.into();
+        self
+    }
+
+    /// Writes the text to `output` (default: the field read, replacing the HTML).
+    #[must_use]
+    pub fn with_output(mut self, output: impl Into<String>) -> Self {
+        self.output = Some(output.into());
+        self
+    }
+
+    /// The extraction options.
+    pub fn config(&self) -> &HtmlConfig {
+        &self.config
+    }
+
+    /// The field read.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The field written.
+    pub fn output(&self) -> &str {
+        self.output.as_deref().unwrap_or(&self.field)
+    }
 }
 
 impl Default for HtmlStage {

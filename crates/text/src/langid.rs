@@ -460,14 +460,18 @@ impl LanguageIdConfig {
 /// ```
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LanguageIdStage {
-    /// The configuration.
-    pub config: LanguageIdConfig,
+    config: LanguageIdConfig,
 }
 
 impl LanguageIdStage {
     /// A stage with a configuration.
     pub fn new(config: LanguageIdConfig) -> Self {
         Self { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LanguageIdConfig {
+        &self.config
     }
 }
 

@@ -926,9 +926,9 @@ pub fn normalize<'a>(text: &'a str, config: &NormalizeConfig) -> Cow<'a, str> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NormalizeStage {
     /// The text field (default `text`).
-    pub field: String,
+    field: String,
     /// The steps.
-    pub config: NormalizeConfig,
+    config: NormalizeConfig,
 }
 
 impl NormalizeStage {
@@ -945,6 +945,16 @@ impl NormalizeStage {
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = field.into();
         self
+    }
+
+    /// The steps.
+    pub fn config(&self) -> &NormalizeConfig {
+        &self.config
+    }
+
+    /// The text field.
+    pub fn field(&self) -> &str {
+        &self.field
     }
 }
 

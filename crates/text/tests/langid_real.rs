@@ -68,7 +68,7 @@ fn whatlang_alone_is_below_the_bar() {
 #[test]
 fn hybrid_configuration_is_written_and_whatlang_is_not() {
     let stage = LanguageIdStage::default();
-    assert_eq!(stage.config.backend, Backend::Hybrid);
+    assert_eq!(stage.config().backend, Backend::Hybrid);
     let json = dataprep_core::Stage::config(&stage);
     assert_eq!(json["backend"], "hybrid");
     let back: LanguageIdConfig = serde_json::from_value(json).unwrap();

@@ -160,9 +160,14 @@ fn normalize_stage_in_pipeline() {
 #[test]
 fn normalize_stage_config_round_trips() {
     let stage = NormalizeStage::new(NormalizeConfig::ftfy());
-    let json = stage.config();
+    let json = Stage::config(&stage);
     let back: NormalizeStage = serde_json::from_value(json.clone()).unwrap();
-    assert_eq!(back.config, NormalizeConfig::ftfy());
+    assert_eq!(back.config(), &NormalizeConfig::ftfy());
+    assert_eq!(back.field(), "text");
+    assert_eq!(
+        Stage::config(&stage.with_field("body")).to_string(),
+        r#"{"field":"body","config":{"unescape_html":"auto","fix_mojibake":true,"restore_byte_a0":true,"strip_ansi":true,"apply_backspaces":true,"line_endings":true,"remove_control":true,"fix_ligatures":true,"unicode":"nfc","standardize_quotes":true,"standardize_dashes":false,"fold_whitespace":false}}"#
+    );
     let c: NormalizeConfig = serde_json::from_str(r#"{"unicode": "nfkc"}"#).unwrap();
     assert_eq!(c.unicode, UnicodeForm::Nfkc);
     assert!(c.fix_mojibake);
@@ -686,10 +691,16 @@ mod language {
                 .all(|r| r.str("label").unwrap() == "eng")
         );
 
+        #[cfg(feature = "lingua")]
+        assert_eq!(
+            Stage::config(&LanguageIdStage::default()).to_string(),
+            r#"{"field":"text","output":"language","per_paragraph":false,"candidates":[],"backend":"hybrid"}"#
+        );
         let mut cfg = LanguageIdConfig::default();
         cfg.backend = Backend::Lingua;
         let stage = LanguageIdStage::new(cfg);
-        let json = stage.config();
+        assert_eq!(stage.config().backend, Backend::Lingua);
+        let json = Stage::config(&stage);
         assert_eq!(json["backend"], "lingua");
         let back: LanguageIdConfig = serde_json::from_value(json).unwrap();
         assert_eq!(back.backend, Backend::Lingua);
@@ -700,7 +711,11 @@ mod language {
         // the same; the hybrid default is written (tests/langid_real.rs).
         let mut wl = LanguageIdConfig::default();
         wl.backend = Backend::Whatlang;
-        assert!(LanguageIdStage::new(wl).config().get("backend").is_none());
+        assert!(
+            Stage::config(&LanguageIdStage::new(wl))
+                .get("backend")
+                .is_none()
+        );
     }
 
     #[test]
@@ -898,6 +913,32 @@ code line 2</pre>
         assert_eq!(rec.str("text").unwrap(), "\u{fffd}x");
     }
 
+    #[test]
+    fn stage_builders_and_fingerprint() {
+        let stage = HtmlStage::default();
+        assert_eq!(
+            Stage::config(&stage).to_string(),
+            r#"{"field":"text","output":null,"config":{"markdown_headings":true,"list_markers":true,"main_only":true,"max_bytes":16777216,"max_link_density":0.5,"drop_widgets":true,"max_depth":256}}"#
+        );
+        assert_eq!(
+            HtmlStage::new(HtmlConfig::default()).config(),
+            &HtmlConfig::default()
+        );
+        let stage = HtmlStage::new(HtmlConfig::default().with_main_only(false))
+            .with_field("html")
+            .with_output("plain");
+        assert_eq!((stage.field(), stage.output()), ("html", "plain"));
+        assert!(!stage.config().main_only);
+        assert_eq!(
+            Stage::config(&stage).to_string(),
+            r#"{"field":"html","output":"plain","config":{"markdown_headings":true,"list_markers":true,"main_only":false,"max_bytes":16777216,"max_link_density":0.5,"drop_widgets":true,"max_depth":256}}"#
+        );
+        let mut rec = Record::new().with("html", "<nav><a>x</a></nav><p>Body</p>");
+        stage.process(&mut rec, &Context::new("html", 0)).unwrap();
+        assert_eq!(rec.str("plain").unwrap(), "Body");
+        assert!(rec.get("html").is_some());
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
@@ -1021,6 +1062,16 @@ mod cleaning {
     use dataprep_core::{Context, Record, Stage};
     use dataprep_text::clean::{self, CleanConfig, CleanStage};
     use proptest::prelude::*;
+
+    #[test]
+    fn stage_config_and_fingerprint() {
+        let stage = CleanStage::new(CleanConfig::default());
+        assert!(!stage.config().strip_markdown);
+        assert_eq!(
+            Stage::config(&stage).to_string(),
+            r#"{"field":"text","strip_markdown":false,"strip_urls":false,"url_placeholder":"","strip_emails":false,"email_placeholder":"","repeated_lines":0}"#
+        );
+    }
 
     #[test]
     fn steps_and_stage() {
