@@ -10,7 +10,7 @@
 //! | keep duplicates on one side; audit a split | duplicate-cluster ids as groups, [`clusters_from_pairs`], [`merge_groupings`], [`leakage_report`] |
 //! | rebalance classes | [`RandomOverSampler`], [`RandomUnderSampler`], [`WeightedSampler`], [`stratified_subsample`], [`balanced_class_weights`] |
 //! | mix sources | [`Mixture`] (weights or temperature, epoch limits) → [`MixturePlan`], [`MixtureDataset`], [`MixtureStream`] |
-//! | sample a stream | [`Reservoir`], [`reservoir_sample`], [`ReservoirStage`] |
+//! | sample a stream | [`Reservoir`], [`reservoir_sample`], [`ReservoirStage`] ([`ReservoirConfig`]) |
 //! | work on records, record the split | [`SplitSpec`] (columns in, column out) → [`AssignmentRecord`], [`SplitRecord`] (`split.json`), [`Subset`] |
 //!
 //! Every capability is a plain function over plain data (`&[label]`, `&[group]`, `n`) returning
@@ -91,8 +91,9 @@ pub use record::{
 };
 pub use records::{Nulls, Subset, column_keys, dataset_column_keys};
 pub use sample::{
-    RandomOverSampler, RandomUnderSampler, Resampled, Reservoir, ReservoirStage, SamplingStrategy,
-    WeightedSampler, balanced_class_weights, reservoir_sample, stratified_subsample,
+    RandomOverSampler, RandomUnderSampler, Resampled, Reservoir, ReservoirConfig, ReservoirStage,
+    SamplingStrategy, WeightedSampler, balanced_class_weights, reservoir_sample,
+    stratified_subsample,
 };
 pub use size::{NamedSize, Size, Splits};
 pub use split::{Assignment, GroupSizing, Splitter, UNASSIGNED};

@@ -7,6 +7,7 @@ use std::hash::Hash;
 use dataprep_core::{Action, Context, Record, RecordError, StatefulStage};
 use rand::{RngExt as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 use crate::alloc::{approximate_mode, assign_by_class, bucket_rows, rng};
 use crate::encode::{Encoded, encode, encode_sorted};
@@ -833,34 +834,77 @@ pub fn reservoir_sample<T>(items: impl IntoIterator<Item = T>, k: usize, seed: u
 ///
 /// ```
 /// use dataprep_core::{Pipeline, Record, VecDataset, VecSink};
-/// use dataprep_split::ReservoirStage;
+/// use dataprep_split::{ReservoirConfig, ReservoirStage};
 /// let src = VecDataset::new((0..500).map(|i| Record::new().with("i", i as i64)).collect());
 /// let mut out = VecSink::default();
-/// Pipeline::new(&src).stateful(ReservoirStage::new(10)).sink(&mut out).with_seed(3).run()?;
+/// let src = VecDataset::new((0..500).map(|i| Record::new().with("i", i as i64)).collect());
+/// let mut out = VecSink::default();
+/// let stage = ReservoirStage::new(ReservoirConfig::default().with_k(10));
+/// Pipeline::new(&src).stateful(stage).sink(&mut out).with_seed(3).run()?;
 /// assert_eq!(out.records().len(), 10);
 /// # Ok::<(), dataprep_core::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct ReservoirStage {
     name: String,
-    k: usize,
+    config: ReservoirConfig,
     reservoir: Option<Reservoir<Record>>,
 }
 
+/// Configuration of [`ReservoirStage`]: the sample size. The seed is not part of it: the sample
+/// is seeded by the pipeline seed and the stage name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct ReservoirConfig {
+    /// How many records to keep (default [`ReservoirConfig::DEFAULT_K`]).
+    pub k: usize,
+}
+
+impl ReservoirConfig {
+    /// The default sample size, 1000.
+    pub const DEFAULT_K: usize = 1000;
+
+    /// Keeps `k` records.
+    #[must_use]
+    pub fn with_k(mut self, k: usize) -> Self {
+        self.k = k;
+        self
+    }
+}
+
+impl Default for ReservoirConfig {
+    fn default() -> Self {
+        Self { k: Self::DEFAULT_K }
+    }
+}
+
 impl ReservoirStage {
-    /// A stage named `reservoir` keeping `k` records.
-    pub fn new(k: usize) -> Self {
+    /// A stage named `reservoir` keeping `config.k` records.
+    pub fn new(config: ReservoirConfig) -> Self {
         ReservoirStage {
             name: "reservoir".into(),
-            k,
+            config,
             reservoir: None,
         }
     }
 
     /// Sets the stage name (builder style; it also seeds the sample).
+    #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ReservoirConfig {
+        &self.config
+    }
+}
+
+impl Default for ReservoirStage {
+    fn default() -> Self {
+        Self::new(ReservoirConfig::default())
     }
 }
 
@@ -870,7 +914,7 @@ impl StatefulStage for ReservoirStage {
     }
 
     fn config(&self) -> serde_json::Value {
-        serde_json::json!({ "k": self.k })
+        dataprep_core::config_json(&self.config)
     }
 
     fn process(
@@ -878,7 +922,7 @@ impl StatefulStage for ReservoirStage {
         record: &mut Record,
         cx: &Context,
     ) -> std::result::Result<Action, RecordError> {
-        let k = self.k;
+        let k = self.config.k;
         let res = self.reservoir.get_or_insert_with(|| {
             Reservoir::with_rng(
                 k,

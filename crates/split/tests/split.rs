@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use dataprep_core::{Pipeline, Record, VecDataset, VecSink};
+use dataprep_core::{Pipeline, Record, StatefulStage, VecDataset, VecSink};
 use dataprep_split::*;
 use proptest::prelude::*;
 use serde_json::Value as J;
@@ -752,7 +752,7 @@ fn reservoir_stage_in_pipeline() {
     let run = |seed| {
         let mut out = VecSink::default();
         let s = Pipeline::new(&ds)
-            .stateful(ReservoirStage::new(25))
+            .stateful(ReservoirStage::new(ReservoirConfig::default().with_k(25)))
             .sink(&mut out)
             .with_seed(seed)
             .run()
@@ -768,6 +768,16 @@ fn reservoir_stage_in_pipeline() {
     assert!(a.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(a, run(1));
     assert_ne!(a, run(2));
+    // The fingerprint is the same `{"k":k}` as before ReservoirConfig.
+    let stage = ReservoirStage::new(ReservoirConfig::default().with_k(25));
+    assert_eq!(stage.config().k, 25);
+    assert_eq!(StatefulStage::config(&stage).to_string(), r#"{"k":25}"#);
+    assert_eq!(
+        StatefulStage::config(&ReservoirStage::default()).to_string(),
+        r#"{"k":1000}"#
+    );
+    let back: ReservoirConfig = serde_json::from_str(r#"{"k":7}"#).unwrap();
+    assert_eq!(back, ReservoirConfig::default().with_k(7));
 }
 
 fn sample_records() -> Vec<Record> {
