@@ -196,18 +196,21 @@ impl PiiConfig {
     pub const MAX_CANDIDATE_LEN: usize = 4096;
 
     /// Sets the kinds to detect.
+    #[must_use]
     pub fn with_kinds(mut self, kinds: impl IntoIterator<Item = PiiKind>) -> Self {
         self.kinds = kinds.into_iter().collect();
         self
     }
 
     /// Sets the action.
+    #[must_use]
     pub fn with_action(mut self, action: PiiAction) -> Self {
         self.action = action;
         self
     }
 
     /// Sets the salt.
+    #[must_use]
     pub fn with_salt(mut self, salt: impl Into<String>) -> Self {
         self.salt = salt.into();
         self
@@ -221,12 +224,14 @@ impl PiiConfig {
     /// assert_eq!(detect(&token, &PiiConfig::default()).len(), 1);
     /// assert!(detect(&token, &PiiConfig::default().with_max_candidate_len(128)).is_empty());
     /// ```
+    #[must_use]
     pub fn with_max_candidate_len(mut self, max_len: usize) -> Self {
         self.max_candidate_len = max_len;
         self
     }
 
     /// Sets the generic-secret limits (length, entropy in bits per character).
+    #[must_use]
     pub fn with_secret_limits(mut self, min_len: usize, min_entropy: f64) -> Self {
         self.secret_min_len = min_len;
         self.secret_min_entropy = min_entropy;
@@ -822,9 +827,9 @@ pub fn redact(text: &str, cfg: &PiiConfig) -> Redacted {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PiiStage {
     /// The detection and action.
-    pub config: PiiConfig,
+    config: PiiConfig,
     /// The text field.
-    pub field: String,
+    field: String,
 }
 
 impl PiiStage {
@@ -837,9 +842,20 @@ impl PiiStage {
     }
 
     /// Sets the text field.
+    #[must_use]
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = field.into();
         self
+    }
+
+    /// The detection and action.
+    pub fn config(&self) -> &PiiConfig {
+        &self.config
+    }
+
+    /// The text field.
+    pub fn field(&self) -> &str {
+        &self.field
     }
 }
 

@@ -67,18 +67,21 @@ impl Default for DecontConfig {
 
 impl DecontConfig {
     /// Sets the n-gram size (at least 1).
+    #[must_use]
     pub fn with_n(mut self, n: usize) -> Self {
         self.n = n.max(1);
         self
     }
 
     /// Sets the normalisation.
+    #[must_use]
     pub fn with_norm(mut self, norm: TextNorm) -> Self {
         self.norm = norm;
         self
     }
 
     /// Sets the action.
+    #[must_use]
     pub fn with_action(mut self, action: DecontAction) -> Self {
         self.action = action;
         self
@@ -255,12 +258,14 @@ impl DecontStage {
     }
 
     /// Sets the text field.
+    #[must_use]
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = field.into();
         self
     }
 
     /// Sets the field that receives the benchmark names.
+    #[must_use]
     pub fn with_flag_field(mut self, field: impl Into<String>) -> Self {
         self.flag_field = field.into();
         self

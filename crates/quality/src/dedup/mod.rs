@@ -80,24 +80,28 @@ impl Default for ExactDedupConfig {
 
 impl ExactDedupConfig {
     /// Sets the text field.
+    #[must_use]
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = field.into();
         self
     }
 
     /// Sets the normalisation.
+    #[must_use]
     pub fn with_norm(mut self, norm: TextNorm) -> Self {
         self.norm = norm;
         self
     }
 
     /// Sets the cluster field.
+    #[must_use]
     pub fn with_cluster_field(mut self, field: impl Into<String>) -> Self {
         self.cluster_field = field.into();
         self
     }
 
     /// Drop duplicates (`true`, the default) or only mark them.
+    #[must_use]
     pub fn with_drop(mut self, drop: bool) -> Self {
         self.drop = drop;
         self

@@ -61,12 +61,14 @@ impl TextNorm {
     }
 
     /// Sets weekday normalisation.
+    #[must_use]
     pub fn with_weekdays(mut self, on: bool) -> Self {
         self.norm_weekdays = on;
         self
     }
 
     /// Sets month-name normalisation.
+    #[must_use]
     pub fn with_monthnames(mut self, on: bool) -> Self {
         self.norm_monthnames = on;
         self

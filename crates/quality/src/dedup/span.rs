@@ -101,36 +101,42 @@ impl Default for SpanDedupConfig {
 
 impl SpanDedupConfig {
     /// Sets the sentences per span (at least 1).
+    #[must_use]
     pub fn with_n_sentences(mut self, n: usize) -> Self {
         self.n_sentences = n.max(1);
         self
     }
 
     /// Sets the unit (sentences or lines).
+    #[must_use]
     pub fn with_unit(mut self, unit: SpanUnit) -> Self {
         self.unit = unit;
         self
     }
 
     /// Sets the minimum words of an edited document (0 disables).
+    #[must_use]
     pub fn with_min_doc_words(mut self, n: usize) -> Self {
         self.min_doc_words = n;
         self
     }
 
     /// Sets the minimum sentences of an edited document (0 disables).
+    #[must_use]
     pub fn with_min_num_sentences(mut self, n: usize) -> Self {
         self.min_num_sentences = n;
         self
     }
 
     /// Sets whether only spans in the index are removed when there is an index.
+    #[must_use]
     pub fn with_only_dedup_in_index(mut self, only: bool) -> Self {
         self.only_dedup_in_index = only;
         self
     }
 
     /// Sets the normalisation.
+    #[must_use]
     pub fn with_norm(mut self, norm: TextNorm) -> Self {
         self.norm = norm;
         self
@@ -513,12 +519,14 @@ impl SpanDedupStage {
     }
 
     /// Dedups against an existing dataset's index.
+    #[must_use]
     pub fn with_index(mut self, index: SpanIndex) -> Self {
         self.index = Some(index);
         self
     }
 
     /// Sets the text field.
+    #[must_use]
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = field.into();
         self
@@ -651,12 +659,14 @@ impl Default for SpanFileOptions {
 
 impl SpanFileOptions {
     /// Sets the number of hash buckets (at least 1).
+    #[must_use]
     pub fn with_buckets(mut self, n: u32) -> Self {
         self.buckets = n.max(1);
         self
     }
 
     /// Sets the spill threshold (records in memory, at least 1).
+    #[must_use]
     pub fn with_max_buffered(mut self, n: usize) -> Self {
         self.max_buffered = n.max(1);
         self
@@ -956,8 +966,9 @@ pub struct SpanDedupFilterStage {
 }
 
 impl SpanDedupFilterStage {
-    /// The filter for one shard's duplicates.
-    pub fn new(dups: SpanDuplicates, config: SpanDedupConfig) -> Self {
+    /// The filter for one shard's duplicates, found with `config` (the duplicates are data
+    /// computed beforehand, so they come after the configuration).
+    pub fn new(config: SpanDedupConfig, dups: SpanDuplicates) -> Self {
         SpanDedupFilterStage {
             dups,
             config,
@@ -968,6 +979,7 @@ impl SpanDedupFilterStage {
     }
 
     /// Sets the text field.
+    #[must_use]
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = field.into();
         self

@@ -353,12 +353,9 @@ pub(crate) fn decide_from(filter: &dyn QualityFilter, scores: &[(&'static str, f
 /// filters (C4) writes the edited text back unless [`QualityStage::with_edit_text`] is false.
 #[derive(Debug, Clone, Serialize)]
 pub struct QualityStage<F> {
-    /// The filter.
-    pub filter: F,
-    /// The text field.
-    pub field: String,
-    /// Write the edited text back (filters that edit only).
-    pub edit_text: bool,
+    filter: F,
+    field: String,
+    edit_text: bool,
 }
 
 impl<F: QualityFilter> QualityStage<F> {
@@ -383,6 +380,21 @@ impl<F: QualityFilter> QualityStage<F> {
     pub fn with_edit_text(mut self, edit: bool) -> Self {
         self.edit_text = edit;
         self
+    }
+
+    /// The filter: the stage's configuration.
+    pub fn config(&self) -> &F {
+        &self.filter
+    }
+
+    /// The text field.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// Whether the edited text is written back.
+    pub fn edit_text(&self) -> bool {
+        self.edit_text
     }
 }
 

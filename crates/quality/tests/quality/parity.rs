@@ -8,6 +8,24 @@ use dataprep_quality::filters::{
 
 use super::common::{CORPUS, GOLDENS, fnv1a64};
 
+#[test]
+fn quality_stage_config_and_fingerprint() {
+    use dataprep_core::Stage;
+    use dataprep_quality::filters::QualityStage;
+    let stage = QualityStage::new(GopherQuality::default())
+        .with_field("body")
+        .with_edit_text(false);
+    assert_eq!(
+        stage.config().min_doc_words,
+        GopherQuality::default().min_doc_words
+    );
+    assert_eq!((stage.field(), stage.edit_text()), ("body", false));
+    assert_eq!(
+        Stage::config(&stage).to_string(),
+        r#"{"filter":{"min_doc_words":50,"max_doc_words":100000,"min_avg_word_length":3.0,"max_avg_word_length":10.0,"max_symbol_word_ratio":0.1,"max_bullet_lines_ratio":0.9,"max_ellipsis_lines_ratio":0.3,"min_alpha_words_ratio":0.8,"min_stop_words":2,"stop_words":["the","be","to","of","and","that","have","with"]},"field":"body","edit_text":false}"#
+    );
+}
+
 fn url_filter() -> UrlFilter {
     let lists: serde_json::Value =
         serde_json::from_str(include_str!("../data/url_lists.json")).unwrap();

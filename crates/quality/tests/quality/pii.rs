@@ -76,6 +76,17 @@ fn precision_and_recall_per_kind() {
 }
 
 #[test]
+fn stage_config_and_fingerprint() {
+    let stage = PiiStage::new(PiiConfig::default()).with_field("body");
+    assert_eq!(stage.config(), &PiiConfig::default());
+    assert_eq!(stage.field(), "body");
+    assert_eq!(
+        Stage::config(&stage).to_string(),
+        r#"{"config":{"kinds":["email","ipv4","ipv6","phone","credit_card","iban","us_ssn","secret"],"action":"redact","salt":"","secret_min_len":24,"secret_min_entropy":4.0,"max_candidate_len":4096},"field":"body"}"#
+    );
+}
+
+#[test]
 fn stage_counts_and_redacts() {
     let stage = PiiStage::new(PiiConfig::default());
     let cx = Context::new("pii", 0);

@@ -264,8 +264,8 @@ fn stages_edit_drop_and_count() {
     let outs = run_files(tmp.path(), &t, &[], &cfg, &SpanFileOptions::default(), None);
     assert_eq!(outs, expect);
     let mut filter = SpanDedupFilterStage::new(
-        SpanDuplicates::load(&tmp.path().join("dups"), 0).unwrap(),
         cfg.clone(),
+        SpanDuplicates::load(&tmp.path().join("dups"), 0).unwrap(),
     );
     for (text, want) in t.iter().zip(&expect) {
         for stage in [&mut streaming as &mut dyn StatefulStage, &mut filter] {
@@ -293,6 +293,10 @@ fn stages_edit_drop_and_count() {
     let want = SpanDedupStats::of(&expect);
     assert_eq!(streaming.stats(), want);
     assert_eq!(filter.stats(), want);
+    assert_eq!(
+        StatefulStage::config(&filter.with_field("body")).to_string(),
+        r#"[{"n_sentences":3,"unit":"sentences","min_doc_words":50,"min_num_sentences":3,"only_dedup_in_index":true,"norm":{"lowercase":true,"norm_whitespace":true,"remove_punctuation":true,"norm_unicode_diacritics":true,"norm_numbers":true,"norm_weekdays":false,"norm_monthnames":false}},"body"]"#
+    );
     assert_eq!(want.documents, t.len() as u64);
 }
 

@@ -145,6 +145,7 @@ impl Default for SignatureOptions {
 
 impl SignatureOptions {
     /// Sets the spill threshold (band records in memory).
+    #[must_use]
     pub fn with_max_buffered(mut self, n: usize) -> Self {
         self.max_buffered = n.max(1);
         self
@@ -570,6 +571,7 @@ impl NearDedupFilterStage {
     }
 
     /// Sets the field that receives the cluster id.
+    #[must_use]
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = field.into();
         self

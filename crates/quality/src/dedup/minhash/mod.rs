@@ -173,12 +173,14 @@ impl MinHashConfig {
     }
 
     /// Sets the shingles.
+    #[must_use]
     pub fn with_shingles(mut self, shingles: Shingles) -> Self {
         self.shingles = shingles;
         self
     }
 
     /// Sets bands × rows.
+    #[must_use]
     pub fn with_bands(mut self, bands: usize, rows: usize) -> Self {
         self.bands = bands;
         self.rows = rows;
@@ -186,18 +188,21 @@ impl MinHashConfig {
     }
 
     /// Sets the seed.
+    #[must_use]
     pub fn with_seed(mut self, seed: u32) -> Self {
         self.seed = seed;
         self
     }
 
     /// Sets the normalisation.
+    #[must_use]
     pub fn with_norm(mut self, norm: TextNorm) -> Self {
         self.norm = norm;
         self
     }
 
     /// Sets the hash family ([`HashFamily::Fast32`] for speed; the default is datatrove's).
+    #[must_use]
     pub fn with_family(mut self, family: HashFamily) -> Self {
         self.family = family;
         self
