@@ -280,7 +280,7 @@ pub(crate) fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
     let encode = EncodeConfig::default().with_field(&args.text_field);
     let mut pipeline = clean(Pipeline::new(&once), args)?
         .with_name("quickstart")
-        .stage(EncodeStage::new(tokenizer).with_config(encode))
+        .stage(EncodeStage::new(encode, tokenizer))
         .stage(HashSplitStage::new(split))
         .sink(Tee::new().with(parquet).with(&mut tokens))
         .dropped(JsonlWriter::new(args.output.join("dropped.jsonl")).build()?)

@@ -9,7 +9,7 @@ use dataprep_core::{Context, Pipeline, Record, Stage, VecDataset};
 use dataprep_text::html::{HtmlConfig, extract};
 use dataprep_text::langid;
 use dataprep_text::normalize::{self, NormalizeConfig, UnicodeForm};
-use dataprep_text::tokenize::{EncodeStage, ModelKind, TextTokenizer, TrainConfig};
+use dataprep_text::tokenize::{EncodeConfig, EncodeStage, ModelKind, TextTokenizer, TrainConfig};
 
 const LABELLED: &str = include_str!("../tests/data/langid_labelled.tsv");
 
@@ -181,7 +181,7 @@ fn main() {
         .iter()
         .map(|d| Record::new().with("text", *d))
         .collect();
-    let stage = EncodeStage::new(tok.clone());
+    let stage = EncodeStage::new(EncodeConfig::default(), tok.clone());
     let cx = Context::new("tokenize", 0);
     let s = best_of(3, || {
         records
@@ -205,7 +205,7 @@ fn main() {
     for (name, t) in [("fast path", &tok), ("general path", &general)] {
         let s = best_of(3, || {
             Pipeline::new(&ds)
-                .stage(EncodeStage::new(t.clone()))
+                .stage(EncodeStage::new(EncodeConfig::default(), t.clone()))
                 .run()
                 .unwrap()
                 .written

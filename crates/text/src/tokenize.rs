@@ -701,9 +701,9 @@ impl TextTokenizer {
 ///
 /// ```
 /// use dataprep_core::{Context, Record, Stage};
-/// use dataprep_text::tokenize::{EncodeStage, ModelKind, TextTokenizer, TrainConfig};
+/// use dataprep_text::tokenize::{EncodeConfig, EncodeStage, ModelKind, TextTokenizer, TrainConfig};
 /// let tok = TextTokenizer::train(&TrainConfig::new(ModelKind::Bpe, 280), ["a b c", "a b"])?;
-/// let stage = EncodeStage::new(tok);
+/// let stage = EncodeStage::new(EncodeConfig::default(), tok);
 /// let mut rec = Record::new().with("text", "a b");
 /// stage.process(&mut rec, &Context::new("tokenize", 0))?;
 /// assert_eq!(rec.score("tokenize", "tokens"), Some(rec.list("tokens")?.len() as f64));
@@ -762,19 +762,31 @@ impl EncodeConfig {
 }
 
 impl EncodeStage {
-    /// Encodes `text` into `tokens`.
-    pub fn new(tokenizer: TextTokenizer) -> Self {
-        Self {
-            tokenizer,
-            config: EncodeConfig::default(),
-        }
+    /// Encodes `config.field` into `config.output` with `tokenizer` (not serialisable, so it
+    /// comes after the configuration).
+    pub fn new(config: EncodeConfig, tokenizer: TextTokenizer) -> Self {
+        Self { tokenizer, config }
     }
 
     /// Sets the configuration.
+    #[deprecated(
+        since = "0.1.0",
+        note = "pass the configuration to `EncodeStage::new(config, tokenizer)`"
+    )]
     #[must_use]
     pub fn with_config(mut self, config: EncodeConfig) -> Self {
         self.config = config;
         self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EncodeConfig {
+        &self.config
+    }
+
+    /// The tokenizer.
+    pub fn tokenizer(&self) -> &TextTokenizer {
+        &self.tokenizer
     }
 }
 

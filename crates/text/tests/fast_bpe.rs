@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use dataprep_core::{Pipeline, Record, VecDataset, VecSink};
-use dataprep_text::tokenize::{EncodeStage, ModelKind, TextTokenizer, TrainConfig};
+use dataprep_text::tokenize::{EncodeConfig, EncodeStage, ModelKind, TextTokenizer, TrainConfig};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tokenizers::models::TrainerWrapper;
@@ -387,7 +387,7 @@ fn encode_stage_uses_the_fast_path() {
     );
     let mut sink = VecSink::default();
     let summary = Pipeline::new(&ds)
-        .stage(EncodeStage::new(tok.clone()))
+        .stage(EncodeStage::new(EncodeConfig::default(), tok.clone()))
         .sink(&mut sink)
         .with_threads(2)
         .run()

@@ -195,9 +195,9 @@ fn segmentation() {
 }
 
 mod tokenization {
-    use dataprep_core::{Pipeline, Record, VecDataset, VecSink};
+    use dataprep_core::{Pipeline, Record, Stage, VecDataset, VecSink};
     use dataprep_text::tokenize::{
-        EncodeStage, ModelKind, PackConfig, ShardIndex, TextTokenizer, TokenDtype,
+        EncodeConfig, EncodeStage, ModelKind, PackConfig, ShardIndex, TextTokenizer, TokenDtype,
         TokenShardWriter, TrainConfig, pack,
     };
 
@@ -273,12 +273,28 @@ mod tokenization {
                 .unwrap();
         let mut sink = VecSink::default();
         let summary = Pipeline::new(&ds)
-            .stage(EncodeStage::new(tok.clone()))
+            .stage(EncodeStage::new(EncodeConfig::default(), tok.clone()))
             .sink(&mut sink)
             .with_threads(2)
             .run()
             .unwrap();
         assert_eq!(summary.written, 300);
+        // The fingerprint: the configuration, then the tokenizer's hash (as before
+        // `EncodeStage::new(config, tokenizer)`).
+        let stage = EncodeStage::new(EncodeConfig::default().with_keep_text(false), tok.clone());
+        assert!(!stage.config().keep_text);
+        let fp = Stage::config(&stage);
+        let hash = fp["tokenizer_fnv1a"].as_str().unwrap();
+        assert_eq!(
+            fp.to_string(),
+            format!(
+                r#"{{"config":{{"field":"text","output":"tokens","keep_text":false}},"tokenizer_fnv1a":"{hash}"}}"#
+            )
+        );
+        assert_eq!(
+            Stage::config(&EncodeStage::new(EncodeConfig::default(), tok.clone()))["tokenizer_fnv1a"],
+            hash
+        );
         for r in sink.records() {
             let ids: Vec<u32> = r
                 .list("tokens")
