@@ -18,6 +18,7 @@
 
 use dataprep_core::{Action, Context, Record, RecordError, RecordErrorKind, Stage};
 use minijinja::{Environment, Error as JinjaError, ErrorKind, Value as JinjaValue};
+use serde::{Deserialize, Serialize};
 
 use crate::format::{ChatError, Message, valid_messages};
 
@@ -208,26 +209,35 @@ impl JinjaTemplate {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct JinjaChatStage {
-    /// The messages field.
-    pub field: String,
-    /// The output field.
-    pub output: String,
-    /// End with the template's generation prompt (false).
-    pub add_generation_prompt: bool,
+    config: JinjaChatConfig,
     template: JinjaTemplate,
 }
 
-impl JinjaChatStage {
-    /// The stage with the default fields.
-    pub fn new(template: JinjaTemplate) -> Self {
+/// The serde configuration of [`JinjaChatStage`] (the template, not serialisable, is the
+/// stage's second argument).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct JinjaChatConfig {
+    /// The messages field (default `messages`).
+    pub field: String,
+    /// The output field (default `text`).
+    pub output: String,
+    /// End with the template's generation prompt (default false).
+    pub add_generation_prompt: bool,
+}
+
+impl Default for JinjaChatConfig {
+    fn default() -> Self {
         Self {
             field: "messages".into(),
             output: "text".into(),
             add_generation_prompt: false,
-            template,
         }
     }
+}
 
+impl JinjaChatConfig {
     /// Sets the messages field.
     #[must_use]
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -250,6 +260,50 @@ impl JinjaChatStage {
     }
 }
 
+impl JinjaChatStage {
+    /// A stage rendering with `template` as `config` says.
+    pub fn new(config: JinjaChatConfig, template: JinjaTemplate) -> Self {
+        Self { config, template }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &JinjaChatConfig {
+        &self.config
+    }
+
+    /// The template.
+    pub fn template(&self) -> &JinjaTemplate {
+        &self.template
+    }
+
+    /// Sets the messages field.
+    #[deprecated(since = "0.1.0", note = "use `JinjaChatConfig::with_field`")]
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.config.field = field.into();
+        self
+    }
+
+    /// Sets the output field.
+    #[deprecated(since = "0.1.0", note = "use `JinjaChatConfig::with_output`")]
+    #[must_use]
+    pub fn with_output(mut self, output: impl Into<String>) -> Self {
+        self.config.output = output.into();
+        self
+    }
+
+    /// Ends every rendering with the generation prompt.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `JinjaChatConfig::with_generation_prompt`"
+    )]
+    #[must_use]
+    pub fn with_generation_prompt(mut self, on: bool) -> Self {
+        self.config.add_generation_prompt = on;
+        self
+    }
+}
+
 impl Stage for JinjaChatStage {
     fn version(&self) -> &str {
         concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
@@ -261,9 +315,9 @@ impl Stage for JinjaChatStage {
 
     fn config(&self) -> serde_json::Value {
         serde_json::json!({
-            "field": self.field,
-            "output": self.output,
-            "add_generation_prompt": self.add_generation_prompt,
+            "field": self.config.field,
+            "output": self.config.output,
+            "add_generation_prompt": self.config.add_generation_prompt,
             "template": self.template.source,
             "bos_token": self.template.bos_token,
             "eos_token": self.template.eos_token,
@@ -271,14 +325,14 @@ impl Stage for JinjaChatStage {
     }
 
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
-        let Some(messages) = valid_messages(record, &self.field)? else {
+        let Some(messages) = valid_messages(record, &self.config.field)? else {
             return Ok(Action::drop("invalid_chat"));
         };
         let text = self
             .template
-            .render(&messages, self.add_generation_prompt)
+            .render(&messages, self.config.add_generation_prompt)
             .map_err(|e| RecordError::new(RecordErrorKind::Process, e.to_string()))?;
-        record.set(self.output.as_str(), text);
+        record.set(self.config.output.as_str(), text);
         Ok(Action::Keep)
     }
 }

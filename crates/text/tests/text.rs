@@ -1143,7 +1143,7 @@ mod cleaning {
 mod chat_templates {
     use dataprep_core::{Context, Record, Stage, Value};
     use dataprep_text::format::{ChatError, Message};
-    use dataprep_text::jinja::{JinjaChatStage, JinjaTemplate};
+    use dataprep_text::jinja::{JinjaChatConfig, JinjaChatStage, JinjaTemplate};
 
     fn dir() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chat_templates")
@@ -1230,9 +1230,44 @@ mod chat_templates {
     }
 
     #[test]
+    fn stage_config_and_fingerprint() {
+        let template = JinjaTemplate::new("{{ messages[0].content }}")
+            .unwrap()
+            .with_special_tokens("<s>", "</s>");
+        let config = JinjaChatConfig::default()
+            .with_field("conv")
+            .with_output("rendered")
+            .with_generation_prompt(true);
+        let stage = JinjaChatStage::new(config.clone(), template);
+        assert_eq!(stage.config(), &config);
+        assert_eq!(
+            Stage::config(&stage).to_string(),
+            r#"{"field":"conv","output":"rendered","add_generation_prompt":true,"template":"{{ messages[0].content }}","bos_token":"<s>","eos_token":"</s>"}"#
+        );
+        let back: JinjaChatConfig = serde_json::from_str(
+            r#"{"output":"rendered","field":"conv","add_generation_prompt":true}"#,
+        )
+        .unwrap();
+        assert_eq!(back, config);
+        let mut rec = Record::new();
+        rec.set(
+            "conv",
+            Value::List(vec![Value::Struct(vec![
+                ("role".into(), Value::from("user")),
+                ("content".into(), Value::from("hello")),
+            ])]),
+        );
+        stage
+            .process(&mut rec, &Context::new("chat_template", 0))
+            .unwrap();
+        assert_eq!(rec.str("rendered").unwrap(), "hello");
+    }
+
+    #[test]
     fn stage_renders_drops_invalid_and_fails_on_template_exceptions() {
         let src = std::fs::read_to_string(dir().join("inst_alternating.jinja")).unwrap();
         let stage = JinjaChatStage::new(
+            JinjaChatConfig::default(),
             JinjaTemplate::new(src)
                 .unwrap()
                 .with_special_tokens("<s>", "</s>"),
