@@ -143,35 +143,28 @@ pub enum SegmentOutput {
     Lists,
 }
 
-/// A stage that counts (and optionally lists) the segments of a text field.
-///
-/// ```
-/// use dataprep_core::{Context, Record, Stage};
-/// use dataprep_text::segment::SegmentStage;
-/// let mut rec = Record::new().with("text", "A b. C d.");
-/// SegmentStage::default().process(&mut rec, &Context::new("segment", 0))?;
-/// assert_eq!(rec.score("segment", "words"), Some(4.0));
-/// # Ok::<(), dataprep_core::RecordError>(())
-/// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The configuration of [`SegmentStage`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct SegmentStage {
+#[non_exhaustive]
+pub struct SegmentConfig {
     /// The text field (default `text`).
     pub field: String,
-    /// What to write.
-    pub output: SegmentOutput,
+    /// What to write (serialised as `output`, its name before `SegmentConfig`).
+    #[serde(rename = "output")]
+    pub mode: SegmentOutput,
 }
 
-impl Default for SegmentStage {
+impl Default for SegmentConfig {
     fn default() -> Self {
         Self {
             field: "text".to_owned(),
-            output: SegmentOutput::Counts,
+            mode: SegmentOutput::Counts,
         }
     }
 }
 
-impl SegmentStage {
+impl SegmentConfig {
     /// Uses another text field.
     #[must_use]
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -181,18 +174,67 @@ impl SegmentStage {
 
     /// Sets what to write: counts only, or the segments as lists too.
     #[must_use]
+    pub fn with_mode(mut self, mode: SegmentOutput) -> Self {
+        self.mode = mode;
+        self
+    }
+}
+
+/// A stage that counts (and optionally lists) the segments of a text field.
+///
+/// ```
+/// use dataprep_core::{Context, Record, Stage};
+/// use dataprep_text::segment::{SegmentConfig, SegmentOutput, SegmentStage};
+/// let mut rec = Record::new().with("text", "A b. C d.");
+/// SegmentStage::default().process(&mut rec, &Context::new("segment", 0))?;
+/// assert_eq!(rec.score("segment", "words"), Some(4.0));
+/// let lists = SegmentStage::new(SegmentConfig::default().with_mode(SegmentOutput::Lists));
+/// lists.process(&mut rec, &Context::new("segment", 0))?;
+/// assert_eq!(rec.list("sentences")?.len(), 2);
+/// # Ok::<(), dataprep_core::RecordError>(())
+/// ```
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SegmentStage {
+    config: SegmentConfig,
+}
+
+impl SegmentStage {
+    /// A stage with a configuration.
+    pub fn new(config: SegmentConfig) -> Self {
+        Self { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SegmentConfig {
+        &self.config
+    }
+
+    /// Uses another text field.
+    #[deprecated(since = "0.1.0", note = "use `SegmentConfig::with_field`")]
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.config.field = field.into();
+        self
+    }
+
+    /// Sets what to write: counts only, or the segments as lists too.
+    #[deprecated(since = "0.1.0", note = "use `SegmentConfig::with_mode`")]
+    #[must_use]
     pub fn with_mode(mut self, output: SegmentOutput) -> Self {
-        self.output = output;
+        self.config.mode = output;
         self
     }
 
     /// Sets what to write.
     #[deprecated(
         since = "0.1.0",
-        note = "renamed to `with_mode`: `with_output` names the field written, everywhere else"
+        note = "use `SegmentConfig::with_mode`: `with_output` names the field written, everywhere else"
     )]
-    pub fn with_output(self, output: SegmentOutput) -> Self {
-        self.with_mode(output)
+    #[must_use]
+    pub fn with_output(mut self, output: SegmentOutput) -> Self {
+        self.config.mode = output;
+        self
     }
 }
 
@@ -206,13 +248,13 @@ impl Stage for SegmentStage {
     }
 
     fn config(&self) -> serde_json::Value {
-        config_json(self)
+        config_json(&self.config)
     }
 
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
-        let text = record.str(&self.field)?;
+        let text = record.str(&self.config.field)?;
         let c = count(text);
-        let lists = (self.output == SegmentOutput::Lists).then(|| {
+        let lists = (self.config.mode == SegmentOutput::Lists).then(|| {
             let list = |it: &mut dyn Iterator<Item = &str>| {
                 Value::List(it.map(|s| Value::Str(s.to_owned())).collect())
             };

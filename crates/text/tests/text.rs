@@ -186,12 +186,39 @@ fn segmentation() {
     assert_eq!(w, ["can't", "stop", "word", "3,000", "naïve"]);
     assert_eq!(segment::graphemes("e\u{301}👍🏽").count(), 2);
     let mut rec = Record::new().with("text", text);
-    segment::SegmentStage::default()
-        .with_mode(segment::SegmentOutput::Lists)
-        .process(&mut rec, &Context::new("segment", 0))
-        .unwrap();
+    segment::SegmentStage::new(
+        segment::SegmentConfig::default().with_mode(segment::SegmentOutput::Lists),
+    )
+    .process(&mut rec, &Context::new("segment", 0))
+    .unwrap();
     assert_eq!(rec.list("paragraphs").unwrap().len(), 2);
     assert_eq!(rec.score("segment", "paragraphs"), Some(2.0));
+}
+
+#[test]
+fn segment_stage_config_and_fingerprint() {
+    use segment::{SegmentConfig, SegmentOutput, SegmentStage};
+    assert_eq!(
+        Stage::config(&SegmentStage::default()).to_string(),
+        r#"{"field":"text","output":"counts"}"#
+    );
+    let config = SegmentConfig::default()
+        .with_field("body")
+        .with_mode(SegmentOutput::Lists);
+    let stage = SegmentStage::new(config.clone());
+    assert_eq!(stage.config(), &config);
+    assert_eq!(
+        Stage::config(&stage).to_string(),
+        r#"{"field":"body","output":"lists"}"#
+    );
+    // A stage serialised before SegmentConfig reads back the same.
+    let back: SegmentStage = serde_json::from_str(r#"{"field":"body","output":"lists"}"#).unwrap();
+    assert_eq!(back.config(), &config);
+    #[allow(deprecated)]
+    let old = SegmentStage::default()
+        .with_field("body")
+        .with_mode(SegmentOutput::Lists);
+    assert_eq!(old.config(), &config);
 }
 
 mod tokenization {
