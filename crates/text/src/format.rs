@@ -374,28 +374,81 @@ pub(crate) fn valid_messages(
     Ok(check_messages(&messages).is_ok().then_some(messages))
 }
 
-/// A stage that validates a messages field (default `messages`) and writes the rendered text
-/// (default field `text`). An invalid conversation (roles, turn order, empty content) is
-/// dropped with reason `invalid_chat`; a messages field of the wrong shape is a record error.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The configuration of [`ChatStage`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
-pub struct ChatStage {
-    /// The messages field.
+pub struct ChatConfig {
+    /// The messages field (default `messages`).
     pub field: String,
-    /// The output field.
+    /// The output field (default `text`).
     pub output: String,
     /// The template (default ChatML).
     pub template: ChatTemplate,
 }
 
-impl Default for ChatStage {
+impl Default for ChatConfig {
     fn default() -> Self {
         Self {
             field: "messages".into(),
             output: "text".into(),
             template: ChatTemplate::chatml(),
         }
+    }
+}
+
+impl ChatConfig {
+    /// Sets the messages field.
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = field.into();
+        self
+    }
+
+    /// Sets the output field.
+    #[must_use]
+    pub fn with_output(mut self, output: impl Into<String>) -> Self {
+        self.output = output.into();
+        self
+    }
+
+    /// Sets the template.
+    #[must_use]
+    pub fn with_template(mut self, template: ChatTemplate) -> Self {
+        self.template = template;
+        self
+    }
+}
+
+/// A stage that validates a messages field (default `messages`) and writes the rendered text
+/// (default field `text`). An invalid conversation (roles, turn order, empty content) is
+/// dropped with reason `invalid_chat`; a messages field of the wrong shape is a record error.
+///
+/// ```
+/// use dataprep_core::{Context, Record, Stage, Value};
+/// use dataprep_text::format::{ChatConfig, ChatStage};
+/// let stage = ChatStage::new(ChatConfig::default().with_field("conv"));
+/// let msg = Value::Struct(vec![("role".into(), "user".into()), ("content".into(), "Hi".into())]);
+/// let mut rec = Record::new().with("conv", Value::List(vec![msg]));
+/// stage.process(&mut rec, &Context::new("chat", 0))?;
+/// assert_eq!(rec.str("text")?, "<|im_start|>user\nHi<|im_end|>\n");
+/// # Ok::<(), dataprep_core::RecordError>(())
+/// ```
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChatStage {
+    config: ChatConfig,
+}
+
+impl ChatStage {
+    /// A stage with a configuration.
+    pub fn new(config: ChatConfig) -> Self {
+        Self { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ChatConfig {
+        &self.config
     }
 }
 
@@ -409,15 +462,15 @@ impl Stage for ChatStage {
     }
 
     fn config(&self) -> serde_json::Value {
-        config_json(self)
+        config_json(&self.config)
     }
 
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
-        let Some(messages) = valid_messages(record, &self.field)? else {
+        let Some(messages) = valid_messages(record, &self.config.field)? else {
             return Ok(Action::drop("invalid_chat"));
         };
-        let text = render(&messages, &self.template, false);
-        record.set(self.output.as_str(), text);
+        let text = render(&messages, &self.config.template, false);
+        record.set(self.config.output.as_str(), text);
         Ok(Action::Keep)
     }
 }

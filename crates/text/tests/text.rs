@@ -999,8 +999,8 @@ code line 2</pre>
 mod formats {
     use dataprep_core::{Action, Context, Record, Stage, Value};
     use dataprep_text::format::{
-        ChatError, ChatStage, ChatTemplate, DOCUMENT_FIELDS, Message, render, render_chatml,
-        to_document, validate_messages,
+        ChatConfig, ChatError, ChatStage, ChatTemplate, DOCUMENT_FIELDS, Message, render,
+        render_chatml, to_document, validate_messages,
     };
 
     #[test]
@@ -1098,6 +1098,23 @@ mod formats {
         );
         let mut shape = Record::new().with("messages", "not a list");
         assert!(ChatStage::default().process(&mut shape, &cx).is_err());
+    }
+
+    #[test]
+    fn chat_stage_config_and_fingerprint() {
+        assert_eq!(
+            Stage::config(&ChatStage::default()).to_string(),
+            r#"{"field":"messages","output":"text","template":{"prefix":"","message":"<|im_start|>{role}\n{content}<|im_end|>\n","suffix":"","generation_prompt":"<|im_start|>assistant\n"}}"#
+        );
+        let config = ChatConfig::default()
+            .with_field("conv")
+            .with_output("rendered");
+        let stage = ChatStage::new(config.clone());
+        assert_eq!(stage.config(), &config);
+        assert_eq!(stage.config().template, ChatTemplate::chatml());
+        // A stage serialised before ChatConfig reads back the same.
+        let back: ChatStage = serde_json::from_value(Stage::config(&stage)).unwrap();
+        assert_eq!(back.config(), &config);
     }
 }
 
