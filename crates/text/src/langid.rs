@@ -534,8 +534,8 @@ impl Stage for LanguageIdStage {
 ///
 /// ```
 /// use dataprep_core::{Action, Context, Record, Stage};
-/// use dataprep_text::langid::LanguageFilterStage;
-/// let filter = LanguageFilterStage::new(["eng"]);
+/// use dataprep_text::langid::{LanguageFilterConfig, LanguageFilterStage};
+/// let filter = LanguageFilterStage::new(LanguageFilterConfig::default().with_languages(["eng"]));
 /// let mut en = Record::new().with("text", "The quick brown fox jumps over the lazy dog again and again.");
 /// let mut de = Record::new().with("text", "Der schnelle braune Fuchs springt über den faulen Hund.");
 /// let cx = Context::new("language_filter", 0);
@@ -543,10 +543,17 @@ impl Stage for LanguageIdStage {
 /// assert!(matches!(filter.process(&mut de, &cx)?, Action::Drop(_)));
 /// # Ok::<(), dataprep_core::RecordError>(())
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LanguageFilterStage {
+    config: LanguageFilterConfig,
+}
+
+/// The configuration of [`LanguageFilterStage`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
-pub struct LanguageFilterStage {
+pub struct LanguageFilterConfig {
     /// The text field (default `text`).
     pub field: String,
     /// ISO 639-3 codes to keep; empty keeps every language above the threshold.
@@ -562,7 +569,7 @@ pub struct LanguageFilterStage {
     pub backend: Backend,
 }
 
-impl Default for LanguageFilterStage {
+impl Default for LanguageFilterConfig {
     fn default() -> Self {
         Self {
             field: "text".into(),
@@ -573,13 +580,15 @@ impl Default for LanguageFilterStage {
     }
 }
 
-impl LanguageFilterStage {
-    /// Keeps the given languages (ISO 639-3) at the default threshold.
-    pub fn new<S: Into<String>>(languages: impl IntoIterator<Item = S>) -> Self {
-        Self {
-            languages: languages.into_iter().map(Into::into).collect(),
-            ..Self::default()
-        }
+impl LanguageFilterConfig {
+    /// Keeps the given languages (ISO 639-3); none (the default) keeps every language.
+    #[must_use]
+    pub fn with_languages<S: Into<String>>(
+        mut self,
+        languages: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.languages = languages.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Sets the threshold.
@@ -602,16 +611,55 @@ impl LanguageFilterStage {
         self.backend = backend;
         self
     }
+}
+
+impl LanguageFilterStage {
+    /// A stage with a configuration.
+    pub fn new(config: LanguageFilterConfig) -> Self {
+        Self { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LanguageFilterConfig {
+        &self.config
+    }
+
+    /// Sets the threshold.
+    #[deprecated(since = "0.1.0", note = "use `LanguageFilterConfig::with_threshold`")]
+    #[must_use]
+    pub fn with_threshold(mut self, threshold: f64) -> Self {
+        self.config.threshold = threshold;
+        self
+    }
+
+    /// Uses another text field.
+    #[deprecated(since = "0.1.0", note = "use `LanguageFilterConfig::with_field`")]
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.config.field = field.into();
+        self
+    }
+
+    /// Uses another detector.
+    #[deprecated(since = "0.1.0", note = "use `LanguageFilterConfig::with_backend`")]
+    #[must_use]
+    pub fn with_backend(mut self, backend: Backend) -> Self {
+        self.config.backend = backend;
+        self
+    }
 
     /// The decision for one text, with the detection it is based on.
     pub fn decide(&self, text: &str) -> (Decision, Option<Detection>) {
-        let d = self.backend.detect(text);
+        let d = self.config.backend.detect(text);
         let decision = match &d {
             None => Decision::drop("low_confidence"),
-            Some(d) if !self.languages.is_empty() && !self.languages.contains(&d.language) => {
+            Some(d)
+                if !self.config.languages.is_empty()
+                    && !self.config.languages.contains(&d.language) =>
+            {
                 Decision::drop("language")
             }
-            Some(d) if d.confidence < self.threshold => Decision::drop("low_confidence"),
+            Some(d) if d.confidence < self.config.threshold => Decision::drop("low_confidence"),
             Some(_) => Decision::Keep,
         };
         (decision, d)
@@ -628,11 +676,11 @@ impl Stage for LanguageFilterStage {
     }
 
     fn config(&self) -> serde_json::Value {
-        config_json(self)
+        config_json(&self.config)
     }
 
     fn process(&self, record: &mut Record, _cx: &Context) -> Result<Action, RecordError> {
-        let text = record.str(&self.field)?;
+        let text = record.str(&self.config.field)?;
         let (decision, d) = self.decide(text);
         record.set_score(
             "language_filter",

@@ -7,7 +7,8 @@
 #![cfg(feature = "lingua")]
 
 use dataprep_text::langid::{
-    self, Backend, LanguageFilterStage, LanguageIdConfig, LanguageIdStage, detect_hybrid_among,
+    self, Backend, LanguageFilterConfig, LanguageFilterStage, LanguageIdConfig, LanguageIdStage,
+    detect_hybrid_among,
 };
 
 const REAL: &str = include_str!("data/langid_real.jsonl");
@@ -77,8 +78,33 @@ fn hybrid_configuration_is_written_and_whatlang_is_not() {
     let old: LanguageIdConfig = serde_json::from_str(r#"{"field": "text"}"#).unwrap();
     assert_eq!(old.backend, Backend::Whatlang);
     let f: LanguageFilterStage = serde_json::from_str(r#"{"languages": ["eng"]}"#).unwrap();
-    assert_eq!(f.backend, Backend::Whatlang);
-    assert_eq!(LanguageFilterStage::default().backend, Backend::Hybrid);
+    assert_eq!(f.config().backend, Backend::Whatlang);
+    assert_eq!(
+        LanguageFilterStage::default().config().backend,
+        Backend::Hybrid
+    );
+    assert_eq!(
+        dataprep_core::Stage::config(&LanguageFilterStage::default()).to_string(),
+        r#"{"field":"text","languages":[],"threshold":0.65,"backend":"hybrid"}"#
+    );
+    let f = LanguageFilterStage::new(
+        LanguageFilterConfig::default()
+            .with_languages(["eng", "deu"])
+            .with_field("body")
+            .with_threshold(0.5)
+            .with_backend(Backend::Whatlang),
+    );
+    assert_eq!(
+        dataprep_core::Stage::config(&f).to_string(),
+        r#"{"field":"body","languages":["eng","deu"],"threshold":0.5}"#
+    );
+    #[allow(deprecated)]
+    let old = LanguageFilterStage::default()
+        .with_field("body")
+        .with_threshold(0.5)
+        .with_backend(Backend::Whatlang);
+    assert_eq!(old.config().threshold, 0.5);
+    assert_eq!(old.config().field, "body");
 }
 
 #[test]

@@ -597,7 +597,9 @@ mod eos_and_token_sink {
 
 mod language {
     use dataprep_core::{Context, Pipeline, Record, Stage, VecDataset, VecSink};
-    use dataprep_text::langid::{self, LanguageFilterStage, LanguageIdConfig, LanguageIdStage};
+    use dataprep_text::langid::{
+        self, LanguageFilterConfig, LanguageFilterStage, LanguageIdConfig, LanguageIdStage,
+    };
 
     const LABELLED: &str = include_str!("data/langid_labelled.tsv");
 
@@ -639,17 +641,19 @@ mod language {
         ]);
         let mut sink = VecSink::default();
         let summary = Pipeline::new(&ds)
-            .stage(LanguageFilterStage::new(["eng"]))
+            .stage(LanguageFilterStage::new(
+                LanguageFilterConfig::default().with_languages(["eng"]),
+            ))
             .sink(&mut sink)
             .run()
             .unwrap();
         assert_eq!(summary.written, 1);
         assert_eq!(sink.records()[0].str("language").unwrap(), "eng");
         let f = LanguageFilterStage::default();
-        assert!((f.threshold - 0.65).abs() < 1e-12);
+        assert!((f.config().threshold - 0.65).abs() < 1e-12);
         assert!(f.decide("").1.is_none());
         // A threshold above 1 drops everything as low confidence.
-        let strict = LanguageFilterStage::default().with_threshold(1.01);
+        let strict = LanguageFilterStage::new(LanguageFilterConfig::default().with_threshold(1.01));
         assert_eq!(
             strict.decide("The weather today is sunny and warm.").0,
             dataprep_core::Decision::drop("low_confidence")
@@ -719,9 +723,12 @@ mod language {
                 .collect(),
         );
         let mut sink = VecSink::default();
-        let filter = LanguageFilterStage::new(["eng"])
-            .with_backend(Backend::Lingua)
-            .with_threshold(0.0);
+        let filter = LanguageFilterStage::new(
+            LanguageFilterConfig::default()
+                .with_languages(["eng"])
+                .with_backend(Backend::Lingua)
+                .with_threshold(0.0),
+        );
         let summary = Pipeline::new(&ds)
             .stage(filter)
             .sink(&mut sink)
