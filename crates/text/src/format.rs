@@ -149,51 +149,7 @@ impl Message {
     }
 }
 
-/// Why a conversation or a chat template is invalid: the detail of [`crate::Error::Chat`], which
-/// is what the functions of this module and of [`crate::jinja`] return.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ChatError {
-    /// No messages.
-    #[error("empty conversation")]
-    Empty,
-    /// A role other than system, user, assistant, tool.
-    #[error("message {index}: unknown role {role:?}")]
-    UnknownRole {
-        /// Message index.
-        index: usize,
-        /// The role.
-        role: String,
-    },
-    /// A system message after the first position.
-    #[error("message {index}: system message not first")]
-    SystemNotFirst {
-        /// Message index.
-        index: usize,
-    },
-    /// Turn order broken (two user turns in a row, assistant first, tool not after assistant).
-    #[error("message {index}: {role} cannot follow {previous}")]
-    TurnOrder {
-        /// Message index.
-        index: usize,
-        /// The role.
-        role: String,
-        /// The role before.
-        previous: String,
-    },
-    /// An empty or whitespace-only message.
-    #[error("message {index}: empty content")]
-    EmptyContent {
-        /// Message index.
-        index: usize,
-    },
-    /// The messages field has the wrong shape.
-    #[error("messages field: {0}")]
-    Shape(String),
-    /// A Jinja chat template failed to compile or render ([`crate::jinja`]).
-    #[error("chat template: {0}")]
-    Template(String),
-}
+pub use crate::error::ChatError;
 
 /// Validates roles and turn order: an optional first `system` message, then a `user` turn,
 /// then `user`/`assistant` alternating, with `tool` messages only after an `assistant` or
