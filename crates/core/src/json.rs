@@ -106,6 +106,24 @@ pub fn value_to_json(v: &Value) -> serde_json::Value {
     serde_json::to_value(JsonValue(v)).unwrap_or(serde_json::Value::Null)
 }
 
+// The JSON form of a value is defined here, above `value`, so that `value` needs no JSON.
+impl Value {
+    /// Converts to JSON. Bytes become base64-free arrays of numbers only if small; see
+    /// [`crate::json`] for the full, reversible mapping used by the JSONL writer.
+    pub fn to_json(&self) -> serde_json::Value {
+        value_to_json(self)
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Str(s) => f.write_str(s),
+            other => write!(f, "{}", other.to_json()),
+        }
+    }
+}
+
 /// A record as one line of compact JSON (no trailing newline).
 pub fn record_to_json(r: &Record) -> String {
     let mut out = Vec::with_capacity(r.approx_size() + 16);

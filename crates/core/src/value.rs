@@ -1,7 +1,5 @@
 //! [`Value`]: one typed field value, and the n-d [`Tensor`].
 
-use std::fmt;
-
 /// Unit of a [`Value::Timestamp`], as in Arrow.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -283,21 +281,6 @@ impl Value {
                         TensorData::U8(d) => d.len(),
                     }
             }
-        }
-    }
-
-    /// Converts to JSON. Bytes become base64-free arrays of numbers only if small; see
-    /// [`crate::json`] for the full, reversible mapping used by the JSONL writer.
-    pub fn to_json(&self) -> serde_json::Value {
-        crate::json::value_to_json(self)
-    }
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Str(s) => f.write_str(s),
-            other => write!(f, "{}", other.to_json()),
         }
     }
 }

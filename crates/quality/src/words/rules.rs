@@ -9,24 +9,7 @@
 
 use super::tables::SETS;
 
-/// One position of a pattern.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Atom {
-    /// Exactly this character.
-    Char(char),
-    /// A character of the set `SETS[i]`.
-    Set(u16),
-    /// This character, at least `n` times, greedy (always the last atom of an alternative).
-    Repeat(char, u8),
-}
-
-/// `(?<=behind)(?:alts[0]|alts[1]|…)(?=ahead)` (or `(?!ahead)` when the flag is true).
-#[derive(Debug)]
-pub(crate) struct Rule {
-    pub(crate) behind: &'static [Atom],
-    pub(crate) alts: &'static [&'static [Atom]],
-    pub(crate) ahead: Option<(bool, Atom)>,
-}
+use crate::generated::{Atom, Rule};
 
 #[inline]
 fn in_set(set: u16, c: char) -> bool {
