@@ -330,35 +330,6 @@ pub struct ClipReport {
     pub frames: u64,
 }
 
-/// Writes `path` through a temporary sibling with the same extension, renamed into place when
-/// `f` succeeds (removed when it fails): a crash never leaves a truncated clip under its name.
-pub(crate) fn write_atomically<T>(path: &Path, f: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp_name = match path.extension() {
-        Some(ext) => format!(
-            ".{}.{}.tmp.{}",
-            name,
-            std::process::id(),
-            ext.to_string_lossy()
-        ),
-        None => format!(".{}.{}.tmp", name, std::process::id()),
-    };
-    let tmp = path.with_file_name(tmp_name);
-    match f(&tmp) {
-        Ok(v) => {
-            std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
 /// Cuts `input` into the clips [`plan_clips`] plans for `spans`, written to
 /// `out_dir/clip-NNNN.<ext>` (numbered in plan order). Each file is written to a temporary
 /// name first and renamed when complete. In the stream-copy modes every stream of the input is

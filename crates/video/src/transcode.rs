@@ -11,7 +11,6 @@ use ffmpeg::{Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 use serde::{Deserialize, Serialize};
 
-use crate::clips::write_atomically;
 use crate::error::{Error, Result};
 use crate::probe::{Limits, best_video_stream, init, open_input, probe_checked, stream_start};
 
@@ -764,4 +763,33 @@ fn extract_wav_to(input: &Path, output: &Path) -> Result<WavReport> {
         channels,
         frames,
     })
+}
+
+/// Writes `path` through a temporary sibling with the same extension, renamed into place when
+/// `f` succeeds (removed when it fails): a crash never leaves a truncated clip under its name.
+pub(crate) fn write_atomically<T>(path: &Path, f: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp_name = match path.extension() {
+        Some(ext) => format!(
+            ".{}.{}.tmp.{}",
+            name,
+            std::process::id(),
+            ext.to_string_lossy()
+        ),
+        None => format!(".{}.{}.tmp", name, std::process::id()),
+    };
+    let tmp = path.with_file_name(tmp_name);
+    match f(&tmp) {
+        Ok(v) => {
+            std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
