@@ -33,9 +33,9 @@ use ffmpeg::util::format::Sample;
 use ffmpeg::{Dictionary, Packet};
 use ffmpeg_next as ffmpeg;
 
-use crate::decode::{Audio, DecodeLimits};
 use crate::error::{Error, Result};
-use crate::probe::AudioProbe;
+use crate::types::AudioProbe;
+use crate::types::{Audio, DecodeLimits};
 
 /// Initialises FFmpeg once per process and silences its log (errors come back typed instead).
 fn init() {
@@ -135,7 +135,7 @@ pub fn probe_file_ffmpeg(path: &Path, limits: &DecodeLimits) -> Result<AudioProb
             sample_rate: (opened.rate > 0).then_some(opened.rate),
             channels: (opened.channels > 0).then_some(opened.channels),
             duration_s: opened.duration_s,
-            backend: crate::Backend::Ffmpeg,
+            backend: crate::types::Backend::Ffmpeg,
         })
     })
 }

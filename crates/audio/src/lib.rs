@@ -46,4 +46,5 @@ pub mod npy;
 pub mod signal;
 pub mod stages;
 pub mod subtitles;
+mod types;
 pub mod vad;

@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
 use symphonia::core::codecs::audio::AudioDecoderOptions;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
@@ -13,28 +12,10 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 
-use crate::decode::{Backend, DecodeLimits};
 use crate::error::{Error, Result};
+use crate::types::{Backend, DecodeLimits};
 
-/// What [`probe_file`] learns from a file's header.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct AudioProbe {
-    /// Container as the probing library names it: symphonia (`wave`, `flac`, `ogg`, `isomp4`,
-    /// `mp3`, `mkv`, …) or FFmpeg (`ogg`, `matroska,webm`, `asf`, `amr`, …).
-    pub format: String,
-    /// Codec of the default audio track (`pcm_s16le`, `flac`, `vorbis`, `mp3`, `aac`, `opus`, …).
-    pub codec: String,
-    /// Sample rate in Hz, when the header states it.
-    pub sample_rate: Option<u32>,
-    /// Channel count, when the header states it.
-    pub channels: Option<usize>,
-    /// Duration in seconds, when the header states the frame count.
-    pub duration_s: Option<f64>,
-    /// The decoder [`decode_file`](crate::decode_file) will use: [`Backend::Symphonia`] or
-    /// [`Backend::Ffmpeg`].
-    pub backend: Backend,
-}
+pub use crate::types::AudioProbe;
 
 /// Opens `path` with symphonia's probe (content sniffing decides; the extension is a hint),
 /// finds the default audio track and creates its decoder, and checks the header against the
