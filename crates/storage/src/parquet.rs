@@ -54,7 +54,7 @@ use ::parquet::arrow::ArrowWriter;
 use ::parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use ::parquet::basic::{Compression as PqCompression, GzipLevel, ZstdLevel};
 use ::parquet::file::properties::{EnabledStatistics, WriterProperties};
-use ::parquet::file::reader::ChunkReader;
+use ::parquet::file::reader::{ChunkReader, Length};
 use arrow_array::RecordBatch;
 use dataprep_core::arrow::{ArrowOptions, from_arrow_schema, from_record_batch, to_record_batch};
 use dataprep_core::{
@@ -325,6 +325,58 @@ fn file_error(kind: RecordErrorKind, path: &Path, message: String) -> RecordErro
         .with_key(file_name(path))
 }
 
+/// A [`ChunkReader`] whose readers fail, instead of returning 0 bytes again, once they have
+/// reached the end of the file. The parquet crate skips unknown Thrift fields of a page header by
+/// copying their declared length and does not check that the bytes came: a crafted header
+/// (a list of 2^31 binaries) then spins on reads at the end of the file for minutes (found by
+/// the `parquet` fuzz target). A second read at the end cannot happen on a valid file, so
+/// failing it turns the spin into a corrupt-file error.
+struct StrictEof<T>(T);
+
+/// The reader of [`StrictEof`]: `Ok(0)` once at the end, an `UnexpectedEof` error after that.
+struct StrictEofRead<R> {
+    inner: R,
+    at_end: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for StrictEofRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.at_end {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "read past the end of the Parquet file",
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.at_end = n == 0;
+        Ok(n)
+    }
+}
+
+impl<T: Length> Length for StrictEof<T> {
+    fn len(&self) -> u64 {
+        self.0.len()
+    }
+}
+
+impl<T: ChunkReader> ChunkReader for StrictEof<T> {
+    type T = StrictEofRead<T::T>;
+
+    fn get_read(&self, start: u64) -> ::parquet::errors::Result<Self::T> {
+        Ok(StrictEofRead {
+            inner: self.0.get_read(start)?,
+            at_end: false,
+        })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> ::parquet::errors::Result<bytes::Bytes> {
+        self.0.get_bytes(start, length)
+    }
+}
+
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
@@ -358,7 +410,7 @@ impl<'a> ParquetStream<'a> {
             )
         };
         let builder = catch_unwind(AssertUnwindSafe(|| {
-            ParquetRecordBatchReaderBuilder::try_new(f)
+            ParquetRecordBatchReaderBuilder::try_new(StrictEof(f))
         }))
         .map_err(|p| corrupt(format!("decoder panicked: {}", panic_message(&*p))))?
         .map_err(|e| corrupt(e.to_string()))?;

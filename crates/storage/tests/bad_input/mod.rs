@@ -343,3 +343,25 @@ fn an_ipc_batch_of_2_pow_56_rows_of_nothing_is_refused_before_allocating() {
         3
     );
 }
+
+/// The parquet fuzz target's find (also `fuzz/corpus/parquet/spin_page_header_skip.parquet`): a
+/// page header whose unknown Thrift field is a list of ~2^31 binaries. The parquet crate skips
+/// each one by copying its declared length without checking that bytes came, so it spun on
+/// reads at the end of the 2.5 KB file for minutes. It is now one corrupt-file error per read.
+#[test]
+fn a_parquet_page_header_that_skips_past_the_end_is_an_error_not_a_spin() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/parquet_page_header_skip_spin.parquet");
+    for batch in [3, 8192] {
+        let reader = ParquetReader::new(&path)
+            .with_batch_size(batch)
+            .build()
+            .unwrap();
+        let (_, reasons) = quarantine(reader);
+        assert!(!reasons.is_empty(), "batch {batch}: no error");
+        assert!(
+            reasons.iter().any(|r| r.contains("past the end")),
+            "batch {batch}: {reasons:?}"
+        );
+    }
+}
